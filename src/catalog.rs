@@ -1,0 +1,109 @@
+//! The rule catalog: metadata for every rule, read from `rules/<id>.yaml` at build time. It is
+//! the single source for `monolens rules`, `monolens explain`, SARIF rule help and docs.
+
+use crate::model::Severity;
+use serde::Deserialize;
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOption {
+    pub name: String,
+    pub default: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// Number of the principle in DESIGN.md / README that the rule checks.
+    pub principle: u8,
+    pub summary: String,
+    pub what: String,
+    pub why: String,
+    pub example: String,
+    pub fix: String,
+    #[serde(default)]
+    pub options: Vec<RuleOption>,
+}
+
+/// The principles the rules enforce, numbered as the catalog cites them.
+pub const PRINCIPLES: &[&str] = &[
+    "Each service owns its own data store.",
+    "Independent deployability is the goal.",
+    "Synchronous calls create temporal coupling; use events when no immediate answer is needed.",
+    "Circuit breakers stop cascade failures.",
+    "Distributed transactions go through sagas, not cross-service ACID.",
+    "Boundaries follow bounded contexts; things that change together belong together.",
+    "Microservices solve organisational scale; many services for few people is a cost.",
+];
+
+const SOURCES: &[(&str, &str)] = &[
+    (
+        "shared-database",
+        include_str!("../rules/shared-database.yaml"),
+    ),
+    (
+        "shared-database-server",
+        include_str!("../rules/shared-database-server.yaml"),
+    ),
+];
+
+static CATALOG: LazyLock<Vec<RuleDoc>> = LazyLock::new(|| {
+    SOURCES
+        .iter()
+        .map(|(file, text)| {
+            // The catalog is compiled in and checked by tests, so a parse failure is a build bug.
+            serde_saphyr::from_str::<RuleDoc>(text)
+                .unwrap_or_else(|e| panic!("rules/{file}.yaml is invalid: {e}"))
+        })
+        .collect()
+});
+
+pub fn all() -> &'static [RuleDoc] {
+    &CATALOG
+}
+
+pub fn get(id: &str) -> Option<&'static RuleDoc> {
+    CATALOG.iter().find(|r| r.id == id)
+}
+
+pub fn principle(doc: &RuleDoc) -> &'static str {
+    PRINCIPLES
+        .get(doc.principle as usize - 1)
+        .copied()
+        .unwrap_or("")
+}
+
+impl RuleDoc {
+    /// The rule's documentation as markdown: used by `explain`, SARIF help and docs/rules.md.
+    pub fn markdown(&self) -> String {
+        let mut out = format!(
+            "## {}\n\n{} (default severity: {})\n\n### What it does\n\n{}\n\n### Why it matters\n\n\
+             Principle {}: {}\n\n{}\n\n### Example\n\n```yaml\n{}```\n\n### How to fix\n\n{}\n\n### Options\n\n",
+            self.id,
+            self.title,
+            self.severity.as_str(),
+            self.what.trim(),
+            self.principle,
+            principle(self),
+            self.why.trim(),
+            self.example,
+            self.fix.trim(),
+        );
+        if self.options.is_empty() {
+            out.push_str("None.\n");
+        } else {
+            for o in &self.options {
+                out.push_str(&format!(
+                    "- `{}` (default `{}`): {}\n",
+                    o.name, o.default, o.description
+                ));
+            }
+        }
+        out
+    }
+}

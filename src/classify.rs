@@ -1,0 +1,244 @@
+//! What a container image or a name says a component is: datastore (and which technology),
+//! broker, gateway, platform (telemetry, registries, config servers) or sidecar.
+
+use crate::model::ComponentKind;
+
+/// Known images, matched as substrings of the repository path (registry and tag stripped).
+const IMAGES: &[(&str, ComponentKind, &str)] = &[
+    ("postgis", ComponentKind::Datastore, "postgres"),
+    ("timescale", ComponentKind::Datastore, "postgres"),
+    ("postgres", ComponentKind::Datastore, "postgres"),
+    ("mariadb", ComponentKind::Datastore, "mariadb"),
+    ("mysql", ComponentKind::Datastore, "mysql"),
+    ("mongo", ComponentKind::Datastore, "mongodb"),
+    ("redis", ComponentKind::Datastore, "redis"),
+    ("valkey", ComponentKind::Datastore, "redis"),
+    ("keydb", ComponentKind::Datastore, "redis"),
+    ("dragonfly", ComponentKind::Datastore, "redis"),
+    ("mssql", ComponentKind::Datastore, "mssql"),
+    ("azure-sql-edge", ComponentKind::Datastore, "mssql"),
+    ("sqlserver", ComponentKind::Datastore, "mssql"),
+    ("cassandra", ComponentKind::Datastore, "cassandra"),
+    ("scylla", ComponentKind::Datastore, "cassandra"),
+    ("elasticsearch", ComponentKind::Datastore, "elasticsearch"),
+    ("opensearch", ComponentKind::Datastore, "elasticsearch"),
+    ("cockroach", ComponentKind::Datastore, "cockroachdb"),
+    ("couchdb", ComponentKind::Datastore, "couchdb"),
+    ("couchbase", ComponentKind::Datastore, "couchbase"),
+    ("neo4j", ComponentKind::Datastore, "neo4j"),
+    ("dynamodb", ComponentKind::Datastore, "dynamodb"),
+    ("memcached", ComponentKind::Datastore, "memcached"),
+    ("clickhouse", ComponentKind::Datastore, "clickhouse"),
+    ("influxdb", ComponentKind::Datastore, "influxdb"),
+    ("oracle/database", ComponentKind::Datastore, "oracle"),
+    ("oracle-xe", ComponentKind::Datastore, "oracle"),
+    ("cosmosdb", ComponentKind::Datastore, "cosmosdb"),
+    ("spanner-emulator", ComponentKind::Datastore, "spanner"),
+    ("redpanda", ComponentKind::Broker, "kafka"),
+    ("kafka", ComponentKind::Broker, "kafka"),
+    ("rabbitmq", ComponentKind::Broker, "rabbitmq"),
+    ("nats", ComponentKind::Broker, "nats"),
+    ("activemq", ComponentKind::Broker, "activemq"),
+    ("artemis", ComponentKind::Broker, "activemq"),
+    ("pulsar", ComponentKind::Broker, "pulsar"),
+    ("localstack", ComponentKind::Broker, "sqs"),
+    ("pubsub-emulator", ComponentKind::Broker, "pubsub"),
+    ("zookeeper", ComponentKind::Platform, "zookeeper"),
+    ("consul", ComponentKind::Platform, "consul"),
+    ("eureka", ComponentKind::Platform, "eureka"),
+    ("config-server", ComponentKind::Platform, "config-server"),
+    ("jaeger", ComponentKind::Platform, "jaeger"),
+    ("zipkin", ComponentKind::Platform, "zipkin"),
+    ("prometheus", ComponentKind::Platform, "prometheus"),
+    ("grafana", ComponentKind::Platform, "grafana"),
+    (
+        "opentelemetry-collector",
+        ComponentKind::Platform,
+        "otel-collector",
+    ),
+    ("otel-collector", ComponentKind::Platform, "otel-collector"),
+    ("otel/", ComponentKind::Platform, "otel-collector"),
+    ("datalust/seq", ComponentKind::Platform, "seq"),
+    ("kibana", ComponentKind::Platform, "kibana"),
+    ("fluentd", ComponentKind::Platform, "fluentd"),
+    ("fluent-bit", ComponentKind::Platform, "fluent-bit"),
+    ("logstash", ComponentKind::Platform, "logstash"),
+    ("alertmanager", ComponentKind::Platform, "alertmanager"),
+    ("cortex", ComponentKind::Platform, "cortex"),
+    ("vault", ComponentKind::Platform, "vault"),
+    ("flagd", ComponentKind::Platform, "flagd"),
+    ("unleash", ComponentKind::Platform, "unleash"),
+    ("nginx", ComponentKind::Gateway, "nginx"),
+    ("envoy", ComponentKind::Gateway, "envoy"),
+    ("traefik", ComponentKind::Gateway, "traefik"),
+    ("haproxy", ComponentKind::Gateway, "haproxy"),
+    ("kong", ComponentKind::Gateway, "kong"),
+];
+
+/// Images of sidecars: never an app service of their own.
+const SIDECARS: &[&str] = &[
+    "istio/proxy",
+    "proxyv2",
+    "envoyproxy",
+    "linkerd",
+    "cloud-sql-proxy",
+    "cloudsql-proxy",
+    "vault-agent",
+    "hashicorp/vault",
+    "fluent-bit",
+    "fluentd",
+    "filebeat",
+    "promtail",
+    "otel/opentelemetry-collector",
+    "opentelemetry-collector",
+    "datadog/agent",
+    "oauth2-proxy",
+    "dapr",
+];
+
+/// The repository path of an image: registry host and tag/digest removed, lowercased.
+pub fn image_repository(image: &str) -> String {
+    let image = image.split('@').next().unwrap_or(image);
+    let mut parts: Vec<&str> = image.split('/').collect();
+    if parts.len() > 1
+        && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost")
+    {
+        parts.remove(0);
+    }
+    let joined = parts.join("/");
+    let without_tag = match joined.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => repo.to_string(),
+        _ => joined,
+    };
+    without_tag.to_ascii_lowercase()
+}
+
+/// The tag of an image, if written.
+pub fn image_tag(image: &str) -> Option<&str> {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    last.split('@')
+        .next()
+        .and_then(|s| s.split_once(':'))
+        .map(|(_, t)| t)
+}
+
+/// Classify an image. `None`: application code (or unknown).
+pub fn image(image: &str) -> Option<(ComponentKind, &'static str)> {
+    let repo = image_repository(image);
+    IMAGES
+        .iter()
+        .find(|(pat, _, _)| repo.contains(pat))
+        .map(|(_, kind, tech)| (*kind, *tech))
+}
+
+pub fn is_sidecar(image: &str, extra: &[String]) -> bool {
+    let repo = image_repository(image);
+    SIDECARS.iter().any(|s| repo.contains(s)) || extra.iter().any(|s| repo.contains(s.as_str()))
+}
+
+/// Classify a component by its name (`mysql` built from `./mysql`, `redis-cart`): a known
+/// image pattern that starts one of the name's `-`/`_`/`.`-separated words.
+pub fn name(name: &str) -> Option<(ComponentKind, &'static str)> {
+    let lower = name.to_ascii_lowercase();
+    let last = lower.rsplit('/').next().unwrap_or(&lower);
+    if last.ends_with("-gui") || last.ends_with("-ui") || last.ends_with("-exporter") {
+        return None;
+    }
+    let words: Vec<&str> = last.split(['-', '_', '.']).collect();
+    IMAGES
+        .iter()
+        .filter(|(pat, _, _)| !pat.contains('/'))
+        .find(|(pat, _, _)| words.iter().any(|w| w.starts_with(pat)))
+        .map(|(_, kind, tech)| (*kind, *tech))
+}
+
+/// The technology a datastore container's own env reveals (`MYSQL_ROOT_PASSWORD`).
+pub fn technology_from_env<'a>(keys: impl Iterator<Item = &'a str>) -> Option<&'static str> {
+    for k in keys {
+        let k = k.to_ascii_uppercase();
+        for (prefix, tech) in [
+            ("MYSQL_", "mysql"),
+            ("MARIADB_", "mariadb"),
+            ("POSTGRES_", "postgres"),
+            ("PG", "postgres"),
+            ("MONGO_", "mongodb"),
+            ("REDIS_", "redis"),
+            ("MSSQL_", "mssql"),
+        ] {
+            if k.starts_with(prefix) {
+                return Some(tech);
+            }
+        }
+    }
+    None
+}
+
+/// A name that says "database" without a known image: `user-db`, `orders_db`, `catalogdb`.
+pub fn name_says_datastore(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let last = lower.rsplit('/').next().unwrap_or(&lower);
+    last.ends_with("-db") || last.ends_with("_db") || last.ends_with("db") && last.len() > 2
+}
+
+/// Names of platform components (telemetry, registries, config servers) seen by name.
+pub fn name_says_platform(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "config-server",
+        "configserver",
+        "eureka",
+        "registry",
+        "discovery",
+        "zipkin",
+        "jaeger",
+        "otel-collector",
+        "opentelemetry-collector",
+        "prometheus",
+        "grafana",
+        "consul",
+        "heapster",
+        "kube-state-metrics",
+        "node-exporter",
+        "cadvisor",
+        "metrics",
+        "loadgenerator",
+        "load-test",
+        "loadtest",
+        "locust",
+        "user-sim",
+        "log-server",
+        "fluentd",
+        "logstash",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images() {
+        assert_eq!(
+            image_repository("mcr.microsoft.com/mssql/server:2019-latest"),
+            "mssql/server"
+        );
+        assert_eq!(image_repository("localhost:5000/orders:1"), "orders");
+        assert_eq!(image_repository("redis:alpine"), "redis");
+        assert_eq!(
+            image("mcr.microsoft.com/mssql/server:2019-latest"),
+            Some((ComponentKind::Datastore, "mssql"))
+        );
+        assert_eq!(
+            image("confluentinc/cp-kafka:7"),
+            Some((ComponentKind::Broker, "kafka"))
+        );
+        assert_eq!(image("acme/orders:1.0"), None);
+        assert_eq!(image_tag("r.io/a/b:1.2"), Some("1.2"));
+        assert_eq!(image_tag("r.io:5000/a/b"), None);
+        assert!(is_sidecar("docker.io/istio/proxyv2:1.20", &[]));
+        assert!(name_says_datastore("weaveworksdemos/user-db"));
+        assert!(!name_says_datastore("orders"));
+    }
+}

@@ -1,0 +1,190 @@
+//! The command line: argument parsing, config loading, output and exit codes (all in one
+//! place: 0 clean, 1 findings at or above the fail level, 2 usage/config/I/O error).
+
+use crate::config::Config;
+use crate::report::{self, Format, Report};
+use crate::{Input, catalog};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+/// Exit codes.
+pub mod exit {
+    pub const CLEAN: i32 = 0;
+    pub const FINDINGS: i32 = 1;
+    pub const ERROR: i32 = 2;
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "monolens",
+    version,
+    about = "Finds the signs of a distributed monolith in a microservice repository"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan a repository (or `-` for a rendered manifest stream on stdin).
+    Scan {
+        /// Directory to scan, or `-` to read a multi-document YAML stream from stdin.
+        #[arg(default_value = ".")]
+        path: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Write the report to this file instead of stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Exit 1 when a finding at or above this severity exists.
+        #[arg(long, value_enum, default_value = "error")]
+        fail_on: FailOn,
+        /// Skip files matching this glob (repeatable).
+        #[arg(long)]
+        exclude: Vec<String>,
+        /// Config file (default: monolens.yaml at the scan root, if present).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "auto")]
+        color: ColorChoice,
+    },
+    /// List the rules.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// Rule id, e.g. shared-database.
+        rule: String,
+    },
+}
+
+/// Run the CLI and return the process exit code.
+pub fn run(args: impl IntoIterator<Item = String>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::CLEAN
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match execute(cli.command) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("monolens: {msg}");
+            exit::ERROR
+        }
+    }
+}
+
+fn execute(command: Command) -> Result<i32, String> {
+    match command {
+        Command::Rules => {
+            let mut out = String::new();
+            for d in catalog::all() {
+                out.push_str(&format!(
+                    "{:<28} {:<8} {}\n",
+                    d.id,
+                    d.severity.as_str(),
+                    d.title
+                ));
+            }
+            print_stdout(&out)?;
+            Ok(exit::CLEAN)
+        }
+        Command::Explain { rule } => {
+            let doc = catalog::get(&rule)
+                .ok_or_else(|| format!("unknown rule `{rule}`; `monolens rules` lists them"))?;
+            print_stdout(&doc.markdown())?;
+            Ok(exit::CLEAN)
+        }
+        Command::Scan {
+            path,
+            format,
+            output,
+            fail_on,
+            exclude,
+            config,
+            color,
+        } => {
+            let root = PathBuf::from(&path);
+            let config = match config {
+                Some(p) => Config::load(&p)?,
+                None if path != "-" && root.join("monolens.yaml").is_file() => {
+                    Config::load(&root.join("monolens.yaml"))?
+                }
+                None => Config::default(),
+            };
+            let input = if path == "-" {
+                let mut text = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .map_err(|e| format!("cannot read stdin: {e}"))?;
+                Input::Stdin(text)
+            } else {
+                Input::Dir(&root)
+            };
+            let scan = crate::scan(input, &config, &exclude)?;
+            let color = output.is_none()
+                && match color {
+                    ColorChoice::Always => true,
+                    ColorChoice::Never => false,
+                    ColorChoice::Auto => {
+                        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                    }
+                };
+            let report = Report {
+                model: &scan.model,
+                findings: &scan.findings,
+            };
+            let text = report::render(format, &report, color);
+            match output {
+                Some(p) => std::fs::write(&p, text)
+                    .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
+                None => print_stdout(&text)?,
+            }
+            let threshold = match fail_on {
+                FailOn::Error => Some(crate::model::Severity::Error),
+                FailOn::Warning => Some(crate::model::Severity::Warning),
+                FailOn::Note => Some(crate::model::Severity::Note),
+                FailOn::Never => None,
+            };
+            let failed = threshold.is_some_and(|t| {
+                scan.findings
+                    .iter()
+                    .any(|f| !f.suppressed && f.severity >= t)
+            });
+            Ok(if failed { exit::FINDINGS } else { exit::CLEAN })
+        }
+    }
+}
+
+fn print_stdout(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`monolens … | head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("cannot write output: {e}")),
+    }
+}

@@ -1,0 +1,103 @@
+//! `monolens.yaml`: rule severities and options, excludes, explicit service mapping, platform
+//! and sidecar names. Unknown keys are errors that name the key and its line.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Globs (relative to the scan root) of files to skip.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Read test folders and test compose files too (skipped by default).
+    #[serde(default)]
+    pub include_tests: bool,
+    /// Directory or glob → service name, for repositories the heuristics get wrong.
+    #[serde(default)]
+    pub services: BTreeMap<String, String>,
+    /// Component names that are platform (registries, telemetry, config servers).
+    #[serde(default)]
+    pub platform: Vec<String>,
+    /// Image substrings that are sidecars, never app services.
+    #[serde(default)]
+    pub sidecars: Vec<String>,
+    /// Per-rule settings.
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleConfig>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct RuleConfig {
+    /// error | warning | note | off
+    pub severity: Option<String>,
+    /// The rule's options, by name.
+    #[serde(flatten)]
+    pub options: BTreeMap<String, serde_json::Value>,
+}
+
+impl Config {
+    /// Read and validate a config file. Errors are one sentence naming the file and line.
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+        let config: Config = serde_saphyr::from_str(&text).map_err(|e| {
+            let line = e.location().map_or(1, |l| l.line());
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or("invalid").trim().to_string();
+            format!("invalid config {} line {line}: {first}", path.display())
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), String> {
+        for (id, rc) in &self.rules {
+            let Some(doc) = crate::catalog::get(id) else {
+                return Err(format!(
+                    "invalid config {}: unknown rule `{id}` under `rules`",
+                    path.display()
+                ));
+            };
+            if let Some(s) = &rc.severity
+                && !matches!(s.as_str(), "error" | "warning" | "note" | "off")
+            {
+                return Err(format!(
+                    "invalid config {}: rule `{id}` severity `{s}` is not one of error, warning, note, off",
+                    path.display()
+                ));
+            }
+            for name in rc.options.keys() {
+                if !doc.options.iter().any(|o| &o.name == name) {
+                    return Err(format!(
+                        "invalid config {}: rule `{id}` has no option `{name}`",
+                        path.display()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Options as strings, by rule then option name.
+    pub fn rule_options(&self) -> BTreeMap<String, BTreeMap<String, String>> {
+        self.rules
+            .iter()
+            .map(|(id, rc)| {
+                let opts = rc
+                    .options
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                        )
+                    })
+                    .collect();
+                (id.clone(), opts)
+            })
+            .collect()
+    }
+}

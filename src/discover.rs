@@ -1,0 +1,341 @@
+//! Discovery: which files of the repository are read, and what kind of input each one is.
+//!
+//! Inside a git work tree the file list comes from `git ls-files` (tracked files, plus
+//! untracked ones that are not ignored), because real systems commit files that .gitignore
+//! lists (`.env`). Outside one, the `ignore` walker honours .gitignore. Hidden files are read.
+
+use crate::model::Diagnostic;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What kind of input a file is; decides which parser reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InputKind {
+    Compose,
+    Kubernetes,
+    DotEnv,
+    SpringYaml,
+    Properties,
+    AppSettings,
+    Sql,
+    Codeowners,
+    Source,
+    /// A YAML file with Helm/Go template syntax: not YAML until rendered.
+    HelmTemplate,
+}
+
+/// Directories never descended into.
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    "node_modules",
+    "target",
+    "vendor",
+    "bower_components",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "dist",
+    "build",
+    ".gradle",
+    ".idea",
+    "bin",
+    "obj",
+];
+
+const SOURCE_EXTENSIONS: &[&str] = &[
+    "java", "kt", "kts", "go", "js", "mjs", "cjs", "ts", "tsx", "jsx", "py", "cs", "php", "rb",
+    "rs", "scala", "groovy",
+];
+
+/// Paths that hold tests rather than the system: skipped unless tests are included.
+fn is_test_path(rel: &str) -> bool {
+    let mut parts = rel.split('/').peekable();
+    while let Some(part) = parts.next() {
+        let lower = part.to_ascii_lowercase();
+        let is_file = parts.peek().is_none();
+        if is_file {
+            let stem = lower.split('.').next().unwrap_or("");
+            if (lower.starts_with("docker-compose") || lower.starts_with("compose"))
+                && lower.contains("test")
+            {
+                return true;
+            }
+            if stem.ends_with("test") || stem.ends_with("tests") || lower.contains(".test.") {
+                return true;
+            }
+        } else if matches!(
+            lower.as_str(),
+            "test" | "tests" | "__tests__" | "e2e" | "testdata"
+        ) || lower.ends_with("tests")
+            || lower.ends_with(".test")
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Options for discovery.
+#[derive(Debug, Clone, Default)]
+pub struct DiscoverOptions {
+    pub exclude: Vec<String>,
+    pub include_tests: bool,
+}
+
+/// A file selected for reading, with the kind its name suggests (content may refine it).
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub rel: String,
+    pub abs: PathBuf,
+}
+
+/// List the files under `root` worth reading, sorted by relative path.
+pub fn candidates(
+    root: &Path,
+    opts: &DiscoverOptions,
+) -> Result<(Vec<Candidate>, Vec<Diagnostic>), String> {
+    let excludes = build_globs(&opts.exclude)?;
+    let mut diagnostics = Vec::new();
+    let rels = match git_files(root) {
+        Some(files) => files,
+        None => walk(root, &mut diagnostics),
+    };
+    let mut out: Vec<Candidate> = rels
+        .into_iter()
+        .filter(|rel| {
+            !rel.split('/').any(|p| SKIP_DIRS.contains(&p))
+                && !excludes.is_match(rel)
+                && (opts.include_tests || !is_test_path(rel))
+                && kind_by_name(rel).is_some()
+        })
+        .map(|rel| Candidate {
+            abs: root.join(&rel),
+            rel,
+        })
+        .collect();
+    out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    out.dedup_by(|a, b| a.rel == b.rel);
+    Ok((out, diagnostics))
+}
+
+fn build_globs(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for p in patterns {
+        let glob = Glob::new(p).map_err(|e| format!("invalid --exclude glob `{p}`: {e}"))?;
+        builder.add(glob);
+        // `dir` and `dir/` also exclude everything below them.
+        let trimmed = p.trim_end_matches('/');
+        if !trimmed.contains('*')
+            && let Ok(g) = Glob::new(&format!("{trimmed}/**"))
+        {
+            builder.add(g);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| format!("invalid --exclude globs: {e}"))
+}
+
+/// Files git knows under `root` (tracked, and untracked-but-not-ignored), or None when
+/// `root` is not inside a git work tree or git is unavailable.
+fn git_files(root: &Path) -> Option<Vec<String>> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let files = output
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| std::str::from_utf8(s).ok())
+        .map(str::to_string)
+        .filter(|rel| root.join(rel).is_file())
+        .collect();
+    Some(files)
+}
+
+fn walk(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<String> {
+    let mut files = Vec::new();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .require_git(false)
+        .filter_entry(|e| {
+            !(e.file_type().is_some_and(|t| t.is_dir())
+                && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+        })
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                if let Ok(rel) = e.path().strip_prefix(root) {
+                    files.push(rel_string(rel));
+                }
+            }
+            Ok(_) => {}
+            Err(err) => diagnostics.push(Diagnostic::warning(
+                &root.to_string_lossy(),
+                1,
+                format!("cannot walk: {err}"),
+            )),
+        }
+    }
+    files
+}
+
+/// A path relative to the scan root with forward slashes.
+pub fn rel_string(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn file_name(rel: &str) -> &str {
+    rel.rsplit('/').next().unwrap_or(rel)
+}
+
+fn extension(name: &str) -> &str {
+    name.rsplit_once('.').map_or("", |(_, e)| e)
+}
+
+pub fn is_compose_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    (lower.starts_with("docker-compose") || lower.starts_with("compose"))
+        && (lower.ends_with(".yml") || lower.ends_with(".yaml"))
+}
+
+/// The kind a file's name alone implies; `None` for files monolens never reads.
+pub fn kind_by_name(rel: &str) -> Option<InputKind> {
+    let name = file_name(rel);
+    let lower = name.to_ascii_lowercase();
+    let ext = extension(&lower);
+    if lower == ".env" || lower.starts_with(".env.") || (ext == "env" && lower != ".envrc") {
+        return Some(InputKind::DotEnv);
+    }
+    if lower == "codeowners" {
+        return Some(InputKind::Codeowners);
+    }
+    if is_compose_name(&lower) {
+        return Some(InputKind::Compose);
+    }
+    if (lower.starts_with("application") || lower.starts_with("bootstrap"))
+        && (ext == "yml" || ext == "yaml")
+    {
+        return Some(InputKind::SpringYaml);
+    }
+    if lower.starts_with("appsettings") && ext == "json" {
+        return Some(InputKind::AppSettings);
+    }
+    match ext {
+        "yml" | "yaml" => Some(InputKind::Kubernetes),
+        "properties" => Some(InputKind::Properties),
+        "sql" => Some(InputKind::Sql),
+        e if SOURCE_EXTENSIONS.contains(&e) => Some(InputKind::Source),
+        _ => None,
+    }
+}
+
+/// Refine the kind with a cheap look at the content. `None`: not an input after all
+/// (a YAML file that is neither compose nor Kubernetes, a compose-named file without
+/// `services`).
+pub fn classify(rel: &str, text: &str) -> Option<InputKind> {
+    let kind = kind_by_name(rel)?;
+    match kind {
+        InputKind::Compose => has_top_level_key(text, "services").then_some(kind),
+        InputKind::Kubernetes => {
+            let k8s = has_top_level_key(text, "apiVersion") && has_top_level_key(text, "kind");
+            if !k8s {
+                return None;
+            }
+            if text.contains("{{") {
+                Some(InputKind::HelmTemplate)
+            } else {
+                Some(kind)
+            }
+        }
+        _ => Some(kind),
+    }
+}
+
+/// Whether a line starts with `key:` at column 1 (top-level mapping key of some document).
+fn has_top_level_key(text: &str, key: &str) -> bool {
+    text.lines().any(|l| {
+        l.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+            || l.strip_prefix("- ")
+                .and_then(|l| l.strip_prefix(key))
+                .is_some_and(|r| r.starts_with(':'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(kind_by_name("a/.env"), Some(InputKind::DotEnv));
+        assert_eq!(
+            kind_by_name("docker-compose.override.yml"),
+            Some(InputKind::Compose)
+        );
+        assert_eq!(kind_by_name("compose.yaml"), Some(InputKind::Compose));
+        assert_eq!(
+            kind_by_name("x/application-dev.yml"),
+            Some(InputKind::SpringYaml)
+        );
+        assert_eq!(
+            kind_by_name("x/appsettings.Development.json"),
+            Some(InputKind::AppSettings)
+        );
+        assert_eq!(kind_by_name("x/package.json"), None);
+        assert_eq!(kind_by_name("x/.envrc"), None);
+    }
+
+    #[test]
+    fn content() {
+        assert_eq!(
+            classify("k.yaml", "apiVersion: v1\nkind: Service\n"),
+            Some(InputKind::Kubernetes)
+        );
+        assert_eq!(
+            classify(
+                "k.yaml",
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Values.x }}\n"
+            ),
+            Some(InputKind::HelmTemplate)
+        );
+        assert_eq!(classify("ci.yaml", "jobs:\n  x: 1\n"), None);
+        assert_eq!(
+            classify("docker-compose.yml", "version: '3'\nservices:\n  a: {}\n"),
+            Some(InputKind::Compose)
+        );
+    }
+
+    #[test]
+    fn test_paths() {
+        assert!(is_test_path("src/Tests/Services/appsettings.json"));
+        assert!(is_test_path(
+            "src/Ordering.FunctionalTests/appsettings.json"
+        ));
+        assert!(is_test_path("src/docker-compose-tests.override.yml"));
+        assert!(is_test_path("src/main/FooTest.java"));
+        assert!(!is_test_path("src/Services/Ordering/appsettings.json"));
+        assert!(!is_test_path("docker-compose.yml"));
+    }
+}

@@ -1,0 +1,80 @@
+//! Findings: what a rule reports, with exact locations and a fingerprint that survives line
+//! shifts and file renames.
+
+use crate::model::{Location, Severity};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Related {
+    pub location: Location,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub location: Location,
+    pub related: Vec<Related>,
+    /// App services involved, sorted.
+    pub components: Vec<String>,
+    /// What makes this finding itself, beyond its services (the database, the cycle…).
+    #[serde(skip)]
+    pub key: String,
+    pub fingerprint: String,
+    pub suppressed: bool,
+}
+
+impl Finding {
+    pub fn new(
+        rule: &'static str,
+        severity: Severity,
+        message: String,
+        location: Location,
+        mut components: Vec<String>,
+        key: &str,
+    ) -> Self {
+        components.sort();
+        components.dedup();
+        let fingerprint = fingerprint(rule, &components, key);
+        Finding {
+            rule,
+            severity,
+            message,
+            location,
+            related: Vec::new(),
+            components,
+            key: key.to_string(),
+            fingerprint,
+            suppressed: false,
+        }
+    }
+
+    pub fn related(mut self, location: Location, message: impl Into<String>) -> Self {
+        let message = message.into();
+        if location != self.location && !self.related.iter().any(|r| r.location == location) {
+            self.related.push(Related { location, message });
+        }
+        self
+    }
+}
+
+/// FNV-1a over rule, sorted components and key: stable across runs, platforms and line moves.
+pub fn fingerprint(rule: &str, components: &[String], key: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        hash ^= 0xff;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    };
+    feed(rule.as_bytes());
+    for c in components {
+        feed(c.as_bytes());
+    }
+    feed(key.as_bytes());
+    format!("{hash:016x}")
+}

@@ -1,0 +1,213 @@
+//! monolens: finds the signs of a distributed monolith in a microservice repository.
+//!
+//! Data flows one way: discover → parse → resolve → graph → rules → report.
+
+pub mod catalog;
+pub mod classify;
+pub mod cli;
+pub mod config;
+pub mod connstr;
+pub mod discover;
+pub mod finding;
+pub mod graph;
+pub mod interp;
+pub mod model;
+pub mod parse;
+pub mod redact;
+pub mod report;
+pub mod resolve;
+pub mod rules;
+pub mod yaml;
+
+use config::Config;
+use discover::InputKind;
+use finding::Finding;
+use model::{Diagnostic, FileFacts, Model, Severity};
+use rayon::prelude::*;
+use std::path::Path;
+
+/// Files larger than this are skipped with a diagnostic.
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// What to scan.
+pub enum Input<'a> {
+    Dir(&'a Path),
+    /// A rendered multi-document stream (`helm template … | monolens scan -`).
+    Stdin(String),
+}
+
+/// The result of a scan: the model and the findings on it.
+pub struct Scan {
+    pub model: Model,
+    pub findings: Vec<Finding>,
+}
+
+/// Read one file into facts; every failure becomes a diagnostic.
+fn read_and_parse(c: &discover::Candidate) -> FileFacts {
+    let skip = |msg: String| FileFacts {
+        path: c.rel.clone(),
+        facts: Vec::new(),
+        diagnostics: vec![Diagnostic::note(&c.rel, 1, msg)],
+    };
+    match std::fs::metadata(&c.abs) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => {
+            return skip(format!(
+                "file is {} MB, over the 10 MB limit; skipped",
+                m.len() / (1024 * 1024)
+            ));
+        }
+        Err(e) => return skip(format!("cannot read: {e}")),
+        _ => {}
+    }
+    let bytes = match std::fs::read(&c.abs) {
+        Ok(b) => b,
+        Err(e) => return skip(format!("cannot read: {e}")),
+    };
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        return FileFacts {
+            path: c.rel.clone(),
+            ..FileFacts::default()
+        };
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = e.as_bytes()[..e.utf8_error().valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            return FileFacts {
+                path: c.rel.clone(),
+                facts: Vec::new(),
+                diagnostics: vec![Diagnostic::note(
+                    &c.rel,
+                    line as u32,
+                    "not valid UTF-8; skipped",
+                )],
+            };
+        }
+    };
+    parse_text(&c.rel, &text)
+}
+
+/// Classify and parse one text; a parser panic (a bug) is contained to its file.
+fn parse_text(rel: &str, text: &str) -> FileFacts {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(kind) = discover::classify(rel, text) else {
+        return FileFacts {
+            path: rel.to_string(),
+            ..FileFacts::default()
+        };
+    };
+    std::panic::catch_unwind(|| parse::parse(kind, rel, text)).unwrap_or_else(|_| FileFacts {
+        path: rel.to_string(),
+        facts: Vec::new(),
+        diagnostics: vec![Diagnostic::warning(
+            rel,
+            1,
+            "internal error while parsing; file skipped",
+        )],
+    })
+}
+
+/// The scan root's path inside its git repository, with a trailing slash ("" at the top).
+fn repo_prefix(root: &Path) -> String {
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--show-prefix"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Run the whole pipeline.
+pub fn scan(input: Input, config: &Config, extra_excludes: &[String]) -> Result<Scan, String> {
+    let resolve_opts = resolve::ResolveOptions {
+        services: config
+            .services
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        sidecars: config.sidecars.clone(),
+        platform: config.platform.clone(),
+    };
+    let (files, root_label, prefix, mut diagnostics) = match input {
+        Input::Dir(root) => {
+            if !root.is_dir() {
+                return Err(format!("{} is not a directory", root.display()));
+            }
+            let opts = discover::DiscoverOptions {
+                exclude: config
+                    .exclude
+                    .iter()
+                    .chain(extra_excludes)
+                    .cloned()
+                    .collect(),
+                include_tests: config.include_tests,
+            };
+            let (candidates, diags) = discover::candidates(root, &opts)?;
+            let files: Vec<FileFacts> = candidates.par_iter().map(read_and_parse).collect();
+            (files, root.display().to_string(), repo_prefix(root), diags)
+        }
+        Input::Stdin(text) => {
+            let rel = "stdin.yaml";
+            let kind = if discover::classify("docker-compose.yml", &text).is_some()
+                && discover::classify(rel, &text).is_none()
+            {
+                InputKind::Compose
+            } else {
+                InputKind::Kubernetes
+            };
+            (
+                vec![parse::parse(kind, rel, &text)],
+                "-".to_string(),
+                String::new(),
+                Vec::new(),
+            )
+        }
+    };
+    let mut model = resolve::resolve(&root_label, files, &resolve_opts);
+    model.repo_prefix = prefix;
+    model.diagnostics.append(&mut diagnostics);
+    model.diagnostics.sort();
+    let graph = graph::Graph::build(&model);
+    let options = config.rule_options();
+    let ctx = rules::Context {
+        model: &model,
+        graph: &graph,
+        options: &options,
+    };
+    let mut findings = Vec::new();
+    for rule in rules::RULES {
+        let severity = config
+            .rules
+            .get(rule.id)
+            .and_then(|r| r.severity.as_deref());
+        if severity == Some("off") {
+            continue;
+        }
+        let mut found = (rule.check)(&ctx);
+        if let Some(s) = severity.and_then(parse_severity) {
+            found.iter_mut().for_each(|f| f.severity = s);
+        }
+        findings.extend(found);
+    }
+    findings.sort_by(|a, b| {
+        (&a.location, a.rule, &a.fingerprint).cmp(&(&b.location, b.rule, &b.fingerprint))
+    });
+    Ok(Scan { model, findings })
+}
+
+pub fn parse_severity(s: &str) -> Option<Severity> {
+    match s {
+        "error" => Some(Severity::Error),
+        "warning" => Some(Severity::Warning),
+        "note" => Some(Severity::Note),
+        _ => None,
+    }
+}

@@ -1,0 +1,373 @@
+//! The shared vocabulary: locations, evidence, facts (what one file says), diagnostics, and the
+//! resolved `Model` of components and edges that rules read.
+
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// A 1-based position in a repository-relative file (forward slashes).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Location {
+    pub fn new(file: &str, line: u32, column: u32) -> Self {
+        Location {
+            file: file.to_string(),
+            line: line.max(1),
+            column: column.max(1),
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// What was seen at a location. The text is redacted when it is built, so no secret is ever
+/// stored, let alone printed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Evidence {
+    pub location: Location,
+    pub text: String,
+}
+
+impl Evidence {
+    pub fn new(location: Location, text: &str) -> Self {
+        Evidence {
+            location,
+            text: crate::redact::redact(text),
+        }
+    }
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A problem with one input (unreadable, malformed, skipped) that did not stop the scan.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: u32,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn warning(file: &str, line: u32, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: file.to_string(),
+            line: line.max(1),
+            severity: Severity::Warning,
+            message: message.into(),
+        }
+    }
+    pub fn note(file: &str, line: u32, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Note,
+            ..Diagnostic::warning(file, line, message)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Facts: what one file says, before anything is linked across files.
+// ---------------------------------------------------------------------------------------------
+
+/// Where an environment value comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnvSource {
+    /// Written in place (may still hold `${VAR}` interpolation for compose).
+    Literal,
+    /// k8s `valueFrom.configMapKeyRef` / `secretKeyRef`.
+    Ref {
+        kind: RefKind,
+        name: String,
+        key: String,
+    },
+    /// `valueFrom.fieldRef` and the like: not a value the repository holds.
+    Runtime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RefKind {
+    ConfigMap,
+    Secret,
+}
+
+/// One `KEY=value` setting: an env entry, a `.env` line, a config-file property.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting {
+    pub key: String,
+    pub value: String,
+    pub source: EnvSource,
+    pub location: Location,
+}
+
+/// k8s `envFrom` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvFrom {
+    pub kind: RefKind,
+    pub name: String,
+    pub prefix: String,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Container {
+    pub name: String,
+    pub image: Option<(String, Location)>,
+    pub init: bool,
+    pub env: Vec<Setting>,
+    pub env_from: Vec<EnvFrom>,
+    /// command + args joined, for wait-for detection.
+    pub command: Option<(String, Location)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DependsOn {
+    pub name: String,
+    pub condition: Option<String>,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    Compose {
+        /// Directory of the compose file ("" for the root).
+        dir: String,
+    },
+    Kubernetes {
+        kind: String,
+        namespace: Option<String>,
+    },
+}
+
+/// A deployable thing declared in one file: a compose service or a k8s workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    pub origin: Origin,
+    pub name: String,
+    pub declared: Location,
+    pub containers: Vec<Container>,
+    /// Pod template labels (k8s), for Service selectors.
+    pub labels: Vec<(String, String)>,
+    /// Compose `build` context and dockerfile, relative to the compose file.
+    pub build_context: Option<String>,
+    pub dockerfile: Option<String>,
+    pub env_files: Vec<(String, Location)>,
+    pub depends_on: Vec<DependsOn>,
+    /// Other names this workload answers to: compose links targets are not here; network
+    /// aliases, `hostname`, `container_name` are.
+    pub aliases: Vec<String>,
+    pub links: Vec<String>,
+    pub profiles: Vec<String>,
+    /// Compose `extends`: (service, file).
+    pub extends: Option<(String, Option<String>)>,
+    pub annotations: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct K8sService {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub selector: Vec<(String, String)>,
+    pub external_name: Option<String>,
+    pub ports: Vec<u16>,
+    pub declared: Location,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigData {
+    pub kind: RefKind,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub entries: Vec<Setting>,
+    pub declared: Location,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fact {
+    Workload(Workload),
+    K8sService(K8sService),
+    /// Endpoints / EndpointSlice addresses for a selectorless Service.
+    K8sEndpoints {
+        name: String,
+        namespace: Option<String>,
+        addresses: Vec<String>,
+        location: Location,
+    },
+    ConfigData(ConfigData),
+    /// A key/value from `.env`, Spring, appsettings or another config file.
+    Setting(Setting),
+    /// A string literal in source code that looks like a URL or connection string.
+    Literal {
+        value: String,
+        location: Location,
+    },
+}
+
+/// Everything one file said, plus what went wrong reading it.
+#[derive(Debug, Clone, Default)]
+pub struct FileFacts {
+    pub path: String,
+    pub facts: Vec<Fact>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The resolved model.
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ComponentKind {
+    Service,
+    Datastore,
+    Broker,
+    Gateway,
+    Platform,
+    External,
+}
+
+impl ComponentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComponentKind::Service => "service",
+            ComponentKind::Datastore => "datastore",
+            ComponentKind::Broker => "broker",
+            ComponentKind::Gateway => "gateway",
+            ComponentKind::Platform => "platform",
+            ComponentKind::External => "external",
+        }
+    }
+
+    /// Services whose coupling the rules judge: application code, gateways included.
+    pub fn is_app(self) -> bool {
+        matches!(self, ComponentKind::Service | ComponentKind::Gateway)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub id: String,
+    pub kind: ComponentKind,
+    pub technology: Option<String>,
+    /// Where it is declared (first declaration; `declarations` has all).
+    pub location: Location,
+    pub declarations: Vec<Location>,
+    /// Every name it answers to (k8s Service names, compose aliases, DNS forms).
+    pub names: BTreeSet<String>,
+    pub owners: Vec<String>,
+    pub image: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EdgeKind {
+    Sync,
+    Async,
+    Data,
+    Platform,
+    Startup,
+}
+
+impl EdgeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::Sync => "sync",
+            EdgeKind::Async => "async",
+            EdgeKind::Data => "data",
+            EdgeKind::Platform => "platform",
+            EdgeKind::Startup => "startup",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    pub kind: EdgeKind,
+    pub protocol: Option<String>,
+    pub database: Option<String>,
+    pub topic: Option<String>,
+    pub evidence: Vec<Evidence>,
+}
+
+/// A service's use of one logical database on one server.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub service: String,
+    /// Datastore component id (the server identity).
+    pub datastore: String,
+    pub technology: String,
+    /// Logical database (name / keyspace / redis db index), when the repository says.
+    pub database: Option<String>,
+    pub evidence: Vec<Evidence>,
+}
+
+impl Access {
+    /// The database as compared: SQL Server and MySQL names are case-insensitive.
+    pub fn database_key(&self) -> Option<String> {
+        self.database
+            .as_deref()
+            .map(|d| database_key(&self.technology, d))
+    }
+}
+
+pub fn database_key(technology: &str, database: &str) -> String {
+    if matches!(technology, "mssql" | "mysql" | "mariadb") {
+        database.to_ascii_lowercase()
+    } else {
+        database.to_string()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub root: String,
+    /// The scan root's path inside its git repository (`fixtures/demo/`), so outputs that need
+    /// repository-relative paths (SARIF, GitHub annotations) can prefix `Location::file`.
+    pub repo_prefix: String,
+    pub components: Vec<Component>,
+    pub edges: Vec<Edge>,
+    pub accesses: Vec<Access>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Repository-relative directory → owning service, longest prefix wins.
+    pub service_dirs: Vec<(String, String)>,
+}
+
+impl Model {
+    pub fn component(&self, id: &str) -> Option<&Component> {
+        self.components
+            .binary_search_by(|c| c.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.components[i])
+    }
+
+    pub fn app_services(&self) -> impl Iterator<Item = &Component> {
+        self.components.iter().filter(|c| c.kind.is_app())
+    }
+}

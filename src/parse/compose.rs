@@ -1,0 +1,178 @@
+//! docker-compose files: services with image, build, environment, env_file, depends_on,
+//! links, network aliases, profiles and extends. Interpolation happens in resolve, where the
+//! `.env` beside the file is known.
+
+use super::{loc, yaml_error};
+use crate::model::{Container, DependsOn, EnvSource, Fact, FileFacts, Origin, Setting, Workload};
+use crate::yaml::{Node, Value, parse_documents};
+
+pub fn parse(path: &str, text: &str, out: &mut FileFacts) {
+    let docs = match parse_documents(text) {
+        Ok(d) => d,
+        Err(e) => return yaml_error(path, &e, out),
+    };
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+    for doc in &docs {
+        for (key, svc) in doc.at("services").entries() {
+            let Some(name) = key.scalar() else { continue };
+            out.facts
+                .push(Fact::Workload(service(path, &dir, &name, key, svc)));
+        }
+    }
+}
+
+fn strings(node: &Node) -> Vec<(String, &Node)> {
+    match &node.value {
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|i| i.scalar().map(|s| (s, i)))
+            .collect(),
+        Value::Str(_) => vec![(node.scalar().unwrap_or_default(), node)],
+        _ => Vec::new(),
+    }
+}
+
+fn service(path: &str, dir: &str, name: &str, key: &Node, svc: &Node) -> Workload {
+    let image = svc
+        .get("image")
+        .and_then(|n| n.scalar().map(|s| (s, loc(path, n))));
+    let (build_context, dockerfile) = match &svc.at("build").value {
+        Value::Str(s) => (Some(s.clone()), None),
+        Value::Map(_) => (
+            svc.path(&["build", "context"])
+                .scalar()
+                .or_else(|| Some(".".into())),
+            svc.path(&["build", "dockerfile"]).scalar(),
+        ),
+        _ => (None, None),
+    };
+    let mut env = Vec::new();
+    let environment = svc.at("environment");
+    match &environment.value {
+        Value::Seq(items) => {
+            for item in items {
+                let Some(entry) = item.scalar() else { continue };
+                // `- KEY` alone takes its value from the shell: nothing the repo holds.
+                if let Some((k, v)) = entry.split_once('=') {
+                    env.push(setting(k.trim(), v, loc(path, item)));
+                }
+            }
+        }
+        Value::Map(entries) => {
+            for (key_node, v) in entries {
+                let (Some(k), Some(v)) = (key_node.scalar(), v.scalar()) else {
+                    continue;
+                };
+                env.push(setting(&k, &v, loc(path, key_node)));
+            }
+        }
+        _ => {}
+    }
+    let env_files = match &svc.at("env_file").value {
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|i| {
+                let p = i.scalar().or_else(|| i.at("path").scalar())?;
+                Some((p, loc(path, i)))
+            })
+            .collect(),
+        Value::Str(s) => vec![(s.clone(), loc(path, svc.at("env_file")))],
+        _ => Vec::new(),
+    };
+    let depends_on = match &svc.at("depends_on").value {
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|i| {
+                Some(DependsOn {
+                    name: i.scalar()?,
+                    condition: None,
+                    location: loc(path, i),
+                })
+            })
+            .collect(),
+        Value::Map(entries) => entries
+            .iter()
+            .filter_map(|(k, v)| {
+                Some(DependsOn {
+                    name: k.scalar()?,
+                    condition: v.at("condition").scalar(),
+                    location: loc(path, k),
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut aliases = Vec::new();
+    for net in svc.at("networks").entries() {
+        aliases.extend(strings(net.1.at("aliases")).into_iter().map(|(s, _)| s));
+    }
+    for key in ["hostname", "container_name"] {
+        if let Some(s) = svc.at(key).scalar() {
+            aliases.push(s);
+        }
+    }
+    let links = strings(svc.at("links"))
+        .into_iter()
+        .map(|(s, _)| s.split(':').next().unwrap_or(&s).to_string())
+        .collect();
+    let profiles = strings(svc.at("profiles"))
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    let extends = match &svc.at("extends").value {
+        Value::Str(s) => Some((s.clone(), None)),
+        Value::Map(_) => svc
+            .path(&["extends", "service"])
+            .scalar()
+            .map(|s| (s, svc.path(&["extends", "file"]).scalar())),
+        _ => None,
+    };
+    let command =
+        command_text(svc.at("entrypoint"), svc.at("command")).map(|c| (c, loc(path, svc)));
+    Workload {
+        origin: Origin::Compose {
+            dir: dir.to_string(),
+        },
+        name: name.to_string(),
+        declared: loc(path, key),
+        containers: vec![Container {
+            name: name.to_string(),
+            image,
+            init: false,
+            env,
+            env_from: Vec::new(),
+            command,
+        }],
+        labels: Vec::new(),
+        build_context,
+        dockerfile,
+        env_files,
+        depends_on,
+        aliases,
+        links,
+        profiles,
+        extends,
+        annotations: Vec::new(),
+    }
+}
+
+fn setting(key: &str, value: &str, location: crate::model::Location) -> Setting {
+    Setting {
+        key: key.to_string(),
+        value: value.to_string(),
+        source: EnvSource::Literal,
+        location,
+    }
+}
+
+/// Command and args (list or string) joined into one line.
+pub(crate) fn command_text(a: &Node, b: &Node) -> Option<String> {
+    let parts: Vec<String> = [a, b]
+        .iter()
+        .flat_map(|n| match &n.value {
+            Value::Seq(items) => items.iter().filter_map(Node::scalar).collect::<Vec<_>>(),
+            _ => n.scalar().into_iter().collect::<Vec<_>>(),
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}

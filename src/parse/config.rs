@@ -1,0 +1,267 @@
+//! Key/value configuration: `.env` files, `.properties`, Spring `application*.yml` and .NET
+//! `appsettings*.json`. Each leaf value becomes a `Setting` with its exact line.
+
+use super::{loc, yaml_error};
+use crate::model::{Diagnostic, EnvSource, Fact, FileFacts, Location, Setting};
+use crate::yaml::{Node, Value, parse_documents};
+
+fn push(out: &mut FileFacts, key: String, value: String, location: Location) {
+    out.facts.push(Fact::Setting(Setting {
+        key,
+        value,
+        source: EnvSource::Literal,
+        location,
+    }));
+}
+
+/// `.env`: `KEY=value`, `export KEY=value`, quotes, `#` comments.
+pub fn parse_dotenv(path: &str, text: &str, out: &mut FileFacts) {
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let body = trimmed.strip_prefix("export ").unwrap_or(trimmed);
+        let Some((key, value)) = body.split_once('=') else {
+            out.diagnostics.push(Diagnostic::note(
+                path,
+                i as u32 + 1,
+                "not a KEY=value line; ignored",
+            ));
+            continue;
+        };
+        let value = value.trim();
+        let value = if let Some(q) = value.strip_prefix('"').and_then(|v| v.split_once('"')) {
+            q.0.to_string()
+        } else if let Some(q) = value.strip_prefix('\'').and_then(|v| v.split_once('\'')) {
+            q.0.to_string()
+        } else {
+            // An unquoted value ends at ` #`.
+            value.split(" #").next().unwrap_or(value).trim().to_string()
+        };
+        let column = (line.len() - trimmed.len()) as u32 + 1;
+        push(
+            out,
+            key.trim().to_string(),
+            value,
+            Location::new(path, i as u32 + 1, column),
+        );
+    }
+}
+
+/// Java `.properties`: `key=value`, `key: value`, `key value`, `\` continuations.
+pub fn parse_properties(path: &str, text: &str, out: &mut FileFacts) {
+    let mut lines = text.lines().enumerate();
+    while let Some((i, line)) = lines.next() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('!') {
+            continue;
+        }
+        let mut logical = trimmed.to_string();
+        while logical.ends_with('\\') {
+            logical.pop();
+            match lines.next() {
+                Some((_, next)) => logical.push_str(next.trim_start()),
+                None => break,
+            }
+        }
+        let split = logical.find(['=', ':', ' ', '\t']);
+        let (key, value) = match split {
+            Some(at) => {
+                let (k, rest) = logical.split_at(at);
+                let rest = rest.trim_start();
+                let rest = rest.strip_prefix(['=', ':']).unwrap_or(rest);
+                (k.to_string(), rest.trim().to_string())
+            }
+            None => (logical.clone(), String::new()),
+        };
+        let column = (line.len() - trimmed.len()) as u32 + 1;
+        push(out, key, value, Location::new(path, i as u32 + 1, column));
+    }
+}
+
+/// Flatten a YAML tree into dotted keys (`spring.datasource.url`); sequences get `[i]`.
+fn flatten(path: &str, prefix: &str, node: &Node, sep: &str, out: &mut FileFacts) {
+    match &node.value {
+        Value::Map(entries) => {
+            for (k, v) in entries {
+                let Some(k) = k.scalar() else { continue };
+                let key = if prefix.is_empty() {
+                    k
+                } else {
+                    format!("{prefix}{sep}{k}")
+                };
+                flatten(path, &key, v, sep, out);
+            }
+        }
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                flatten(path, &format!("{prefix}[{i}]"), item, sep, out);
+            }
+        }
+        Value::Null => {}
+        _ => {
+            if let Some(value) = node.scalar() {
+                push(out, prefix.to_string(), value, loc(path, node));
+            }
+        }
+    }
+}
+
+/// Spring `application*.yml` (every profile document).
+pub fn parse_yaml_settings(path: &str, text: &str, out: &mut FileFacts) {
+    match parse_documents(text) {
+        Ok(docs) => docs.iter().for_each(|d| flatten(path, "", d, ".", out)),
+        Err(e) => yaml_error(path, &e, out),
+    }
+}
+
+/// `appsettings*.json`. JSON is read by the YAML parser (JSON is YAML 1.2), which keeps
+/// positions; `//` and `/* */` comments, which .NET allows, are blanked first.
+pub fn parse_json_settings(path: &str, text: &str, out: &mut FileFacts) {
+    let text = strip_json_comments(text).replace('\t', " ");
+    match parse_documents(&text) {
+        Ok(docs) => docs.iter().for_each(|d| flatten(path, "", d, ":", out)),
+        Err(e) => out.diagnostics.push(Diagnostic::warning(
+            path,
+            e.line,
+            format!("invalid JSON: {}", e.message),
+        )),
+    }
+}
+
+/// Replace comments with spaces, keeping newlines so positions stay exact.
+fn strip_json_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if c == '\\' {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match (c, chars.peek()) {
+            ('"', _) => {
+                in_string = true;
+                out.push(c);
+            }
+            ('/', Some('/')) => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            ('/', Some('*')) => {
+                chars.next();
+                let mut prev = ' ';
+                for n in chars.by_ref() {
+                    out.push(if n == '\n' { '\n' } else { ' ' });
+                    if prev == '*' && n == '/' {
+                        break;
+                    }
+                    prev = n;
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(out: &FileFacts) -> Vec<(String, String, u32)> {
+        out.facts
+            .iter()
+            .filter_map(|f| match f {
+                Fact::Setting(s) => Some((s.key.clone(), s.value.clone(), s.location.line)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn dotenv() {
+        let mut out = FileFacts::default();
+        parse_dotenv(
+            ".env",
+            "# c\nA=1\nexport B=\"x y\"\nC=z # trailing\n\nbad line\n",
+            &mut out,
+        );
+        assert_eq!(
+            settings(&out),
+            vec![
+                ("A".into(), "1".into(), 2),
+                ("B".into(), "x y".into(), 3),
+                ("C".into(), "z".into(), 4)
+            ]
+        );
+        assert_eq!(out.diagnostics.len(), 1);
+    }
+
+    #[test]
+    fn properties() {
+        let mut out = FileFacts::default();
+        parse_properties(
+            "a.properties",
+            "a.b=1\n# x\nc: two\nd three\ne=long\\\n  tail\n",
+            &mut out,
+        );
+        assert_eq!(
+            settings(&out),
+            vec![
+                ("a.b".into(), "1".into(), 1),
+                ("c".into(), "two".into(), 3),
+                ("d".into(), "three".into(), 4),
+                ("e".into(), "longtail".into(), 5)
+            ]
+        );
+    }
+
+    #[test]
+    fn json_with_comments_and_positions() {
+        let mut out = FileFacts::default();
+        let text = "{\n  // comment\n  \"ConnectionStrings\": {\n\t\"Db\": \"Server=s;Database=d\" /* x */\n  }\n}\n";
+        parse_json_settings("appsettings.json", text, &mut out);
+        assert_eq!(
+            settings(&out),
+            vec![(
+                "ConnectionStrings:Db".into(),
+                "Server=s;Database=d".into(),
+                4
+            )]
+        );
+    }
+
+    #[test]
+    fn spring_yaml() {
+        let mut out = FileFacts::default();
+        parse_yaml_settings(
+            "application.yml",
+            "spring:\n  datasource:\n    url: jdbc:mysql://db/x\n---\nserver:\n  port: 8080\n",
+            &mut out,
+        );
+        assert_eq!(
+            settings(&out),
+            vec![
+                (
+                    "spring.datasource.url".into(),
+                    "jdbc:mysql://db/x".into(),
+                    3
+                ),
+                ("server.port".into(), "8080".into(), 6)
+            ]
+        );
+    }
+}

@@ -1,0 +1,289 @@
+//! Kubernetes manifests: workloads (containers, initContainers, env, envFrom), Services,
+//! Endpoints, ConfigMaps and Secrets. Multi-document files and `kind: List` are read.
+
+use super::compose::command_text;
+use super::{loc, yaml_error};
+use crate::model::{
+    ConfigData, Container, EnvFrom, EnvSource, Fact, FileFacts, K8sService, Origin, RefKind,
+    Setting, Workload,
+};
+use crate::yaml::{Node, parse_documents};
+use base64::Engine;
+
+pub fn parse(path: &str, text: &str, out: &mut FileFacts) {
+    match parse_documents(text) {
+        Ok(docs) => {
+            for doc in &docs {
+                object(path, doc, out);
+            }
+        }
+        Err(e) => yaml_error(path, &e, out),
+    }
+}
+
+/// Read one object (recursing into `kind: List`).
+pub fn object(path: &str, doc: &Node, out: &mut FileFacts) {
+    let Some(kind) = doc.at("kind").scalar() else {
+        return;
+    };
+    let meta = doc.at("metadata");
+    let name = meta.at("name").scalar().unwrap_or_default();
+    let namespace = meta.at("namespace").scalar();
+    let declared = loc(
+        path,
+        if meta.at("name").is_null() {
+            doc
+        } else {
+            meta.at("name")
+        },
+    );
+    match kind.as_str() {
+        "List" => {
+            for item in doc.at("items").seq() {
+                object(path, item, out);
+            }
+        }
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "Job"
+        | "Rollout"
+        | "DeploymentConfig"
+        | "ReplicationController" => {
+            let template = doc.path(&["spec", "template"]);
+            out.facts.push(Fact::Workload(workload(
+                path, &kind, &name, namespace, declared, doc, template,
+            )));
+        }
+        "CronJob" => {
+            let template = doc.path(&["spec", "jobTemplate", "spec", "template"]);
+            out.facts.push(Fact::Workload(workload(
+                path, &kind, &name, namespace, declared, doc, template,
+            )));
+        }
+        "Pod" => {
+            out.facts.push(Fact::Workload(workload(
+                path, &kind, &name, namespace, declared, doc, doc,
+            )));
+        }
+        "Service" => {
+            let spec = doc.at("spec");
+            out.facts.push(Fact::K8sService(K8sService {
+                name,
+                namespace,
+                selector: pairs(spec.at("selector")),
+                external_name: (spec.at("type").as_str() == Some("ExternalName"))
+                    .then(|| spec.at("externalName").scalar())
+                    .flatten(),
+                ports: spec
+                    .at("ports")
+                    .seq()
+                    .iter()
+                    .filter_map(|p| p.at("port").scalar()?.parse().ok())
+                    .collect(),
+                declared,
+            }));
+        }
+        "Endpoints" => {
+            let addresses = doc
+                .at("subsets")
+                .seq()
+                .iter()
+                .flat_map(|s| s.at("addresses").seq())
+                .filter_map(|a| a.at("ip").scalar().or_else(|| a.at("hostname").scalar()))
+                .collect();
+            out.facts.push(Fact::K8sEndpoints {
+                name,
+                namespace,
+                addresses,
+                location: declared,
+            });
+        }
+        "EndpointSlice" => {
+            let service = meta
+                .path(&["labels", "kubernetes.io/service-name"])
+                .scalar()
+                .unwrap_or(name);
+            let addresses = doc
+                .at("endpoints")
+                .seq()
+                .iter()
+                .flat_map(|e| e.at("addresses").seq())
+                .filter_map(Node::scalar)
+                .collect();
+            out.facts.push(Fact::K8sEndpoints {
+                name: service,
+                namespace,
+                addresses,
+                location: declared,
+            });
+        }
+        "ConfigMap" | "Secret" => {
+            let ref_kind = if kind == "Secret" {
+                RefKind::Secret
+            } else {
+                RefKind::ConfigMap
+            };
+            let mut entries = Vec::new();
+            for (k, v) in doc.at("data").entries() {
+                let (Some(key), Some(raw)) = (k.scalar(), v.scalar()) else {
+                    continue;
+                };
+                let value = if ref_kind == RefKind::Secret {
+                    match base64::engine::general_purpose::STANDARD.decode(raw.trim()) {
+                        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                        Err(_) => {
+                            out.diagnostics.push(crate::model::Diagnostic::note(
+                                path,
+                                v.line,
+                                format!("Secret {name} key {key} is not valid base64; ignored"),
+                            ));
+                            continue;
+                        }
+                    }
+                } else {
+                    raw
+                };
+                entries.push(Setting {
+                    key,
+                    value,
+                    source: EnvSource::Literal,
+                    location: loc(path, k),
+                });
+            }
+            for (k, v) in doc.at("stringData").entries() {
+                let (Some(key), Some(value)) = (k.scalar(), v.scalar()) else {
+                    continue;
+                };
+                entries.push(Setting {
+                    key,
+                    value,
+                    source: EnvSource::Literal,
+                    location: loc(path, k),
+                });
+            }
+            out.facts.push(Fact::ConfigData(ConfigData {
+                kind: ref_kind,
+                name,
+                namespace,
+                entries,
+                declared,
+            }));
+        }
+        _ => {}
+    }
+}
+
+fn pairs(node: &Node) -> Vec<(String, String)> {
+    node.entries()
+        .iter()
+        .filter_map(|(k, v)| Some((k.scalar()?, v.scalar()?)))
+        .collect()
+}
+
+fn workload(
+    path: &str,
+    kind: &str,
+    name: &str,
+    namespace: Option<String>,
+    declared: crate::model::Location,
+    doc: &Node,
+    template: &Node,
+) -> Workload {
+    let spec = template.at("spec");
+    let mut containers = Vec::new();
+    for (key, init) in [("initContainers", true), ("containers", false)] {
+        for c in spec.at(key).seq() {
+            containers.push(container(path, c, init));
+        }
+    }
+    let mut annotations = pairs(doc.path(&["metadata", "annotations"]));
+    annotations.extend(pairs(template.path(&["metadata", "annotations"])));
+    Workload {
+        origin: Origin::Kubernetes {
+            kind: kind.to_string(),
+            namespace,
+        },
+        name: name.to_string(),
+        declared,
+        containers,
+        labels: pairs(template.path(&["metadata", "labels"])),
+        build_context: None,
+        dockerfile: None,
+        env_files: Vec::new(),
+        depends_on: Vec::new(),
+        aliases: Vec::new(),
+        links: Vec::new(),
+        profiles: Vec::new(),
+        extends: None,
+        annotations,
+    }
+}
+
+fn container(path: &str, c: &Node, init: bool) -> Container {
+    let mut env = Vec::new();
+    for e in c.at("env").seq() {
+        let Some(key) = e.at("name").scalar() else {
+            continue;
+        };
+        let location = loc(path, e.get("name").unwrap_or(e));
+        let value_from = e.at("valueFrom");
+        let (value, source) = if let Some(v) = e.at("value").scalar() {
+            (v, EnvSource::Literal)
+        } else if let Some(r) = value_from
+            .get("configMapKeyRef")
+            .or_else(|| value_from.get("secretKeyRef"))
+        {
+            let kind = if value_from.get("secretKeyRef").is_some() {
+                RefKind::Secret
+            } else {
+                RefKind::ConfigMap
+            };
+            (
+                String::new(),
+                EnvSource::Ref {
+                    kind,
+                    name: r.at("name").scalar().unwrap_or_default(),
+                    key: r.at("key").scalar().unwrap_or_default(),
+                },
+            )
+        } else {
+            (String::new(), EnvSource::Runtime)
+        };
+        env.push(Setting {
+            key,
+            value,
+            source,
+            location,
+        });
+    }
+    let env_from = c
+        .at("envFrom")
+        .seq()
+        .iter()
+        .filter_map(|e| {
+            let (kind, r) = match (e.get("configMapRef"), e.get("secretRef")) {
+                (Some(r), _) => (RefKind::ConfigMap, r),
+                (_, Some(r)) => (RefKind::Secret, r),
+                _ => return None,
+            };
+            Some(EnvFrom {
+                kind,
+                name: r.at("name").scalar()?,
+                prefix: e.at("prefix").scalar().unwrap_or_default(),
+                location: loc(path, e),
+            })
+        })
+        .collect();
+    Container {
+        name: c.at("name").scalar().unwrap_or_default(),
+        image: c
+            .get("image")
+            .and_then(|n| n.scalar().map(|s| (s, loc(path, n)))),
+        init,
+        env,
+        env_from,
+        command: command_text(c.at("command"), c.at("args")).map(|t| (t, loc(path, c))),
+    }
+}

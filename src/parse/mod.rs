@@ -1,0 +1,82 @@
+//! Parsing: one module per input kind, each a pure function from (path, text) to facts.
+//! A parser never opens another file; a file it cannot read becomes a diagnostic.
+
+pub mod compose;
+pub mod config;
+pub mod k8s;
+pub mod source;
+
+use crate::discover::InputKind;
+use crate::model::{Diagnostic, FileFacts, Location};
+use crate::yaml::Node;
+
+/// Parse one file of a known kind.
+pub fn parse(kind: InputKind, path: &str, text: &str) -> FileFacts {
+    let mut out = FileFacts {
+        path: path.to_string(),
+        ..FileFacts::default()
+    };
+    match kind {
+        InputKind::Compose => compose::parse(path, text, &mut out),
+        InputKind::Kubernetes => k8s::parse(path, text, &mut out),
+        InputKind::HelmTemplate => out.diagnostics.push(Diagnostic::note(
+            path,
+            first_line_with(text, "{{"),
+            "Helm template syntax is not YAML; render it and scan the result: \
+             `helm template <release> <chart> | monolens scan -`",
+        )),
+        InputKind::DotEnv => config::parse_dotenv(path, text, &mut out),
+        InputKind::Properties => config::parse_properties(path, text, &mut out),
+        InputKind::SpringYaml => config::parse_yaml_settings(path, text, &mut out),
+        InputKind::AppSettings => config::parse_json_settings(path, text, &mut out),
+        InputKind::Source => source::parse(path, text, &mut out),
+        // Read by later stages of the roadmap; discovered now so the file list is complete.
+        InputKind::Sql | InputKind::Codeowners => {}
+    }
+    out
+}
+
+fn first_line_with(text: &str, needle: &str) -> u32 {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map_or(1, |i| i as u32 + 1)
+}
+
+/// The location of a YAML node in `path`.
+pub(crate) fn loc(path: &str, node: &Node) -> Location {
+    Location::new(path, node.line, node.column)
+}
+
+/// Report a YAML error as a diagnostic with its line.
+pub(crate) fn yaml_error(path: &str, e: &crate::yaml::YamlError, out: &mut FileFacts) {
+    out.diagnostics.push(Diagnostic::warning(
+        path,
+        e.line,
+        format!("invalid YAML: {}", e.message),
+    ));
+}
+
+/// Byte offset → (line, column), both 1-based; column counts characters.
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    pub fn position(&self, text: &str, offset: usize) -> (u32, u32) {
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[line];
+        let column = text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
+        (line as u32 + 1, column as u32)
+    }
+}

@@ -1,0 +1,81 @@
+//! Redaction of secrets in any text that may reach an output: URL passwords and
+//! `password=`-style key/value pairs.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+static URL_PASSWORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(://[^/\s:@;,]*:)([^\s@/]+)@").expect("valid regex"));
+
+static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)([A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_-]?key|credentials?)[A-Za-z0-9_.\-]*"?\s*[=:]\s*"?)([^;,&\s"'}]+)"#,
+    )
+    .expect("valid regex")
+});
+
+/// Replace every password-like value in `text` with `***`.
+pub fn redact(text: &str) -> String {
+    let step = URL_PASSWORD.replace_all(text, "${1}***@");
+    KEY_VALUE
+        .replace_all(&step, |c: &regex::Captures| {
+            if &c[2] == "***" {
+                c[0].to_string()
+            } else {
+                format!("{}***", &c[1])
+            }
+        })
+        .into_owned()
+}
+
+/// Whether `text` holds a password written in place (not a `${VAR}` reference or empty).
+pub fn has_plaintext_password(text: &str) -> bool {
+    let literal = |v: &str| !v.is_empty() && !v.starts_with('$') && !v.starts_with('{');
+    URL_PASSWORD
+        .captures_iter(text)
+        .any(|c| literal(c.get(2).map_or("", |m| m.as_str())))
+        || KEY_VALUE
+            .captures_iter(text)
+            .any(|c| literal(c.get(2).map_or("", |m| m.as_str())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_urls_and_pairs() {
+        assert_eq!(
+            redact("postgres://app:s3cr3t@db/x"),
+            "postgres://app:***@db/x"
+        );
+        assert_eq!(
+            redact("Server=sqldata;Database=X;User Id=sa;Password=Pass@word;Encrypt=False"),
+            "Server=sqldata;Database=X;User Id=sa;Password=***;Encrypt=False"
+        );
+        assert_eq!(redact("DB_PASSWORD=hunter2"), "DB_PASSWORD=***");
+        assert_eq!(
+            redact("spring.datasource.password: x1"),
+            "spring.datasource.password: ***"
+        );
+        assert_eq!(redact(r#""Password": "abc""#), r#""Password": "***""#);
+        assert_eq!(redact("mysql://db:3306/orders"), "mysql://db:3306/orders");
+        assert_eq!(
+            redact("redis://:pw@cache:6379/2"),
+            "redis://:***@cache:6379/2"
+        );
+    }
+
+    #[test]
+    fn redaction_is_idempotent() {
+        let once = redact("amqp://u:p@rabbit:5672 password=x");
+        assert_eq!(redact(&once), once);
+    }
+
+    #[test]
+    fn plaintext_detection() {
+        assert!(has_plaintext_password("postgres://a:b@h/d"));
+        assert!(!has_plaintext_password("postgres://a:${PW}@h/d"));
+        assert!(!has_plaintext_password("postgres://h/d"));
+    }
+}

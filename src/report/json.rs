@@ -1,0 +1,83 @@
+//! JSON output: versioned (`schema_version`), stable key order, sorted arrays.
+
+use super::Report;
+use serde_json::{Value, json};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub fn to_value(r: &Report) -> Value {
+    let s = r.summary();
+    let components: Vec<Value> = r
+        .model
+        .components
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "kind": c.kind.as_str(),
+                "technology": c.technology,
+                "location": c.location,
+                "names": c.names,
+                "owners": c.owners,
+            })
+        })
+        .collect();
+    let edges: Vec<Value> = r
+        .model
+        .edges
+        .iter()
+        .map(|e| {
+            json!({
+                "from": e.from,
+                "to": e.to,
+                "kind": e.kind.as_str(),
+                "protocol": e.protocol,
+                "database": e.database,
+                "topic": e.topic,
+                "evidence": e.evidence.iter().map(|ev| json!({
+                    "file": ev.location.file, "line": ev.location.line,
+                    "column": ev.location.column, "text": ev.text,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let findings: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "rule": f.rule,
+                "severity": f.severity.as_str(),
+                "message": f.message,
+                "location": f.location,
+                "related": f.related,
+                "components": f.components,
+                "fingerprint": f.fingerprint,
+                "suppressed": f.suppressed,
+            })
+        })
+        .collect();
+    json!({
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "monolens", "version": env!("CARGO_PKG_VERSION")},
+        "root": r.model.root,
+        "components": components,
+        "edges": edges,
+        "findings": findings,
+        "diagnostics": r.model.diagnostics,
+        "summary": {
+            "services": s.services,
+            "datastores": s.datastores,
+            "brokers": s.brokers,
+            "edges": s.edges,
+            "findings": {"error": s.errors, "warning": s.warnings, "note": s.notes, "suppressed": s.suppressed},
+            "diagnostics": r.model.diagnostics.len(),
+        },
+    })
+}
+
+pub fn render(r: &Report) -> String {
+    let mut text = serde_json::to_string_pretty(&to_value(r)).unwrap_or_default();
+    text.push('\n');
+    text
+}

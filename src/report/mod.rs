@@ -1,0 +1,67 @@
+//! Reports: renderers only. Each turns a finished `Report` into text; none computes findings.
+
+pub mod github;
+pub mod json;
+pub mod sarif;
+pub mod table;
+
+use crate::finding::Finding;
+use crate::model::{ComponentKind, Model, Severity};
+
+/// Everything a renderer needs.
+pub struct Report<'a> {
+    pub model: &'a Model,
+    pub findings: &'a [Finding],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Sarif,
+    Github,
+}
+
+/// Counts for the summary line and JSON `summary`.
+pub struct Summary {
+    pub services: usize,
+    pub datastores: usize,
+    pub brokers: usize,
+    pub edges: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    pub suppressed: usize,
+}
+
+impl Report<'_> {
+    pub fn summary(&self) -> Summary {
+        let count_kind =
+            |k: ComponentKind| self.model.components.iter().filter(|c| c.kind == k).count();
+        let active = |s: Severity| {
+            self.findings
+                .iter()
+                .filter(|f| !f.suppressed && f.severity == s)
+                .count()
+        };
+        Summary {
+            services: self.model.app_services().count(),
+            datastores: count_kind(ComponentKind::Datastore),
+            brokers: count_kind(ComponentKind::Broker),
+            edges: self.model.edges.len(),
+            errors: active(Severity::Error),
+            warnings: active(Severity::Warning),
+            notes: active(Severity::Note),
+            suppressed: self.findings.iter().filter(|f| f.suppressed).count(),
+        }
+    }
+}
+
+pub fn render(format: Format, report: &Report, color: bool) -> String {
+    match format {
+        Format::Table => table::render(report, color),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Github => github::render(report),
+    }
+}

@@ -1,0 +1,124 @@
+//! SARIF 2.1.0 for GitHub code scanning: repository-relative URIs, rule descriptors with help
+//! from the catalog, levels, regions, related locations and semantic partial fingerprints.
+
+use super::Report;
+use crate::catalog;
+use crate::model::{Location, Severity};
+use serde_json::{Value, json};
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+fn pascal(id: &str) -> String {
+    id.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+        })
+        .collect()
+}
+
+/// Percent-encode what may not appear raw in a relative URI reference.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn physical(prefix: &str, l: &Location) -> Value {
+    json!({
+        "artifactLocation": {"uri": uri(&format!("{prefix}{}", l.file)), "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": l.line, "startColumn": l.column},
+    })
+}
+
+fn sentence(s: &str) -> String {
+    let t = s.trim();
+    if t.ends_with('.') {
+        t.to_string()
+    } else {
+        format!("{t}.")
+    }
+}
+
+pub fn to_value(r: &Report) -> Value {
+    let rules: Vec<Value> = catalog::all()
+        .iter()
+        .map(|d| {
+            json!({
+                "id": d.id,
+                "name": pascal(&d.id),
+                "shortDescription": {"text": sentence(&d.title)},
+                "fullDescription": {"text": sentence(&d.summary)},
+                "help": {"text": format!("{}\n\nHow to fix: {}", d.what.trim(), d.fix.trim()), "markdown": d.markdown()},
+                "defaultConfiguration": {"level": level(d.severity)},
+                "properties": {
+                    "tags": ["architecture", "coupling"],
+                    "precision": "high",
+                    "problem.severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning", Severity::Note => "recommendation" },
+                },
+            })
+        })
+        .collect();
+    let prefix = &r.model.repo_prefix;
+    let results: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            let rule_index = catalog::all().iter().position(|d| d.id == f.rule).unwrap_or(0);
+            let related: Vec<Value> = f
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, rel)| json!({"id": i + 1, "physicalLocation": physical(prefix, &rel.location), "message": {"text": sentence(&rel.message)}}))
+                .collect();
+            let mut result = json!({
+                "ruleId": f.rule,
+                "ruleIndex": rule_index,
+                "level": level(f.severity),
+                "message": {"text": sentence(&f.message)},
+                "locations": [{"physicalLocation": physical(prefix, &f.location)}],
+                "partialFingerprints": {"monolensFingerprint/v1": f.fingerprint},
+            });
+            if !related.is_empty() {
+                result["relatedLocations"] = Value::Array(related);
+            }
+            if f.suppressed {
+                result["suppressions"] = json!([{"kind": "external", "justification": "accepted in monolens configuration"}]);
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "monolens",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
+
+pub fn render(r: &Report) -> String {
+    let mut text = serde_json::to_string_pretty(&to_value(r)).unwrap_or_default();
+    text.push('\n');
+    text
+}

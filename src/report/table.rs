@@ -1,0 +1,84 @@
+//! The terminal report: a findings table (comfy-table), diagnostics and a summary line.
+
+use super::Report;
+use crate::model::Severity;
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+
+pub fn render(r: &Report, color: bool) -> String {
+    let mut out = String::new();
+    let active: Vec<_> = r.findings.iter().filter(|f| !f.suppressed).collect();
+    if !active.is_empty() {
+        let mut table = Table::new();
+        table.load_style(UTF8_FULL_CONDENSED);
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+        table.set_width(120);
+        if color {
+            table.enforce_styling();
+        } else {
+            table.force_no_tty();
+        }
+        table.set_header(vec!["severity", "rule", "location", "message"]);
+        for f in &active {
+            let sev = Cell::new(f.severity.as_str());
+            let sev = if color {
+                sev.fg(match f.severity {
+                    Severity::Error => Color::Red,
+                    Severity::Warning => Color::Yellow,
+                    Severity::Note => Color::Blue,
+                })
+            } else {
+                sev
+            };
+            let mut message = f.message.clone();
+            for rel in f.related.iter().take(5) {
+                message.push_str(&format!("\n  ↳ {} {}", rel.location, rel.message));
+            }
+            if f.related.len() > 5 {
+                message.push_str(&format!("\n  ↳ … {} more", f.related.len() - 5));
+            }
+            table.add_row(vec![
+                sev,
+                Cell::new(f.rule),
+                Cell::new(f.location.to_string()),
+                Cell::new(message),
+            ]);
+        }
+        out.push_str(&table.to_string());
+        out.push('\n');
+    }
+    if !r.model.diagnostics.is_empty() {
+        out.push_str(&format!("\n{} diagnostics:\n", r.model.diagnostics.len()));
+        for d in r.model.diagnostics.iter().take(20) {
+            out.push_str(&format!(
+                "  {}:{}: {}: {}\n",
+                d.file,
+                d.line,
+                d.severity.as_str(),
+                d.message
+            ));
+        }
+        if r.model.diagnostics.len() > 20 {
+            out.push_str(&format!(
+                "  … {} more (see --format json)\n",
+                r.model.diagnostics.len() - 20
+            ));
+        }
+    }
+    let s = r.summary();
+    out.push_str(&format!(
+        "\n{} services, {} datastores, {} brokers, {} edges · {} errors, {} warnings, {} notes{}\n",
+        s.services,
+        s.datastores,
+        s.brokers,
+        s.edges,
+        s.errors,
+        s.warnings,
+        s.notes,
+        if s.suppressed > 0 {
+            format!(" ({} suppressed)", s.suppressed)
+        } else {
+            String::new()
+        }
+    ));
+    out
+}

@@ -1,0 +1,1090 @@
+//! Resolution: the only place that links facts across files. It merges compose files per
+//! directory, interpolates variables, follows ConfigMap/Secret references, decides service
+//! identity and which files belong to which service, and turns connection strings into
+//! accesses to datastore components. Output: the `Model`.
+
+use crate::classify;
+use crate::connstr::{self, ConnInfo};
+use crate::discover::{self, InputKind};
+use crate::interp;
+use crate::model::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Settings from `monolens.yaml` that steer resolution.
+#[derive(Debug, Clone, Default)]
+pub struct ResolveOptions {
+    /// Explicit directory (or glob) → service mapping, checked before the heuristics.
+    pub services: Vec<(String, String)>,
+    /// Extra image substrings that are sidecars.
+    pub sidecars: Vec<String>,
+    /// Extra component names that are platform.
+    pub platform: Vec<String>,
+}
+
+/// One setting after interpolation and reference-following, as a service sees it.
+#[derive(Debug, Clone)]
+pub struct ResolvedSetting {
+    pub key: String,
+    pub value: String,
+    /// Where the value is written.
+    pub location: Location,
+    /// Where the service refers to it, when that is elsewhere (`valueFrom`, `envFrom`).
+    pub via: Option<Location>,
+}
+
+struct Builder {
+    components: BTreeMap<String, Component>,
+    /// lowercase name → component id
+    names: HashMap<String, String>,
+    /// k8s ExternalName Service → target host
+    external_names: HashMap<String, String>,
+    /// Selectorless k8s Services: an external server declared in-cluster.
+    declared_external: HashMap<String, Location>,
+    /// normalised name → component id: `ordering.backgroundtasks` and
+    /// `ordering-backgroundtasks` are one service written two ways.
+    canonical: HashMap<String, String>,
+    settings: BTreeMap<String, Vec<ResolvedSetting>>,
+    accesses: BTreeMap<(String, String, Option<String>), Access>,
+    edges: BTreeMap<(String, String, EdgeKind, Option<String>), Edge>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn is_base_compose(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "docker-compose.yml" | "docker-compose.yaml" | "compose.yml" | "compose.yaml"
+    )
+}
+
+fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// Join a relative path onto a directory and normalise `.` and `..`.
+pub fn join(dir: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = if rel.starts_with('/') {
+        Vec::new()
+    } else {
+        dir.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for p in rel.split(['/', '\\']) {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+/// Letters and digits only, lowercase: `Ordering.API` and `ordering-api` meet as `orderingapi`.
+fn normalise(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+fn strip_role_suffix(n: &str) -> &str {
+    for s in ["service", "svc", "api", "app", "server"] {
+        if let Some(stripped) = n.strip_suffix(s)
+            && stripped.len() >= 3
+        {
+            return stripped;
+        }
+    }
+    n
+}
+
+const LOCAL_HOSTS: &[&str] = &[
+    "localhost",
+    "127.0.0.1",
+    "0.0.0.0",
+    "::1",
+    "host.docker.internal",
+];
+
+/// Merge compose services that share a name within one directory: the base file first, then
+/// the others by name (override files are merged, as `docker compose` does by default).
+fn merge_compose(mut list: Vec<Workload>) -> Vec<Workload> {
+    list.sort_by(|a, b| {
+        (
+            !is_base_compose(&a.declared.file),
+            &a.declared.file,
+            a.declared.line,
+        )
+            .cmp(&(
+                !is_base_compose(&b.declared.file),
+                &b.declared.file,
+                b.declared.line,
+            ))
+    });
+    let mut merged: Vec<Workload> = Vec::new();
+    for w in list {
+        if let Some(base) = merged.iter_mut().find(|m| m.name == w.name) {
+            merge_into(base, w);
+        } else {
+            merged.push(w);
+        }
+    }
+    merged
+}
+
+fn merge_into(base: &mut Workload, over: Workload) {
+    let (Some(b), Some(o)) = (
+        base.containers.first_mut(),
+        over.containers.into_iter().next(),
+    ) else {
+        return;
+    };
+    if o.image.is_some() {
+        b.image = o.image;
+    }
+    b.env.extend(o.env);
+    if o.command.is_some() {
+        b.command = o.command;
+    }
+    if over.build_context.is_some() {
+        base.build_context = over.build_context;
+        base.dockerfile = over.dockerfile;
+    }
+    base.env_files.extend(over.env_files);
+    base.depends_on.extend(over.depends_on);
+    base.aliases.extend(over.aliases);
+    base.links.extend(over.links);
+    base.profiles.extend(over.profiles);
+    if over.extends.is_some() {
+        base.extends = over.extends;
+    }
+}
+
+/// Apply `extends`: the base service's settings, then the extending service's on top.
+fn apply_extends(all: &mut [Workload], diagnostics: &mut Vec<Diagnostic>) {
+    for i in 0..all.len() {
+        let mut seen = BTreeSet::new();
+        while let Some((service, file)) = all[i].extends.take() {
+            let dir = match &all[i].origin {
+                Origin::Compose { dir } => dir.clone(),
+                _ => break,
+            };
+            let target_file = file.as_deref().map(|f| join(&dir, f));
+            let found = all.iter().position(|w| {
+                w.name == service
+                    && match &target_file {
+                        Some(f) => &w.declared.file == f,
+                        None => matches!(&w.origin, Origin::Compose { dir: d } if *d == dir),
+                    }
+            });
+            let Some(j) = found.filter(|j| *j != i && seen.insert(*j)) else {
+                diagnostics.push(Diagnostic::note(
+                    &all[i].declared.file,
+                    all[i].declared.line,
+                    format!("`extends` names service `{service}`, which was not found; ignored"),
+                ));
+                break;
+            };
+            let mut base = all[j].clone();
+            let this = std::mem::replace(&mut all[i], base.clone());
+            base.name = this.name.clone();
+            base.declared = this.declared.clone();
+            base.origin = this.origin.clone();
+            base.extends = None;
+            let pending = this.extends.clone();
+            merge_into(&mut base, this);
+            base.extends = pending;
+            all[i] = base;
+        }
+    }
+}
+
+impl Builder {
+    /// The component id a workload name maps to.
+    fn id_of(&self, name: &str) -> String {
+        self.canonical
+            .get(&normalise(name))
+            .cloned()
+            .unwrap_or_else(|| name.to_string())
+    }
+
+    /// Add (or merge into) a component; returns its id.
+    fn add_component(
+        &mut self,
+        name: &str,
+        kind: ComponentKind,
+        technology: Option<&str>,
+        location: Location,
+        image: Option<String>,
+    ) -> String {
+        let id = self
+            .canonical
+            .entry(normalise(name))
+            .or_insert_with(|| name.to_string())
+            .clone();
+        let entry = self
+            .components
+            .entry(id.clone())
+            .or_insert_with(|| Component {
+                id: id.to_string(),
+                kind,
+                technology: technology.map(str::to_string),
+                location: location.clone(),
+                declarations: Vec::new(),
+                names: BTreeSet::new(),
+                owners: Vec::new(),
+                image: image.clone(),
+            });
+        if entry.technology.is_none() {
+            entry.technology = technology.map(str::to_string);
+        }
+        if entry.image.is_none() {
+            entry.image = image;
+        }
+        // A service described twice (compose and k8s): the app reading wins over "unknown".
+        if !entry.declarations.contains(&location) {
+            entry.declarations.push(location);
+        }
+        entry.names.insert(id.to_ascii_lowercase());
+        entry.names.insert(name.to_ascii_lowercase());
+        if entry.kind == ComponentKind::Service && kind != ComponentKind::Service {
+            entry.kind = kind;
+        }
+        self.names.insert(name.to_ascii_lowercase(), id.clone());
+        id
+    }
+
+    fn add_name(&mut self, name: &str, id: &str) {
+        let lower = name.to_ascii_lowercase();
+        if let Some(c) = self.components.get_mut(id) {
+            c.names.insert(lower.clone());
+        }
+        self.names.entry(lower).or_insert_with(|| id.to_string());
+    }
+
+    /// The component a host names, following k8s DNS forms and ExternalName Services.
+    fn lookup_host(&self, host: &str) -> Option<String> {
+        let mut h = host.to_ascii_lowercase();
+        for _ in 0..4 {
+            if let Some(id) = self.names.get(&h) {
+                return Some(id.clone());
+            }
+            let short = h
+                .trim_end_matches('.')
+                .trim_end_matches(".cluster.local")
+                .trim_end_matches(".svc");
+            let first = short.split('.').next().unwrap_or(short);
+            // `svc.ns`, `svc.ns.svc`, `svc.ns.svc.cluster.local`; a longer name is a real
+            // domain and is not cut down.
+            let dots = short.matches('.').count();
+            if short != h || dots == 1 {
+                if let Some(id) = self.names.get(first) {
+                    return Some(id.clone());
+                }
+                if let Some(target) = self.external_names.get(first) {
+                    h = target.to_ascii_lowercase();
+                    continue;
+                }
+            }
+            match self.external_names.get(&h) {
+                Some(target) => h = target.to_ascii_lowercase(),
+                None => return None,
+            }
+        }
+        None
+    }
+}
+
+/// Resolve all facts into the model.
+pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Model {
+    let mut b = Builder {
+        components: BTreeMap::new(),
+        names: HashMap::new(),
+        external_names: HashMap::new(),
+        declared_external: HashMap::new(),
+        canonical: HashMap::new(),
+        settings: BTreeMap::new(),
+        accesses: BTreeMap::new(),
+        edges: BTreeMap::new(),
+        diagnostics: Vec::new(),
+    };
+
+    // ---- gather -------------------------------------------------------------------------
+    let mut compose_by_dir: BTreeMap<String, Vec<Workload>> = BTreeMap::new();
+    let mut k8s_workloads = Vec::new();
+    let mut k8s_services = Vec::new();
+    let mut endpoints: HashMap<String, Location> = HashMap::new();
+    let mut config_data: Vec<ConfigData> = Vec::new();
+    let mut file_settings: BTreeMap<String, Vec<Setting>> = BTreeMap::new();
+    let mut literals: BTreeMap<String, Vec<(String, Location)>> = BTreeMap::new();
+    let mut all_paths = Vec::new();
+    for f in files {
+        b.diagnostics.extend(f.diagnostics);
+        all_paths.push(f.path.clone());
+        for fact in f.facts {
+            match fact {
+                Fact::Workload(w) => match &w.origin {
+                    Origin::Compose { dir } => {
+                        compose_by_dir.entry(dir.clone()).or_default().push(w)
+                    }
+                    Origin::Kubernetes { .. } => k8s_workloads.push(w),
+                },
+                Fact::K8sService(s) => k8s_services.push(s),
+                Fact::K8sEndpoints {
+                    name,
+                    addresses,
+                    location,
+                    ..
+                } => {
+                    if !addresses.is_empty() {
+                        endpoints.insert(name, location);
+                    }
+                }
+                Fact::ConfigData(c) => config_data.push(c),
+                Fact::Setting(s) => file_settings.entry(f.path.clone()).or_default().push(s),
+                Fact::Literal { value, location } => literals
+                    .entry(f.path.clone())
+                    .or_default()
+                    .push((value, location)),
+            }
+        }
+    }
+
+    // ---- compose: merge per directory, extends, interpolation ----------------------------
+    let mut compose: Vec<Workload> = compose_by_dir
+        .into_values()
+        .flat_map(merge_compose)
+        .collect();
+    apply_extends(&mut compose, &mut b.diagnostics);
+    for w in &mut compose {
+        let Origin::Compose { dir } = &w.origin else {
+            continue;
+        };
+        let dotenv_path = join(dir, ".env");
+        let vars: HashMap<&str, &str> = file_settings
+            .get(&dotenv_path)
+            .map(|s| {
+                s.iter()
+                    .map(|s| (s.key.as_str(), s.value.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let lookup = |name: &str| vars.get(name).map(|v| v.to_string());
+        for c in &mut w.containers {
+            if let Some((image, _)) = &mut c.image {
+                *image = interp::compose(image, &lookup);
+            }
+            for s in &mut c.env {
+                s.value = interp::compose(&s.value, &lookup);
+            }
+        }
+        if let Some(ctx) = &mut w.build_context {
+            *ctx = interp::compose(ctx, &lookup);
+        }
+    }
+
+    // ---- components from workloads --------------------------------------------------------
+    let mut units: Vec<(String, Workload, Vec<ResolvedSetting>)> = Vec::new();
+    let config_index: HashMap<(RefKind, &str), &ConfigData> = config_data
+        .iter()
+        .map(|c| ((c.kind, c.name.as_str()), c))
+        .collect();
+    for w in compose.iter().chain(k8s_workloads.iter()) {
+        let main = w
+            .containers
+            .iter()
+            .filter(|c| !c.init)
+            .find(|c| {
+                !c.image
+                    .as_ref()
+                    .is_some_and(|(i, _)| classify::is_sidecar(i, &opts.sidecars))
+            })
+            .or_else(|| w.containers.iter().find(|c| !c.init));
+        let image = main.and_then(|c| c.image.as_ref()).map(|(i, _)| i.clone());
+        let by_image = image.as_deref().and_then(classify::image);
+        let by_name = || {
+            classify::name(&w.name).or_else(|| {
+                image
+                    .as_deref()
+                    .and_then(|i| classify::name(&classify::image_repository(i)))
+            })
+        };
+        let env_keys = w
+            .containers
+            .iter()
+            .flat_map(|c| c.env.iter().map(|s| s.key.as_str()));
+        let (kind, tech) = match by_image.or_else(by_name) {
+            Some((k, t)) => (k, Some(t)),
+            None if classify::name_says_datastore(&w.name)
+                || image.as_deref().is_some_and(classify::name_says_datastore) =>
+            {
+                (
+                    ComponentKind::Datastore,
+                    classify::technology_from_env(env_keys),
+                )
+            }
+            None if classify::name_says_platform(&w.name) || opts.platform.contains(&w.name) => {
+                (ComponentKind::Platform, None)
+            }
+            None => (ComponentKind::Service, None),
+        };
+        let kind = if opts.platform.contains(&w.name) {
+            ComponentKind::Platform
+        } else {
+            kind
+        };
+        let id = b.add_component(&w.name, kind, tech, w.declared.clone(), image);
+        for a in &w.aliases {
+            b.add_name(a, &id);
+        }
+        // Settings as this workload's containers see them.
+        let mut settings = Vec::new();
+        for c in w.containers.iter() {
+            // Connection strings passed as arguments: `-DSN=…`, `--spring.datasource.url=…`.
+            if let Some((cmd, at)) = &c.command {
+                for token in cmd.split_whitespace() {
+                    let value = token.split_once('=').map_or(token, |(_, v)| v);
+                    if connstr::parse(value).is_some() {
+                        settings.push(ResolvedSetting {
+                            key: "args".into(),
+                            value: value.to_string(),
+                            location: at.clone(),
+                            via: None,
+                        });
+                    }
+                }
+            }
+            for s in &c.env {
+                match &s.source {
+                    EnvSource::Literal => settings.push(ResolvedSetting {
+                        key: s.key.clone(),
+                        value: s.value.clone(),
+                        location: s.location.clone(),
+                        via: None,
+                    }),
+                    EnvSource::Ref { kind, name, key } => {
+                        if let Some(e) = config_index
+                            .get(&(*kind, name.as_str()))
+                            .and_then(|c| c.entries.iter().find(|e| &e.key == key))
+                        {
+                            settings.push(ResolvedSetting {
+                                key: s.key.clone(),
+                                value: e.value.clone(),
+                                location: e.location.clone(),
+                                via: Some(s.location.clone()),
+                            });
+                        }
+                    }
+                    EnvSource::Runtime => {}
+                }
+            }
+            for ef in &c.env_from {
+                if let Some(cd) = config_index.get(&(ef.kind, ef.name.as_str())) {
+                    for e in &cd.entries {
+                        settings.push(ResolvedSetting {
+                            key: format!("{}{}", ef.prefix, e.key),
+                            value: e.value.clone(),
+                            location: e.location.clone(),
+                            via: Some(ef.location.clone()),
+                        });
+                    }
+                }
+            }
+        }
+        if let Origin::Compose { dir } = &w.origin {
+            for (file, at) in &w.env_files {
+                let path = join(dir, file);
+                match file_settings.get(&path) {
+                    Some(list) => settings.extend(list.iter().map(|s| ResolvedSetting {
+                        key: s.key.clone(),
+                        value: s.value.clone(),
+                        location: s.location.clone(),
+                        via: Some(at.clone()),
+                    })),
+                    None => b.diagnostics.push(Diagnostic::note(
+                        &at.file,
+                        at.line,
+                        format!("env_file `{file}` was not found among the scanned files"),
+                    )),
+                }
+            }
+        }
+        units.push((id, w.clone(), settings));
+    }
+
+    // ---- k8s Services: names for workloads, ExternalName, selectorless -------------------
+    for s in &k8s_services {
+        if let Some(target) = &s.external_name {
+            b.external_names
+                .insert(s.name.to_ascii_lowercase(), target.clone());
+            continue;
+        }
+        if s.selector.is_empty() {
+            // Selectorless (+ Endpoints): an external server modelled in-cluster.
+            // Its name becomes an external datastore once a connection string uses it.
+            let at = endpoints
+                .get(&s.name)
+                .cloned()
+                .unwrap_or_else(|| s.declared.clone());
+            b.declared_external.insert(s.name.to_ascii_lowercase(), at);
+            continue;
+        }
+        let ns = s.namespace.as_deref();
+        let targets: Vec<String> = k8s_workloads
+            .iter()
+            .filter(|w| {
+                let wns = match &w.origin {
+                    Origin::Kubernetes { namespace, .. } => namespace.as_deref(),
+                    _ => None,
+                };
+                (ns.is_none() || wns.is_none() || ns == wns)
+                    && s.selector.iter().all(|sel| w.labels.contains(sel))
+            })
+            .map(|w| b.id_of(&w.name))
+            .collect();
+        for t in targets {
+            b.add_name(&s.name, &t);
+        }
+    }
+    // Component names themselves come last so an alias never shadows a real name.
+    let ids: Vec<String> = b.components.keys().cloned().collect();
+    for id in &ids {
+        b.names.insert(id.to_ascii_lowercase(), id.clone());
+    }
+
+    // ---- file ownership ---------------------------------------------------------------------
+    let service_dirs = ownership(&b, &units, &all_paths, opts);
+    let owners_of = |path: &str| -> Vec<String> {
+        let mut best: Option<usize> = None;
+        let mut out = Vec::new();
+        for (dir, svc) in &service_dirs {
+            let inside = dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"));
+            if !inside {
+                continue;
+            }
+            match best {
+                Some(len) if dir.len() < len => {}
+                Some(len) if dir.len() == len => out.push(svc.clone()),
+                _ => {
+                    best = Some(dir.len());
+                    out = vec![svc.clone()];
+                }
+            }
+        }
+        out
+    };
+
+    // Settings of workloads, then owned config files and source literals.
+    for (id, _, settings) in units {
+        b.settings.entry(id).or_default().extend(settings);
+    }
+    let compose_dirs: BTreeSet<&str> = compose
+        .iter()
+        .filter_map(|w| match &w.origin {
+            Origin::Compose { dir } => Some(dir.as_str()),
+            _ => None,
+        })
+        .collect();
+    for (path, list) in &file_settings {
+        let kind = discover::kind_by_name(path);
+        // A `.env` beside a compose file feeds interpolation, not a service.
+        if kind == Some(InputKind::DotEnv) && compose_dirs.contains(dir_of(path)) {
+            continue;
+        }
+        for svc in owners_of(path) {
+            let env: HashMap<String, String> = b
+                .settings
+                .get(&svc)
+                .map(|s| s.iter().map(|s| (s.key.clone(), s.value.clone())).collect())
+                .unwrap_or_default();
+            let lookup = |name: &str| {
+                env.get(name)
+                    .or_else(|| env.get(&name.replace(['.', '-'], "_").to_ascii_uppercase()))
+                    .cloned()
+            };
+            let resolved: Vec<ResolvedSetting> = list
+                .iter()
+                .map(|s| ResolvedSetting {
+                    key: s.key.clone(),
+                    value: interp::spring(&s.value, &lookup),
+                    location: s.location.clone(),
+                    via: None,
+                })
+                .collect();
+            b.settings.entry(svc).or_default().extend(resolved);
+        }
+    }
+    for (path, list) in &literals {
+        for svc in owners_of(path) {
+            b.settings
+                .entry(svc)
+                .or_default()
+                .extend(list.iter().map(|(v, l)| ResolvedSetting {
+                    key: String::new(),
+                    value: v.clone(),
+                    location: l.clone(),
+                    via: None,
+                }));
+        }
+    }
+
+    // ---- accesses ---------------------------------------------------------------------------
+    let settings = std::mem::take(&mut b.settings);
+    promote_by_connection_strings(&mut b, &settings);
+    for (svc, list) in &settings {
+        if !b.components.get(svc).is_some_and(|c| c.kind.is_app()) {
+            continue;
+        }
+        connections(&mut b, svc, list);
+    }
+    b.settings = settings;
+
+    // ---- startup edges ------------------------------------------------------------------------
+    for w in &compose {
+        for d in &w.depends_on {
+            let Some(to) = b.lookup_host(&d.name) else {
+                continue;
+            };
+            let from = b.id_of(&w.name);
+            let key = (from.clone(), to.clone(), EdgeKind::Startup, None);
+            let edge = b.edges.entry(key).or_insert_with(|| Edge {
+                from,
+                to,
+                kind: EdgeKind::Startup,
+                protocol: d.condition.clone(),
+                database: None,
+                topic: None,
+                evidence: Vec::new(),
+            });
+            edge.evidence.push(Evidence::new(
+                d.location.clone(),
+                &format!("depends_on: {}", d.name),
+            ));
+        }
+    }
+
+    finish(b, root, service_dirs)
+}
+
+/// Directory → service, from explicit config, build contexts, manifest paths and directory
+/// names that match service names.
+fn ownership(
+    b: &Builder,
+    units: &[(String, Workload, Vec<ResolvedSetting>)],
+    all_paths: &[String],
+    opts: &ResolveOptions,
+) -> Vec<(String, String)> {
+    let mut dirs: BTreeSet<(String, String)> = BTreeSet::new();
+    for (pattern, svc) in &opts.services {
+        dirs.insert((pattern.trim_end_matches('/').to_string(), svc.clone()));
+    }
+    let app = |name: &str| b.components.get(name).is_some_and(|c| c.kind.is_app());
+    for (id, w, _) in units {
+        if !app(id) {
+            continue;
+        }
+        if let (Origin::Compose { dir }, Some(ctx)) = (&w.origin, &w.build_context) {
+            if ctx.contains("://") {
+                continue;
+            }
+            let context = join(dir, ctx);
+            let root = match &w.dockerfile {
+                // A context shared by every service (`.`): the Dockerfile's folder is the service's.
+                Some(df) if context == *dir || context.is_empty() => {
+                    dir_of(&join(&context, df)).to_string()
+                }
+                _ => context,
+            };
+            if !root.is_empty() && root != *dir {
+                dirs.insert((root, id.clone()));
+            }
+        }
+    }
+    // Directory names that match a service's names.
+    let mut all_dirs: BTreeSet<&str> = BTreeSet::new();
+    for p in all_paths {
+        let mut d = dir_of(p);
+        while !d.is_empty() && all_dirs.insert(d) {
+            d = dir_of(d);
+        }
+    }
+    for c in b.components.values().filter(|c| c.kind.is_app()) {
+        let wanted: BTreeSet<String> = c.names.iter().map(|n| normalise(n)).collect();
+        let matches = |strip: bool| -> Vec<&str> {
+            all_dirs
+                .iter()
+                .copied()
+                .filter(|d| {
+                    let last = normalise(d.rsplit('/').next().unwrap_or(d));
+                    wanted.iter().any(|w| {
+                        if strip {
+                            strip_role_suffix(w) == last
+                        } else {
+                            *w == last
+                        }
+                    })
+                })
+                .collect()
+        };
+        let mut found = matches(false);
+        if found.is_empty() {
+            found = matches(true);
+        }
+        for d in found {
+            dirs.insert((d.to_string(), c.id.clone()));
+        }
+    }
+    dirs.into_iter().collect()
+}
+
+/// Turn one service's settings into datastore accesses and broker edges.
+fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
+    let by_key: HashMap<String, &ResolvedSetting> = list
+        .iter()
+        .map(|s| (s.key.to_ascii_uppercase().replace(['.', '-'], "_"), s))
+        .collect();
+    for s in list {
+        let value = s.value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        if let Some(info) = connstr::parse(value) {
+            record(b, svc, &info, s, None);
+            continue;
+        }
+        // Split settings and bare hosts: DB_HOST + DB_NAME, PGHOST + PGDATABASE,
+        // `ConnectionString=basketdata`, `REDIS_ADDR=cache:6379`.
+        let key = s.key.to_ascii_uppercase().replace(['.', '-'], "_");
+        let Some(prefix) = host_key_prefix(&key) else {
+            continue;
+        };
+        let host_part = value.split(',').next().unwrap_or(value);
+        let Some((host, port)) = host_port_lenient(host_part) else {
+            continue;
+        };
+        let database_setting = [
+            "DATABASE", "DB", "NAME", "DBNAME", "DB_NAME", "SCHEMA", "KEYSPACE", "INDEX",
+            "DB_INDEX",
+        ]
+        .iter()
+        .find_map(|suffix| {
+            let candidates = [format!("{prefix}_{suffix}"), format!("{prefix}{suffix}")];
+            candidates.into_iter().find_map(|k| by_key.get(&k).copied())
+        })
+        .filter(|d| !d.value.trim().is_empty());
+        let hinted = technology_hint(&prefix);
+        let info = ConnInfo {
+            technology: hinted,
+            hosts: vec![(host, port)],
+            database: database_setting.map(|d| d.value.trim().to_string()),
+        };
+        record(b, svc, &info, s, database_setting);
+    }
+}
+
+/// A component that some connection string addresses with a datastore or broker scheme
+/// (`jdbc:mysql://mysql/x` at a compose service built from `./mysql`) is that datastore.
+fn promote_by_connection_strings(
+    b: &mut Builder,
+    settings: &BTreeMap<String, Vec<ResolvedSetting>>,
+) {
+    for list in settings.values() {
+        for s in list {
+            let Some(info) = connstr::parse(&s.value) else {
+                continue;
+            };
+            let Some(tech) = info.technology else {
+                continue;
+            };
+            for (host, _) in &info.hosts {
+                let Some(id) = b.lookup_host(host) else {
+                    continue;
+                };
+                if let Some(c) = b.components.get_mut(&id)
+                    && c.kind == ComponentKind::Service
+                {
+                    c.kind = if connstr::technology_is_broker(tech) {
+                        ComponentKind::Broker
+                    } else {
+                        ComponentKind::Datastore
+                    };
+                    c.technology.get_or_insert_with(|| tech.to_string());
+                }
+            }
+        }
+    }
+}
+
+fn host_port_lenient(s: &str) -> Option<(String, Option<u16>)> {
+    let s = s.trim();
+    let (h, p) = match s.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p.parse::<u16>().ok()?)),
+        None => (s, None),
+    };
+    let ok = !h.is_empty()
+        && h.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'));
+    ok.then(|| (h.to_ascii_lowercase(), p))
+}
+
+/// For a key naming a server (`DB_HOST`, `PGHOST`, `spring.redis.host`, `ConnectionString`),
+/// the prefix its sibling keys share.
+fn host_key_prefix(key: &str) -> Option<String> {
+    for suffix in [
+        "_HOSTNAME",
+        "_HOST",
+        "_SERVER",
+        "_ADDR",
+        "_ADDRESS",
+        "HOST",
+        "_URL",
+        "_URI",
+        "_SERVERS",
+    ] {
+        if let Some(p) = key.strip_suffix(suffix)
+            && !p.is_empty()
+        {
+            return Some(p.trim_end_matches('_').to_string());
+        }
+    }
+    (key.contains("CONNECTION") || key.ends_with("DSN")).then(|| key.to_string())
+}
+
+fn technology_hint(prefix: &str) -> Option<&'static str> {
+    let p = prefix.to_ascii_uppercase();
+    [
+        ("POSTGRES", "postgres"),
+        ("PG", "postgres"),
+        ("MYSQL", "mysql"),
+        ("MARIADB", "mariadb"),
+        ("MONGO", "mongodb"),
+        ("REDIS", "redis"),
+        ("CASSANDRA", "cassandra"),
+        ("ELASTIC", "elasticsearch"),
+        ("KAFKA", "kafka"),
+        ("RABBIT", "rabbitmq"),
+        ("AMQP", "rabbitmq"),
+        ("NATS", "nats"),
+        ("MSSQL", "mssql"),
+        ("SQLSERVER", "mssql"),
+    ]
+    .iter()
+    .find(|(k, _)| p.contains(k))
+    .map(|(_, t)| *t)
+}
+
+fn record(
+    b: &mut Builder,
+    svc: &str,
+    info: &ConnInfo,
+    s: &ResolvedSetting,
+    extra: Option<&ResolvedSetting>,
+) {
+    let text = if s.key.is_empty() {
+        s.value.clone()
+    } else {
+        format!("{}={}", s.key, s.value)
+    };
+    let mut evidence = vec![Evidence::new(s.location.clone(), &text)];
+    if let Some(via) = &s.via {
+        evidence.push(Evidence::new(
+            via.clone(),
+            &format!("{} (reference)", s.key),
+        ));
+    }
+    if let Some(e) = extra {
+        evidence.push(Evidence::new(
+            e.location.clone(),
+            &format!("{}={}", e.key, e.value),
+        ));
+    }
+    let hosts: Vec<&(String, Option<u16>)> = info
+        .hosts
+        .iter()
+        .filter(|(h, _)| !LOCAL_HOSTS.contains(&h.as_str()) && !h.contains('$') && !h.contains('{'))
+        .collect();
+    let Some((host, port)) = hosts.first().map(|(h, p)| (h.clone(), *p)) else {
+        return;
+    };
+    let target = b.lookup_host(&host);
+    let (id, tech) = match target {
+        Some(id) => {
+            let comp = &b.components[&id];
+            if !matches!(comp.kind, ComponentKind::Datastore | ComponentKind::Broker) {
+                return; // a call to another service or platform component: the call graph's business
+            }
+            let tech = info
+                .technology
+                .map(str::to_string)
+                .or_else(|| comp.technology.clone());
+            (id, tech)
+        }
+        None => {
+            // Only a connection string form says an unknown host is a datastore.
+            let Some(tech) = info.technology else { return };
+            let id = match port {
+                Some(p) if Some(p) != connstr::default_port(tech) => format!("{host}:{p}"),
+                _ => host.clone(),
+            };
+            let kind = if connstr::technology_is_broker(tech) {
+                ComponentKind::Broker
+            } else {
+                ComponentKind::Datastore
+            };
+            let declared = b.declared_external.get(&host).cloned();
+            b.add_component(
+                &id,
+                kind,
+                Some(tech),
+                declared.unwrap_or_else(|| s.location.clone()),
+                None,
+            );
+            (id, Some(tech.to_string()))
+        }
+    };
+    if let (Some(t), Some(c)) = (&tech, b.components.get_mut(&id))
+        && c.technology.is_none()
+    {
+        c.technology = Some(t.clone());
+    }
+    let tech = tech.unwrap_or_else(|| "unknown".into());
+    let is_broker = b.components[&id].kind == ComponentKind::Broker;
+    if is_broker {
+        let key = (svc.to_string(), id.clone(), EdgeKind::Async, None);
+        let edge = b.edges.entry(key).or_insert_with(|| Edge {
+            from: svc.to_string(),
+            to: id.clone(),
+            kind: EdgeKind::Async,
+            protocol: Some(tech.clone()),
+            database: None,
+            topic: None,
+            evidence: Vec::new(),
+        });
+        push_unique(&mut edge.evidence, evidence);
+        return;
+    }
+    let database = info
+        .database
+        .clone()
+        .filter(|d| !d.is_empty())
+        .or_else(|| (tech == "redis").then(|| "0".to_string()));
+    let key = (
+        svc.to_string(),
+        id.clone(),
+        database.as_deref().map(|d| database_key(&tech, d)),
+    );
+    let access = b.accesses.entry(key).or_insert_with(|| Access {
+        service: svc.to_string(),
+        datastore: id.clone(),
+        technology: tech.clone(),
+        database: database.clone(),
+        evidence: Vec::new(),
+    });
+    push_unique(&mut access.evidence, evidence);
+}
+
+fn push_unique(list: &mut Vec<Evidence>, items: Vec<Evidence>) {
+    for e in items {
+        if !list.contains(&e) {
+            list.push(e);
+        }
+    }
+}
+
+/// Evidence order: the default compose files (base and `.override`) and everything else
+/// before compose variants (`docker-compose.prod.yml`), then by location.
+fn sort_evidence(list: &mut [Evidence]) {
+    let rank = |file: &str| {
+        let name = file.rsplit('/').next().unwrap_or(file).to_ascii_lowercase();
+        let variant = discover::is_compose_name(&name)
+            && !is_base_compose(&name)
+            && !name.contains(".override.");
+        u8::from(variant)
+    };
+    list.sort_by(|a, b| {
+        (rank(&a.location.file), &a.location).cmp(&(rank(&b.location.file), &b.location))
+    });
+}
+
+fn finish(b: Builder, root: &str, service_dirs: Vec<(String, String)>) -> Model {
+    let mut edges: Vec<Edge> = b.edges.into_values().collect();
+    for a in b.accesses.values() {
+        edges.push(Edge {
+            from: a.service.clone(),
+            to: a.datastore.clone(),
+            kind: EdgeKind::Data,
+            protocol: Some(a.technology.clone()),
+            database: a.database.clone(),
+            topic: None,
+            evidence: a.evidence.clone(),
+        });
+    }
+    for e in &mut edges {
+        sort_evidence(&mut e.evidence);
+    }
+    edges.sort_by(|x, y| {
+        (&x.from, &x.to, x.kind, &x.database, &x.topic).cmp(&(
+            &y.from,
+            &y.to,
+            y.kind,
+            &y.database,
+            &y.topic,
+        ))
+    });
+    let mut components: Vec<Component> = b.components.into_values().collect();
+    for c in &mut components {
+        c.declarations.sort();
+        if let Some(first) = c.declarations.first() {
+            c.location = first.clone();
+        }
+    }
+    let mut accesses: Vec<Access> = b.accesses.into_values().collect();
+    for a in &mut accesses {
+        sort_evidence(&mut a.evidence);
+    }
+    let mut diagnostics = b.diagnostics;
+    diagnostics.sort();
+    diagnostics.dedup();
+    Model {
+        root: root.to_string(),
+        repo_prefix: String::new(),
+        components,
+        edges,
+        accesses,
+        diagnostics,
+        service_dirs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(
+            join("src", "./Services/X/Dockerfile"),
+            "src/Services/X/Dockerfile"
+        );
+        assert_eq!(join("a/b", "../c"), "a/c");
+        assert_eq!(join("", "."), "");
+        assert_eq!(normalise("Ordering.API"), "orderingapi");
+        assert_eq!(strip_role_suffix("cartservice"), "cart");
+    }
+
+    #[test]
+    fn host_keys() {
+        assert_eq!(host_key_prefix("DB_HOST").as_deref(), Some("DB"));
+        assert_eq!(host_key_prefix("PGHOST").as_deref(), Some("PG"));
+        assert_eq!(
+            host_key_prefix("SPRING_REDIS_HOST").as_deref(),
+            Some("SPRING_REDIS")
+        );
+        assert_eq!(
+            host_key_prefix("CONNECTIONSTRING").as_deref(),
+            Some("CONNECTIONSTRING")
+        );
+        assert_eq!(host_key_prefix("JAVA_OPTS"), None);
+    }
+}

@@ -1,0 +1,67 @@
+//! Rules: one module per rule, each reading the model and graph and returning findings.
+//! Metadata lives in the catalog (`rules/<id>.yaml`); a test keeps the two 1:1.
+
+mod shared_database;
+mod shared_database_server;
+
+use crate::catalog;
+use crate::finding::Finding;
+use crate::graph::Graph;
+use crate::model::{Model, Severity};
+use std::collections::BTreeMap;
+
+/// What a rule sees.
+pub struct Context<'a> {
+    pub model: &'a Model,
+    pub graph: &'a Graph,
+    /// Per-rule options from config, by rule id then option name.
+    pub options: &'a BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Context<'_> {
+    /// An option's value: config first, then the catalog default.
+    pub fn option(&self, rule: &str, name: &str) -> String {
+        self.options
+            .get(rule)
+            .and_then(|o| o.get(name))
+            .cloned()
+            .or_else(|| {
+                catalog::get(rule)?
+                    .options
+                    .iter()
+                    .find(|o| o.name == name)
+                    .map(|o| o.default.clone())
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn severity(&self, rule: &str) -> Severity {
+        catalog::get(rule).map_or(Severity::Warning, |r| r.severity)
+    }
+}
+
+pub struct Rule {
+    pub id: &'static str,
+    pub check: fn(&Context) -> Vec<Finding>,
+}
+
+/// Every rule, in catalog order.
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "shared-database",
+        check: shared_database::check,
+    },
+    Rule {
+        id: "shared-database-server",
+        check: shared_database_server::check,
+    },
+];
+
+/// A human label for a database on a server: `OrderingDb on sqldata (mssql)`.
+pub(crate) fn database_label(db: Option<&str>, server: &str, tech: &str) -> String {
+    match db {
+        Some(d) if tech == "redis" => format!("redis db {d} on `{server}`"),
+        Some(d) => format!("database `{d}` on `{server}` ({tech})"),
+        None => format!("`{server}` ({tech})"),
+    }
+}
