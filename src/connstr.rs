@@ -67,8 +67,8 @@ pub fn parse(text: &str) -> Option<ConnInfo> {
 }
 
 fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    (text.len() >= prefix.len() && text[..prefix.len()].eq_ignore_ascii_case(prefix))
-        .then(|| &text[prefix.len()..])
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
 }
 
 /// `host[:port]` with IPv6 brackets tolerated.
@@ -149,10 +149,12 @@ fn parse_url(text: &str) -> Option<ConnInfo> {
 
 fn parse_jdbc(rest: &str) -> Option<ConnInfo> {
     let lower = rest.to_ascii_lowercase();
-    if let Some(oracle) = lower.strip_prefix("oracle:") {
+    if lower.starts_with("oracle:") {
         // jdbc:oracle:thin:@host:port:SID | @//host:port/service | @host:port/service
-        let at = oracle.split_once('@')?.1.trim_start_matches("//");
+        let at = rest.split_once('@')?.1.trim_start_matches("//");
         if at.starts_with('(') {
+            let at = at.to_ascii_lowercase();
+            let at = at.as_str();
             let host = between(at, "host=", ")")?;
             let port = between(at, "port=", ")").and_then(|p| p.trim().parse().ok());
             let db = between(at, "service_name=", ")").or_else(|| between(at, "sid=", ")"));

@@ -209,7 +209,7 @@ pub struct ConfigData {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fact {
-    Workload(Workload),
+    Workload(Box<Workload>),
     K8sService(K8sService),
     /// Endpoints / EndpointSlice addresses for a selectorless Service.
     K8sEndpoints {

@@ -265,34 +265,42 @@ impl Builder {
 
     /// The component a host names, following k8s DNS forms and ExternalName Services.
     fn lookup_host(&self, host: &str) -> Option<String> {
+        self.resolve_host(host).ok()
+    }
+
+    /// `Ok(component id)` for a host the repository declares; `Err(host)` with the final
+    /// external host name (after ExternalName redirects) otherwise.
+    fn resolve_host(&self, host: &str) -> Result<String, String> {
         let mut h = host.to_ascii_lowercase();
         for _ in 0..4 {
             if let Some(id) = self.names.get(&h) {
-                return Some(id.clone());
+                return Ok(id.clone());
             }
             let short = h
                 .trim_end_matches('.')
                 .trim_end_matches(".cluster.local")
-                .trim_end_matches(".svc");
-            let first = short.split('.').next().unwrap_or(short);
+                .trim_end_matches(".svc")
+                .to_string();
+            let first = short.split('.').next().unwrap_or(&short).to_string();
             // `svc.ns`, `svc.ns.svc`, `svc.ns.svc.cluster.local`; a longer name is a real
             // domain and is not cut down.
-            let dots = short.matches('.').count();
-            if short != h || dots == 1 {
-                if let Some(id) = self.names.get(first) {
-                    return Some(id.clone());
-                }
-                if let Some(target) = self.external_names.get(first) {
+            if short != h || short.matches('.').count() == 1 {
+                // A cluster DNS form names a k8s Service: its ExternalName wins over a
+                // compose service of the same name.
+                if let Some(target) = self.external_names.get(&first) {
                     h = target.to_ascii_lowercase();
                     continue;
+                }
+                if let Some(id) = self.names.get(&first) {
+                    return Ok(id.clone());
                 }
             }
             match self.external_names.get(&h) {
                 Some(target) => h = target.to_ascii_lowercase(),
-                None => return None,
+                None => return Err(h),
             }
         }
-        None
+        Err(h)
     }
 }
 
@@ -326,9 +334,9 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
             match fact {
                 Fact::Workload(w) => match &w.origin {
                     Origin::Compose { dir } => {
-                        compose_by_dir.entry(dir.clone()).or_default().push(w)
+                        compose_by_dir.entry(dir.clone()).or_default().push(*w)
                     }
-                    Origin::Kubernetes { .. } => k8s_workloads.push(w),
+                    Origin::Kubernetes { .. } => k8s_workloads.push(*w),
                 },
                 Fact::K8sService(s) => k8s_services.push(s),
                 Fact::K8sEndpoints {
@@ -518,6 +526,8 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
         if let Some(target) = &s.external_name {
             b.external_names
                 .insert(s.name.to_ascii_lowercase(), target.clone());
+            b.declared_external
+                .insert(target.to_ascii_lowercase(), s.declared.clone());
             continue;
         }
         if s.selector.is_empty() {
@@ -904,23 +914,28 @@ fn record(
         .iter()
         .filter(|(h, _)| !LOCAL_HOSTS.contains(&h.as_str()) && !h.contains('$') && !h.contains('{'))
         .collect();
-    let Some((host, port)) = hosts.first().map(|(h, p)| (h.clone(), *p)) else {
+    // In a host list (replica set, cluster), a host the repository declares names the server.
+    let Some((host, port)) = hosts
+        .iter()
+        .find(|(h, _)| b.resolve_host(h).is_ok())
+        .or(hosts.first())
+        .map(|(h, p)| (h.clone(), *p))
+    else {
         return;
     };
-    let target = b.lookup_host(&host);
-    let (id, tech) = match target {
-        Some(id) => {
+    let (id, tech) = match b.resolve_host(&host) {
+        Ok(id) => {
             let comp = &b.components[&id];
             if !matches!(comp.kind, ComponentKind::Datastore | ComponentKind::Broker) {
                 return; // a call to another service or platform component: the call graph's business
             }
-            let tech = info
+            let tech = comp
                 .technology
-                .map(str::to_string)
-                .or_else(|| comp.technology.clone());
+                .clone()
+                .or_else(|| info.technology.map(str::to_string));
             (id, tech)
         }
-        None => {
+        Err(host) => {
             // Only a connection string form says an unknown host is a datastore.
             let Some(tech) = info.technology else { return };
             let id = match port {
@@ -1008,29 +1023,40 @@ fn sort_evidence(list: &mut [Evidence]) {
 }
 
 fn finish(b: Builder, root: &str, service_dirs: Vec<(String, String)>) -> Model {
-    let mut edges: Vec<Edge> = b.edges.into_values().collect();
-    for a in b.accesses.values() {
-        edges.push(Edge {
-            from: a.service.clone(),
-            to: a.datastore.clone(),
-            kind: EdgeKind::Data,
-            protocol: Some(a.technology.clone()),
-            database: a.database.clone(),
-            topic: None,
-            evidence: a.evidence.clone(),
-        });
+    // An unnamed database next to a named one on the same server, for the same service, is
+    // the same use seen through a weaker setting (`DB_HOST` without `DB_NAME`).
+    let named: BTreeSet<(String, String)> = b
+        .accesses
+        .values()
+        .filter(|a| a.database.is_some())
+        .map(|a| (a.service.clone(), a.datastore.clone()))
+        .collect();
+    let mut accesses: Vec<Access> = b
+        .accesses
+        .into_values()
+        .filter(|a| {
+            a.database.is_some() || !named.contains(&(a.service.clone(), a.datastore.clone()))
+        })
+        .collect();
+    for a in &mut accesses {
+        sort_evidence(&mut a.evidence);
     }
+    let mut edges: Vec<Edge> = b.edges.into_values().collect();
     for e in &mut edges {
         sort_evidence(&mut e.evidence);
     }
+    edges.extend(accesses.iter().map(|a| Edge {
+        from: a.service.clone(),
+        to: a.datastore.clone(),
+        kind: EdgeKind::Data,
+        protocol: Some(a.technology.clone()),
+        database: a.database.clone(),
+        topic: None,
+        evidence: a.evidence.clone(),
+    }));
     edges.sort_by(|x, y| {
-        (&x.from, &x.to, x.kind, &x.database, &x.topic).cmp(&(
-            &y.from,
-            &y.to,
-            y.kind,
-            &y.database,
-            &y.topic,
-        ))
+        (&x.from, &x.to, x.kind, &x.database, &x.topic)
+            .cmp(&(&y.from, &y.to, y.kind, &y.database, &y.topic))
     });
     let mut components: Vec<Component> = b.components.into_values().collect();
     for c in &mut components {
@@ -1038,10 +1064,6 @@ fn finish(b: Builder, root: &str, service_dirs: Vec<(String, String)>) -> Model 
         if let Some(first) = c.declarations.first() {
             c.location = first.clone();
         }
-    }
-    let mut accesses: Vec<Access> = b.accesses.into_values().collect();
-    for a in &mut accesses {
-        sort_evidence(&mut a.evidence);
     }
     let mut diagnostics = b.diagnostics;
     diagnostics.sort();

@@ -16,7 +16,7 @@ pub fn parse(path: &str, text: &str, out: &mut FileFacts) {
         for (key, svc) in doc.at("services").entries() {
             let Some(name) = key.scalar() else { continue };
             out.facts
-                .push(Fact::Workload(service(path, &dir, &name, key, svc)));
+                .push(Fact::Workload(Box::new(service(path, &dir, &name, key, svc))));
         }
     }
 }

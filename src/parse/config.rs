@@ -119,7 +119,12 @@ pub fn parse_yaml_settings(path: &str, text: &str, out: &mut FileFacts) {
 /// `appsettings*.json`. JSON is read by the YAML parser (JSON is YAML 1.2), which keeps
 /// positions; `//` and `/* */` comments, which .NET allows, are blanked first.
 pub fn parse_json_settings(path: &str, text: &str, out: &mut FileFacts) {
-    let text = strip_json_comments(text).replace('\t', " ");
+    let text = strip_trailing_commas(&strip_json_comments(text)).replace('\t', " ");
+    // YAML accepts more than JSON (`"b": }`); serde_json says where real JSON breaks.
+    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&text) {
+        out.diagnostics.push(Diagnostic::warning(path, e.line() as u32, format!("invalid JSON: {e}")));
+        return;
+    }
     match parse_documents(&text) {
         Ok(docs) => docs.iter().for_each(|d| flatten(path, "", d, ":", out)),
         Err(e) => out.diagnostics.push(Diagnostic::warning(
@@ -128,6 +133,39 @@ pub fn parse_json_settings(path: &str, text: &str, out: &mut FileFacts) {
             format!("invalid JSON: {}", e.message),
         )),
     }
+}
+
+/// Blank commas before `}`/`]` (.NET reads appsettings with trailing commas allowed).
+fn strip_trailing_commas(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if in_string {
+            if c == '\\' {
+                out.push(c);
+                i += 1;
+                if let Some(n) = chars.get(i) {
+                    out.push(*n);
+                }
+            } else {
+                in_string = c != '"';
+                out.push(c);
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if c == ',' {
+            let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+            out.push(if matches!(next, Some('}') | Some(']')) { ' ' } else { ',' });
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Replace comments with spaces, keeping newlines so positions stay exact.
@@ -232,7 +270,7 @@ mod tests {
     #[test]
     fn json_with_comments_and_positions() {
         let mut out = FileFacts::default();
-        let text = "{\n  // comment\n  \"ConnectionStrings\": {\n\t\"Db\": \"Server=s;Database=d\" /* x */\n  }\n}\n";
+        let text = "{\n  // comment\n  \"ConnectionStrings\": {\n\t\"Db\": \"Server=s;Database=d\", /* x */\n  },\n}\n";
         parse_json_settings("appsettings.json", text, &mut out);
         assert_eq!(
             settings(&out),

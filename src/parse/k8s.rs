@@ -52,20 +52,20 @@ pub fn object(path: &str, doc: &Node, out: &mut FileFacts) {
         | "DeploymentConfig"
         | "ReplicationController" => {
             let template = doc.path(&["spec", "template"]);
-            out.facts.push(Fact::Workload(workload(
+            out.facts.push(Fact::Workload(Box::new(workload(
                 path, &kind, &name, namespace, declared, doc, template,
-            )));
+            ))));
         }
         "CronJob" => {
             let template = doc.path(&["spec", "jobTemplate", "spec", "template"]);
-            out.facts.push(Fact::Workload(workload(
+            out.facts.push(Fact::Workload(Box::new(workload(
                 path, &kind, &name, namespace, declared, doc, template,
-            )));
+            ))));
         }
         "Pod" => {
-            out.facts.push(Fact::Workload(workload(
+            out.facts.push(Fact::Workload(Box::new(workload(
                 path, &kind, &name, namespace, declared, doc, doc,
-            )));
+            ))));
         }
         "Service" => {
             let spec = doc.at("spec");

@@ -65,20 +65,17 @@ pub fn render(r: &Report, color: bool) -> String {
         }
     }
     let s = r.summary();
+    let n = |count: usize, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
     out.push_str(&format!(
-        "\n{} services, {} datastores, {} brokers, {} edges · {} errors, {} warnings, {} notes{}\n",
-        s.services,
-        s.datastores,
-        s.brokers,
-        s.edges,
-        s.errors,
-        s.warnings,
-        s.notes,
-        if s.suppressed > 0 {
-            format!(" ({} suppressed)", s.suppressed)
-        } else {
-            String::new()
-        }
+        "\n{}, {}, {}, {} · {}, {}, {}{}\n",
+        n(s.services, "service"),
+        n(s.datastores, "datastore"),
+        n(s.brokers, "broker"),
+        n(s.edges, "edge"),
+        n(s.errors, "error"),
+        n(s.warnings, "warning"),
+        n(s.notes, "note"),
+        if s.suppressed > 0 { format!(" ({} suppressed)", s.suppressed) } else { String::new() }
     ));
     out
 }

@@ -1,0 +1,49 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use monolens::config::Config;
+use monolens::{Input, Scan};
+use std::path::{Path, PathBuf};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn scan_dir(dir: &Path) -> Scan {
+    let config = if dir.join("monolens.yaml").is_file() {
+        Config::load(&dir.join("monolens.yaml")).expect("fixture config is valid")
+    } else {
+        Config::default()
+    };
+    monolens::scan(Input::Dir(dir), &config, &[]).expect("scan succeeds")
+}
+
+/// The corpus of real systems, when this checkout sits beside it.
+pub fn corpus(name: &str) -> Option<PathBuf> {
+    let p = root().join("../shared/corpus").join(name);
+    p.is_dir().then_some(p)
+}
+
+/// A compact, reviewable rendering of findings: one line per finding, related locations
+/// indented below it.
+pub fn compact(scan: &Scan) -> String {
+    let mut out = String::new();
+    for f in &scan.findings {
+        out.push_str(&format!(
+            "{} {} {} [{}]{} {}\n",
+            f.severity.as_str(),
+            f.rule,
+            f.location,
+            f.components.join(", "),
+            if f.suppressed { " (suppressed)" } else { "" },
+            f.message
+        ));
+        for r in &f.related {
+            out.push_str(&format!("  related {} {}\n", r.location, r.message));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("no findings\n");
+    }
+    out
+}
