@@ -1055,8 +1055,13 @@ fn finish(b: Builder, root: &str, service_dirs: Vec<(String, String)>) -> Model 
         evidence: a.evidence.clone(),
     }));
     edges.sort_by(|x, y| {
-        (&x.from, &x.to, x.kind, &x.database, &x.topic)
-            .cmp(&(&y.from, &y.to, y.kind, &y.database, &y.topic))
+        (&x.from, &x.to, x.kind, &x.database, &x.topic).cmp(&(
+            &y.from,
+            &y.to,
+            y.kind,
+            &y.database,
+            &y.topic,
+        ))
     });
     let mut components: Vec<Component> = b.components.into_values().collect();
     for c in &mut components {

@@ -14,13 +14,35 @@ fn every_rule_has_docs_and_a_unique_id() {
     let documented: BTreeSet<&str> = catalog::all().iter().map(|d| d.id.as_str()).collect();
     assert_eq!(unique, documented, "rules and rules/*.yaml differ");
     for d in catalog::all() {
-        assert!(d.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is not kebab-case", d.id);
-        for (field, text) in [("title", &d.title), ("summary", &d.summary), ("what", &d.what), ("why", &d.why), ("example", &d.example), ("fix", &d.fix)] {
+        assert!(
+            d.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{} is not kebab-case",
+            d.id
+        );
+        for (field, text) in [
+            ("title", &d.title),
+            ("summary", &d.summary),
+            ("what", &d.what),
+            ("why", &d.why),
+            ("example", &d.example),
+            ("fix", &d.fix),
+        ] {
             assert!(!text.trim().is_empty(), "{}: empty {field}", d.id);
         }
-        assert!(!catalog::principle(d).is_empty(), "{}: principle {} unknown", d.id, d.principle);
+        assert!(
+            !catalog::principle(d).is_empty(),
+            "{}: principle {} unknown",
+            d.id,
+            d.principle
+        );
         let md = d.markdown();
-        for section in ["### What it does", "### Why it matters", "### Example", "### How to fix", "### Options"] {
+        for section in [
+            "### What it does",
+            "### Why it matters",
+            "### Example",
+            "### How to fix",
+            "### Options",
+        ] {
             assert!(md.contains(section), "{}: docs lack {section}", d.id);
         }
     }
@@ -35,8 +57,12 @@ fn every_rule_has_a_firing_fixture_and_a_near_miss() {
         let mut fires = false;
         let mut misses = false;
         for case in std::fs::read_dir(&dir).expect("readable") {
-            let expected = std::fs::read_to_string(case.expect("readable").path().join("expected.txt")).unwrap_or_default();
-            let hit = expected.lines().any(|l| l.split_whitespace().nth(1) == Some(rule.id));
+            let expected =
+                std::fs::read_to_string(case.expect("readable").path().join("expected.txt"))
+                    .unwrap_or_default();
+            let hit = expected
+                .lines()
+                .any(|l| l.split_whitespace().nth(1) == Some(rule.id));
             fires |= hit;
             misses |= !hit;
         }

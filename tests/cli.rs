@@ -18,31 +18,59 @@ fn fixture(rel: &str) -> String {
 fn exit_codes_follow_fail_on() {
     let demo = fixture("fixtures/demo");
     monolens().args(["scan", &demo]).assert().code(1);
-    monolens().args(["scan", &demo, "--fail-on", "never"]).assert().code(0);
+    monolens()
+        .args(["scan", &demo, "--fail-on", "never"])
+        .assert()
+        .code(0);
     let clean = fixture("fixtures/rules/shared-database/same-name-different-hosts");
-    monolens().args(["scan", &clean, "--fail-on", "note"]).assert().code(0);
+    monolens()
+        .args(["scan", &clean, "--fail-on", "note"])
+        .assert()
+        .code(0);
     let note_only = fixture("fixtures/rules/shared-database-server/separate-databases-one-server");
     monolens().args(["scan", &note_only]).assert().code(0);
-    monolens().args(["scan", &note_only, "--fail-on", "note"]).assert().code(1);
+    monolens()
+        .args(["scan", &note_only, "--fail-on", "note"])
+        .assert()
+        .code(1);
 }
 
 #[test]
 fn usage_and_io_errors_exit_2_with_one_sentence() {
-    let out = monolens().args(["scan", "/definitely/not/here"]).assert().code(2);
+    let out = monolens()
+        .args(["scan", "/definitely/not/here"])
+        .assert()
+        .code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("not a directory"));
-    monolens().args(["scan", "--format", "xml"]).assert().code(2);
-    monolens().args(["explain", "no-such-rule"]).assert().code(2);
+    monolens()
+        .args(["scan", "--format", "xml"])
+        .assert()
+        .code(2);
+    monolens()
+        .args(["explain", "no-such-rule"])
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn unknown_config_key_names_key_and_line() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("monolens.yaml"), "exclude: []\nrulez:\n  x: 1\n").expect("write");
-    let out = monolens().args(["scan", &dir.path().display().to_string()]).assert().code(2);
+    std::fs::write(
+        dir.path().join("monolens.yaml"),
+        "exclude: []\nrulez:\n  x: 1\n",
+    )
+    .expect("write");
+    let out = monolens()
+        .args(["scan", &dir.path().display().to_string()])
+        .assert()
+        .code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(stderr.contains("rulez") && stderr.contains("line 2"), "{stderr}");
+    assert!(
+        stderr.contains("rulez") && stderr.contains("line 2"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -52,12 +80,30 @@ fn config_can_switch_a_rule_off_or_change_its_severity() {
     std::fs::copy(src, dir.path().join("docker-compose.yml")).expect("copy");
     let path = dir.path().display().to_string();
     monolens().args(["scan", &path]).assert().code(1);
-    std::fs::write(dir.path().join("monolens.yaml"), "rules:\n  shared-database:\n    severity: warning\n").expect("write");
+    std::fs::write(
+        dir.path().join("monolens.yaml"),
+        "rules:\n  shared-database:\n    severity: warning\n",
+    )
+    .expect("write");
     monolens().args(["scan", &path]).assert().code(0);
-    monolens().args(["scan", &path, "--fail-on", "warning"]).assert().code(1);
-    std::fs::write(dir.path().join("monolens.yaml"), "rules:\n  shared-database:\n    severity: off\n").expect("write");
-    monolens().args(["scan", &path, "--fail-on", "note"]).assert().code(0);
-    std::fs::write(dir.path().join("monolens.yaml"), "rules:\n  shared-database:\n    severity: loud\n").expect("write");
+    monolens()
+        .args(["scan", &path, "--fail-on", "warning"])
+        .assert()
+        .code(1);
+    std::fs::write(
+        dir.path().join("monolens.yaml"),
+        "rules:\n  shared-database:\n    severity: off\n",
+    )
+    .expect("write");
+    monolens()
+        .args(["scan", &path, "--fail-on", "note"])
+        .assert()
+        .code(0);
+    std::fs::write(
+        dir.path().join("monolens.yaml"),
+        "rules:\n  shared-database:\n    severity: loud\n",
+    )
+    .expect("write");
     monolens().args(["scan", &path]).assert().code(2);
 }
 
@@ -67,22 +113,46 @@ fn output_file_and_formats() {
     let out = dir.path().join("report.sarif");
     let demo = fixture("fixtures/demo");
     monolens()
-        .args(["scan", &demo, "--format", "sarif", "--output", &out.display().to_string(), "--fail-on", "never"])
+        .args([
+            "scan",
+            &demo,
+            "--format",
+            "sarif",
+            "--output",
+            &out.display().to_string(),
+            "--fail-on",
+            "never",
+        ])
         .assert()
         .code(0)
         .stdout("");
-    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("json");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("json");
     assert_eq!(sarif["version"], "2.1.0");
-    let gh = monolens().args(["scan", &demo, "--format", "github"]).assert().code(1);
+    let gh = monolens()
+        .args(["scan", &demo, "--format", "github"])
+        .assert()
+        .code(1);
     let text = String::from_utf8_lossy(&gh.get_output().stdout).to_string();
-    assert!(text.lines().any(|l| l.starts_with("::error file=docker-compose.yml,line=")), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("::error file=docker-compose.yml,line=")),
+        "{text}"
+    );
 }
 
 #[test]
 fn stdin_reads_a_rendered_manifest_stream() {
-    let stream = std::fs::read_to_string(common::root().join("fixtures/rules/shared-database/k8s-secret-and-service-alias/manifests.yaml"))
-        .expect("fixture");
-    let out = monolens().args(["scan", "-", "--format", "json"]).write_stdin(stream).assert().code(1);
+    let stream = std::fs::read_to_string(
+        common::root()
+            .join("fixtures/rules/shared-database/k8s-secret-and-service-alias/manifests.yaml"),
+    )
+    .expect("fixture");
+    let out = monolens()
+        .args(["scan", "-", "--format", "json"])
+        .write_stdin(stream)
+        .assert()
+        .code(1);
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
     assert_eq!(json["findings"][0]["rule"], "shared-database");
     assert_eq!(json["findings"][0]["location"]["file"], "stdin.yaml");
@@ -92,7 +162,16 @@ fn stdin_reads_a_rendered_manifest_stream() {
 fn exclude_glob_skips_files() {
     let demo = fixture("fixtures/demo");
     let out = monolens()
-        .args(["scan", &demo, "--format", "json", "--exclude", "k8s/**", "--fail-on", "never"])
+        .args([
+            "scan",
+            &demo,
+            "--format",
+            "json",
+            "--exclude",
+            "k8s/**",
+            "--fail-on",
+            "never",
+        ])
         .assert()
         .code(0);
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
@@ -104,13 +183,25 @@ fn rules_and_explain() {
     let out = monolens().arg("rules").assert().code(0);
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(text.contains("shared-database ") && text.contains("error"));
-    let out = monolens().args(["explain", "shared-database"]).assert().code(0);
+    let out = monolens()
+        .args(["explain", "shared-database"])
+        .assert()
+        .code(0);
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(text.contains("### Why it matters") && text.contains("Each service owns its own data store"));
+    assert!(
+        text.contains("### Why it matters")
+            && text.contains("Each service owns its own data store")
+    );
 }
 
 #[test]
 fn no_colour_when_piped() {
-    let out = monolens().args(["scan", &fixture("fixtures/demo")]).assert().code(1);
-    assert!(!out.get_output().stdout.contains(&0x1b), "escape codes in piped output");
+    let out = monolens()
+        .args(["scan", &fixture("fixtures/demo")])
+        .assert()
+        .code(1);
+    assert!(
+        !out.get_output().stdout.contains(&0x1b),
+        "escape codes in piped output"
+    );
 }

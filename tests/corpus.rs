@@ -15,17 +15,31 @@ fn of_rule<'a>(f: &'a [Finding], rule: &str) -> Vec<&'a Finding> {
 
 #[test]
 fn eshop_ordering_services_share_the_ordering_database() {
-    let Some(f) = findings("eshoponcontainers") else { return };
+    let Some(f) = findings("eshoponcontainers") else {
+        return;
+    };
     let shared = of_rule(&f, "shared-database");
     assert_eq!(shared.len(), 1, "{shared:#?}");
-    assert_eq!(shared[0].components, ["ordering-api", "ordering-backgroundtasks"]);
+    assert_eq!(
+        shared[0].components,
+        ["ordering-api", "ordering-backgroundtasks"]
+    );
     assert!(shared[0].message.contains("OrderingDb") && shared[0].message.contains("sqldata"));
     assert_eq!(shared[0].location.file, "src/docker-compose.override.yml");
     assert_eq!(shared[0].location.line, 108);
     let servers = of_rule(&f, "shared-database-server");
     assert_eq!(servers.len(), 1, "{servers:#?}");
-    for s in ["identity-api", "catalog-api", "ordering-api", "webhooks-api"] {
-        assert!(servers[0].components.iter().any(|c| c == s), "{s} missing from {:?}", servers[0].components);
+    for s in [
+        "identity-api",
+        "catalog-api",
+        "ordering-api",
+        "webhooks-api",
+    ] {
+        assert!(
+            servers[0].components.iter().any(|c| c == s),
+            "{s} missing from {:?}",
+            servers[0].components
+        );
     }
 }
 
@@ -34,9 +48,15 @@ fn ftgo_kubernetes_shares_one_database_and_compose_does_not() {
     let Some(f) = findings("ftgo") else { return };
     let shared = of_rule(&f, "shared-database");
     assert_eq!(shared.len(), 1, "{shared:#?}");
-    assert!(shared[0].message.contains("`eventuate` on `ftgo-mysql`"), "{}", shared[0].message);
+    assert!(
+        shared[0].message.contains("`eventuate` on `ftgo-mysql`"),
+        "{}",
+        shared[0].message
+    );
     assert!(shared[0].components.len() >= 5);
-    assert!(shared[0].location.file.ends_with(".yml") && shared[0].location.file.contains("kubernetes"));
+    assert!(
+        shared[0].location.file.ends_with(".yml") && shared[0].location.file.contains("kubernetes")
+    );
     // The compose variant gives each service its own database on `mysql`: a note only.
     let compose_note = of_rule(&f, "shared-database-server")
         .into_iter()
@@ -49,6 +69,10 @@ fn ftgo_kubernetes_shares_one_database_and_compose_does_not() {
 fn sock_shop_and_online_boutique_share_no_database() {
     for name in ["sock-shop", "online-boutique"] {
         let Some(f) = findings(name) else { continue };
-        assert!(of_rule(&f, "shared-database").is_empty(), "{name}: {:#?}", of_rule(&f, "shared-database"));
+        assert!(
+            of_rule(&f, "shared-database").is_empty(),
+            "{name}: {:#?}",
+            of_rule(&f, "shared-database")
+        );
     }
 }

@@ -36,5 +36,10 @@ fn every_fixture_matches_its_expected_output() {
         }
     }
     assert!(cases > 0, "no fixture cases found");
-    assert!(failures.is_empty(), "{} fixture(s) differ:\n\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) differ:\n\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -7,7 +7,14 @@ use monolens::report::{self, Format, Report};
 
 fn render(format: Format) -> String {
     let scan = common::scan_dir(&common::root().join("fixtures/demo"));
-    report::render(format, &Report { model: &scan.model, findings: &scan.findings }, false)
+    report::render(
+        format,
+        &Report {
+            model: &scan.model,
+            findings: &scan.findings,
+        },
+        false,
+    )
 }
 
 #[test]
@@ -32,7 +39,8 @@ fn github_snapshot() {
 
 fn sarif_validator() -> jsonschema::Validator {
     let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(common::root().join("tests/schemas/sarif-2.1.0.json")).expect("schema present"),
+        &std::fs::read_to_string(common::root().join("tests/schemas/sarif-2.1.0.json"))
+            .expect("schema present"),
     )
     .expect("schema is JSON");
     jsonschema::validator_for(&schema).expect("schema compiles")
@@ -41,13 +49,27 @@ fn sarif_validator() -> jsonschema::Validator {
 fn assert_valid_sarif(text: &str, what: &str) {
     let value: serde_json::Value = serde_json::from_str(text).expect("SARIF is JSON");
     let validator = sarif_validator();
-    let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-    assert!(errors.is_empty(), "{what}: SARIF schema errors:\n{}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what}: SARIF schema errors:\n{}",
+        errors.join("\n")
+    );
     let run = &value["runs"][0];
-    assert!(run["results"].is_array(), "{what}: results must always be an array");
+    assert!(
+        run["results"].is_array(),
+        "{what}: results must always be an array"
+    );
     for rule in run["tool"]["driver"]["rules"].as_array().expect("rules") {
         for key in ["shortDescription", "fullDescription", "help"] {
-            assert!(rule[key]["text"].is_string(), "{what}: rule {} lacks {key}", rule["id"]);
+            assert!(
+                rule[key]["text"].is_string(),
+                "{what}: rule {} lacks {key}",
+                rule["id"]
+            );
         }
     }
 }
@@ -61,7 +83,14 @@ fn demo_sarif_is_valid() {
 fn empty_sarif_is_valid_and_has_results() {
     let dir = tempfile::tempdir().expect("tempdir");
     let scan = common::scan_dir(dir.path());
-    let text = report::render(Format::Sarif, &Report { model: &scan.model, findings: &scan.findings }, false);
+    let text = report::render(
+        Format::Sarif,
+        &Report {
+            model: &scan.model,
+            findings: &scan.findings,
+        },
+        false,
+    );
     assert_valid_sarif(&text, "empty");
     assert!(text.contains("\"results\": []"));
 }
@@ -69,9 +98,18 @@ fn empty_sarif_is_valid_and_has_results() {
 #[test]
 fn corpus_sarif_is_valid() {
     for name in ["eshoponcontainers", "ftgo", "sock-shop", "online-boutique"] {
-        let Some(dir) = common::corpus(name) else { continue };
+        let Some(dir) = common::corpus(name) else {
+            continue;
+        };
         let scan = common::scan_dir(&dir);
-        let text = report::render(Format::Sarif, &Report { model: &scan.model, findings: &scan.findings }, false);
+        let text = report::render(
+            Format::Sarif,
+            &Report {
+                model: &scan.model,
+                findings: &scan.findings,
+            },
+            false,
+        );
         assert_valid_sarif(&text, name);
     }
 }
@@ -87,7 +125,14 @@ fn passwords_never_reach_any_output() {
     let corpus = common::corpus("eshoponcontainers");
     if let Some(dir) = corpus {
         let scan = common::scan_dir(&dir);
-        let text = report::render(Format::Json, &Report { model: &scan.model, findings: &scan.findings }, false);
+        let text = report::render(
+            Format::Json,
+            &Report {
+                model: &scan.model,
+                findings: &scan.findings,
+            },
+            false,
+        );
         assert!(!text.contains("Pass@word"), "eShop's sa password leaked");
         assert!(text.contains("Password=***"));
     }

@@ -15,31 +15,68 @@ fn write(dir: &std::path::Path, rel: &str, bytes: &[u8]) {
 fn bad_files_become_diagnostics_and_the_scan_goes_on() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    let good = fs::read(common::root().join("fixtures/rules/shared-database/compose-env/docker-compose.yml")).expect("fixture");
+    let good = fs::read(
+        common::root().join("fixtures/rules/shared-database/compose-env/docker-compose.yml"),
+    )
+    .expect("fixture");
     write(d, "docker-compose.yml", &good);
-    write(d, "k8s/broken.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: [unclosed\n");
+    write(
+        d,
+        "k8s/broken.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: [unclosed\n",
+    );
     write(d, "svc/appsettings.json", b"{\n  \"a\": 1,\n  \"b\": \n}\n");
-    write(d, "svc/application.yml", b"spring:\n  datasource:\n    url: [\n");
+    write(
+        d,
+        "svc/application.yml",
+        b"spring:\n  datasource:\n    url: [\n",
+    );
     write(d, "latin1/.env", b"A=caf\xe9\n");
     write(d, "conf/app.properties", b"\x00\x01\x02binary");
     let mut huge = b"A=1\n".repeat(3_000_000);
     huge.extend_from_slice(b"B=2\n");
     write(d, "big/.env", &huge);
     let scan = common::scan_dir(d);
-    assert_eq!(scan.findings.iter().filter(|f| f.rule == "shared-database").count(), 1);
-    let diag = |file: &str| scan.model.diagnostics.iter().find(|x| x.file == file).unwrap_or_else(|| panic!("no diagnostic for {file}: {:#?}", scan.model.diagnostics));
+    assert_eq!(
+        scan.findings
+            .iter()
+            .filter(|f| f.rule == "shared-database")
+            .count(),
+        1
+    );
+    let diag = |file: &str| {
+        scan.model
+            .diagnostics
+            .iter()
+            .find(|x| x.file == file)
+            .unwrap_or_else(|| panic!("no diagnostic for {file}: {:#?}", scan.model.diagnostics))
+    };
     assert_eq!(diag("k8s/broken.yaml").line, 5);
-    assert!(diag("svc/appsettings.json").message.contains("invalid JSON"));
+    assert!(
+        diag("svc/appsettings.json")
+            .message
+            .contains("invalid JSON")
+    );
     assert_eq!(diag("svc/application.yml").line, 3);
     assert!(diag("latin1/.env").message.contains("UTF-8"));
     assert!(diag("big/.env").message.contains("10 MB"));
-    assert!(!scan.model.diagnostics.iter().any(|x| x.file == "conf/app.properties"));
+    assert!(
+        !scan
+            .model
+            .diagnostics
+            .iter()
+            .any(|x| x.file == "conf/app.properties")
+    );
 }
 
 #[test]
 fn helm_templates_get_one_diagnostic_with_the_way_out() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "chart/templates/deploy.yaml", b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n");
+    write(
+        dir.path(),
+        "chart/templates/deploy.yaml",
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+    );
     let scan = common::scan_dir(dir.path());
     assert_eq!(scan.model.diagnostics.len(), 1);
     let d = &scan.model.diagnostics[0];
@@ -51,7 +88,10 @@ fn helm_templates_get_one_diagnostic_with_the_way_out() {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
@@ -77,7 +117,9 @@ fn no_parser_panics_on_mangled_input() {
         InputKind::AppSettings,
         InputKind::Source,
     ];
-    let alphabet: Vec<char> = "{}[]:-,'\"&*<>|!%@`#\n\t \\$=;/.?~\u{feff}é".chars().collect();
+    let alphabet: Vec<char> = "{}[]:-,'\"&*<>|!%@`#\n\t \\$=;/.?~\u{feff}é"
+        .chars()
+        .collect();
     let mut rng = Lcg(42);
     for round in 0..400 {
         let seed = &seeds[round % seeds.len()];
@@ -88,7 +130,10 @@ fn no_parser_panics_on_mangled_input() {
                 0 if !chars.is_empty() => {
                     chars.remove(at.min(chars.len() - 1));
                 }
-                1 => chars.insert(at.min(chars.len()), alphabet[(rng.next() as usize) % alphabet.len()]),
+                1 => chars.insert(
+                    at.min(chars.len()),
+                    alphabet[(rng.next() as usize) % alphabet.len()],
+                ),
                 _ => chars.truncate(at),
             }
         }

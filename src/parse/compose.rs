@@ -15,8 +15,9 @@ pub fn parse(path: &str, text: &str, out: &mut FileFacts) {
     for doc in &docs {
         for (key, svc) in doc.at("services").entries() {
             let Some(name) = key.scalar() else { continue };
-            out.facts
-                .push(Fact::Workload(Box::new(service(path, &dir, &name, key, svc))));
+            out.facts.push(Fact::Workload(Box::new(service(
+                path, &dir, &name, key, svc,
+            ))));
         }
     }
 }

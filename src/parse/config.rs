@@ -122,7 +122,11 @@ pub fn parse_json_settings(path: &str, text: &str, out: &mut FileFacts) {
     let text = strip_trailing_commas(&strip_json_comments(text)).replace('\t', " ");
     // YAML accepts more than JSON (`"b": }`); serde_json says where real JSON breaks.
     if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&text) {
-        out.diagnostics.push(Diagnostic::warning(path, e.line() as u32, format!("invalid JSON: {e}")));
+        out.diagnostics.push(Diagnostic::warning(
+            path,
+            e.line() as u32,
+            format!("invalid JSON: {e}"),
+        ));
         return;
     }
     match parse_documents(&text) {
@@ -159,7 +163,11 @@ fn strip_trailing_commas(text: &str) -> String {
             out.push(c);
         } else if c == ',' {
             let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
-            out.push(if matches!(next, Some('}') | Some(']')) { ' ' } else { ',' });
+            out.push(if matches!(next, Some('}') | Some(']')) {
+                ' '
+            } else {
+                ','
+            });
         } else {
             out.push(c);
         }

@@ -65,7 +65,8 @@ pub fn render(r: &Report, color: bool) -> String {
         }
     }
     let s = r.summary();
-    let n = |count: usize, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
+    let n =
+        |count: usize, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
     out.push_str(&format!(
         "\n{}, {}, {}, {} · {}, {}, {}{}\n",
         n(s.services, "service"),
@@ -75,7 +76,11 @@ pub fn render(r: &Report, color: bool) -> String {
         n(s.errors, "error"),
         n(s.warnings, "warning"),
         n(s.notes, "note"),
-        if s.suppressed > 0 { format!(" ({} suppressed)", s.suppressed) } else { String::new() }
+        if s.suppressed > 0 {
+            format!(" ({} suppressed)", s.suppressed)
+        } else {
+            String::new()
+        }
     ));
     out
 }
