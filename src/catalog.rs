@@ -50,6 +50,15 @@ const SOURCES: &[(&str, &str)] = &[
         "shared-database-server",
         include_str!("../rules/shared-database-server.yaml"),
     ),
+    (
+        "cyclic-sync-calls",
+        include_str!("../rules/cyclic-sync-calls.yaml"),
+    ),
+    (
+        "deep-sync-chain",
+        include_str!("../rules/deep-sync-chain.yaml"),
+    ),
+    ("sync-fan-out", include_str!("../rules/sync-fan-out.yaml")),
 ];
 
 static CATALOG: LazyLock<Vec<RuleDoc>> = LazyLock::new(|| {

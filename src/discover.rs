@@ -21,6 +21,8 @@ pub enum InputKind {
     Sql,
     Codeowners,
     Source,
+    Nginx,
+    Envoy,
     /// A YAML file with Helm/Go template syntax: not YAML until rendered.
     HelmTemplate,
 }
@@ -244,6 +246,7 @@ pub fn kind_by_name(rel: &str) -> Option<InputKind> {
     match ext {
         "yml" | "yaml" => Some(InputKind::Kubernetes),
         "properties" => Some(InputKind::Properties),
+        "conf" => Some(InputKind::Nginx),
         "sql" => Some(InputKind::Sql),
         e if SOURCE_EXTENSIONS.contains(&e) => Some(InputKind::Source),
         _ => None,
@@ -257,7 +260,13 @@ pub fn classify(rel: &str, text: &str) -> Option<InputKind> {
     let kind = kind_by_name(rel)?;
     match kind {
         InputKind::Compose => has_top_level_key(text, "services").then_some(kind),
+        InputKind::Nginx => {
+            (text.contains("proxy_pass") || text.contains("grpc_pass")).then_some(kind)
+        }
         InputKind::Kubernetes => {
+            if has_top_level_key(text, "static_resources") {
+                return Some(InputKind::Envoy);
+            }
             let k8s = has_top_level_key(text, "apiVersion") && has_top_level_key(text, "kind");
             if !k8s {
                 return None;

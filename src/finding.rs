@@ -24,6 +24,12 @@ pub struct Finding {
     pub key: String,
     pub fingerprint: String,
     pub suppressed: bool,
+    /// Longer explanation (e.g. the list of cycles of a large SCC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Model edges (from, to, kind) this finding is about, so pictures can colour them.
+    #[serde(skip)]
+    pub edges: Vec<(String, String, crate::model::EdgeKind)>,
 }
 
 impl Finding {
@@ -48,6 +54,8 @@ impl Finding {
             key: key.to_string(),
             fingerprint,
             suppressed: false,
+            detail: None,
+            edges: Vec::new(),
         }
     }
 

@@ -43,7 +43,7 @@ pub struct Scan {
 }
 
 /// Read one file into facts; every failure becomes a diagnostic.
-fn read_and_parse(c: &discover::Candidate) -> FileFacts {
+fn read_and_parse(c: &discover::Candidate, names: &parse::source::Matcher) -> FileFacts {
     let skip = |msg: String| FileFacts {
         path: c.rel.clone(),
         facts: Vec::new(),
@@ -88,11 +88,11 @@ fn read_and_parse(c: &discover::Candidate) -> FileFacts {
             };
         }
     };
-    parse_text(&c.rel, &text)
+    parse_text(&c.rel, &text, names)
 }
 
 /// Classify and parse one text; a parser panic (a bug) is contained to its file.
-fn parse_text(rel: &str, text: &str) -> FileFacts {
+fn parse_text(rel: &str, text: &str, names: &parse::source::Matcher) -> FileFacts {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Some(kind) = discover::classify(rel, text) else {
         return FileFacts {
@@ -100,7 +100,18 @@ fn parse_text(rel: &str, text: &str) -> FileFacts {
             ..FileFacts::default()
         };
     };
-    std::panic::catch_unwind(|| parse::parse(kind, rel, text)).unwrap_or_else(|_| FileFacts {
+    let run = || match kind {
+        InputKind::Source => {
+            let mut out = FileFacts {
+                path: rel.to_string(),
+                ..FileFacts::default()
+            };
+            parse::source::parse(rel, text, names, &mut out);
+            out
+        }
+        _ => parse::parse(kind, rel, text),
+    };
+    std::panic::catch_unwind(run).unwrap_or_else(|_| FileFacts {
         path: rel.to_string(),
         facts: Vec::new(),
         diagnostics: vec![Diagnostic::warning(
@@ -151,7 +162,23 @@ pub fn scan(input: Input, config: &Config, extra_excludes: &[String]) -> Result<
                 include_tests: config.include_tests,
             };
             let (candidates, diags) = discover::candidates(root, &opts)?;
-            let files: Vec<FileFacts> = candidates.par_iter().map(read_and_parse).collect();
+            // Source files are read second, with a matcher for the names the configuration
+            // declares, so a literal is only kept when it addresses a known component.
+            let (sources, configs): (Vec<_>, Vec<_>) = candidates
+                .into_iter()
+                .partition(|c| discover::kind_by_name(&c.rel) == Some(InputKind::Source));
+            let none = parse::source::Matcher::default();
+            let mut files: Vec<FileFacts> = configs
+                .par_iter()
+                .map(|c| read_and_parse(c, &none))
+                .collect();
+            let names = parse::source::Matcher::new(resolve::known_names(&files));
+            files.extend(
+                sources
+                    .par_iter()
+                    .map(|c| read_and_parse(c, &names))
+                    .collect::<Vec<_>>(),
+            );
             (files, root.display().to_string(), repo_prefix(root), diags)
         }
         Input::Stdin(text) => {

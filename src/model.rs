@@ -186,6 +186,8 @@ pub struct Workload {
     /// Compose `extends`: (service, file).
     pub extends: Option<(String, Option<String>)>,
     pub annotations: Vec<(String, String)>,
+    /// Compose bind mounts: (host path relative to the compose file, container path).
+    pub volumes: Vec<(String, String, Location)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -194,8 +196,19 @@ pub struct K8sService {
     pub namespace: Option<String>,
     pub selector: Vec<(String, String)>,
     pub external_name: Option<String>,
-    pub ports: Vec<u16>,
+    /// (port name, port)
+    pub ports: Vec<(Option<String>, u16)>,
     pub declared: Location,
+}
+
+/// A k8s Ingress (or a gateway route list): a gateway with backends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ingress {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub declared: Location,
+    /// Backend Service names with the location of each reference.
+    pub backends: Vec<(String, Location)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -219,6 +232,7 @@ pub enum Fact {
         location: Location,
     },
     ConfigData(ConfigData),
+    Ingress(Ingress),
     /// A key/value from `.env`, Spring, appsettings or another config file.
     Setting(Setting),
     /// A string literal in source code that looks like a URL or connection string.

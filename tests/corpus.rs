@@ -76,3 +76,74 @@ fn sock_shop_and_online_boutique_share_no_database() {
         );
     }
 }
+
+fn sync_edges(name: &str) -> Option<Vec<(String, String, String)>> {
+    let dir = common::corpus(name)?;
+    let scan = common::scan_dir(&dir);
+    Some(
+        scan.model
+            .edges
+            .iter()
+            .filter(|e| e.kind == monolens::model::EdgeKind::Sync)
+            .map(|e| {
+                (
+                    e.from.clone(),
+                    e.to.clone(),
+                    e.protocol.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn online_boutique_frontend_calls_come_from_service_addr_env_and_form_no_cycle() {
+    let Some(edges) = sync_edges("online-boutique") else {
+        return;
+    };
+    for callee in [
+        "productcatalogservice",
+        "currencyservice",
+        "cartservice",
+        "recommendationservice",
+        "shippingservice",
+        "checkoutservice",
+        "adservice",
+    ] {
+        assert!(
+            edges
+                .iter()
+                .any(|(f, t, p)| f == "frontend" && t == callee && p == "grpc"),
+            "frontend → {callee} (grpc) missing: {edges:?}"
+        );
+    }
+    let dir = common::corpus("online-boutique").expect("present");
+    let scan = common::scan_dir(&dir);
+    let frontend_cart = scan
+        .model
+        .edges
+        .iter()
+        .find(|e| e.from == "frontend" && e.to == "cartservice")
+        .expect("edge");
+    assert!(
+        frontend_cart
+            .evidence
+            .iter()
+            .any(|e| e.text.starts_with("CART_SERVICE_ADDR=")),
+        "{:?}",
+        frontend_cart.evidence
+    );
+    assert!(of_rule(&scan.findings, "cyclic-sync-calls").is_empty());
+}
+
+#[test]
+fn sock_shop_has_no_sync_cycle() {
+    let Some(f) = findings("sock-shop") else {
+        return;
+    };
+    assert!(
+        of_rule(&f, "cyclic-sync-calls").is_empty(),
+        "{:#?}",
+        of_rule(&f, "cyclic-sync-calls")
+    );
+}

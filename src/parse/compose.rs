@@ -128,6 +128,23 @@ fn service(path: &str, dir: &str, name: &str, key: &Node, svc: &Node) -> Workloa
             .map(|s| (s, svc.path(&["extends", "file"]).scalar())),
         _ => None,
     };
+    let volumes = svc
+        .at("volumes")
+        .seq()
+        .iter()
+        .filter_map(|v| {
+            let (source, target) = match v.scalar() {
+                Some(short) => {
+                    let mut parts = short.splitn(3, ':');
+                    (parts.next()?.to_string(), parts.next()?.to_string())
+                }
+                None => (v.at("source").scalar()?, v.at("target").scalar()?),
+            };
+            // Named volumes are not files of the repository.
+            (source.starts_with('.') || source.starts_with('/') || source.contains('/'))
+                .then(|| (source, target, loc(path, v)))
+        })
+        .collect();
     let command =
         command_text(svc.at("entrypoint"), svc.at("command")).map(|c| (c, loc(path, svc)));
     Workload {
@@ -154,6 +171,7 @@ fn service(path: &str, dir: &str, name: &str, key: &Node, svc: &Node) -> Workloa
         profiles,
         extends,
         annotations: Vec::new(),
+        volumes,
     }
 }
 

@@ -80,9 +80,40 @@ pub fn object(path: &str, doc: &Node, out: &mut FileFacts) {
                     .at("ports")
                     .seq()
                     .iter()
-                    .filter_map(|p| p.at("port").scalar()?.parse().ok())
+                    .filter_map(|p| {
+                        Some((p.at("name").scalar(), p.at("port").scalar()?.parse().ok()?))
+                    })
                     .collect(),
                 declared,
+            }));
+        }
+        "Ingress" => {
+            let mut backends = Vec::new();
+            let mut add = |b: &Node| {
+                // networking.k8s.io/v1 `service.name`, v1beta1 `serviceName`.
+                let svc = b.path(&["service", "name"]);
+                let svc = if svc.is_null() {
+                    b.at("serviceName")
+                } else {
+                    svc
+                };
+                if let Some(n) = svc.scalar() {
+                    backends.push((n, loc(path, svc)));
+                }
+            };
+            let spec = doc.at("spec");
+            add(spec.at("defaultBackend"));
+            add(spec.at("backend"));
+            for rule in spec.at("rules").seq() {
+                for p in rule.path(&["http", "paths"]).seq() {
+                    add(p.at("backend"));
+                }
+            }
+            out.facts.push(Fact::Ingress(crate::model::Ingress {
+                name,
+                namespace,
+                declared,
+                backends,
             }));
         }
         "Endpoints" => {
@@ -218,6 +249,7 @@ fn workload(
         profiles: Vec::new(),
         extends: None,
         annotations,
+        volumes: Vec::new(),
     }
 }
 

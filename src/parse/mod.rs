@@ -3,6 +3,7 @@
 
 pub mod compose;
 pub mod config;
+pub mod gateway;
 pub mod k8s;
 pub mod source;
 
@@ -29,7 +30,10 @@ pub fn parse(kind: InputKind, path: &str, text: &str) -> FileFacts {
         InputKind::Properties => config::parse_properties(path, text, &mut out),
         InputKind::SpringYaml => config::parse_yaml_settings(path, text, &mut out),
         InputKind::AppSettings => config::parse_json_settings(path, text, &mut out),
-        InputKind::Source => source::parse(path, text, &mut out),
+        InputKind::Nginx => gateway::parse_nginx(path, text, &mut out),
+        InputKind::Envoy => gateway::parse_envoy(path, text, &mut out),
+        // Without the model's names, only connection-string literals are found.
+        InputKind::Source => source::parse(path, text, &source::Matcher::default(), &mut out),
         // Read by later stages of the roadmap; discovered now so the file list is complete.
         InputKind::Sql | InputKind::Codeowners => {}
     }

@@ -1,30 +1,122 @@
-//! Source files of any common language: string literals that hold a URL or a connection
-//! string (many systems keep the default in code: `process.env.X || 'mongodb://m/users'`).
+//! Source files of any common language: string literals that name a known component as a URL
+//! or `host:port` (`"http://ts-order-service:12031/api"`), found with one multi-pattern
+//! (Aho-Corasick) pass over the bytes, plus literals that hold a database or broker connection
+//! string (`process.env.X || 'mongodb://m/users'`).
 
 use super::LineIndex;
 use crate::model::{Fact, FileFacts, Location};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// A quoted literal starting with a scheme (`postgres://`, `jdbc:mysql://`, `http://`) or an
-/// ADO.NET `Server=`/`Host=`/`Data Source=` string.
-static LITERAL: LazyLock<Regex> = LazyLock::new(|| {
+/// The names the model knows, compiled once for all source files.
+#[derive(Default)]
+pub struct Matcher {
+    automaton: Option<AhoCorasick>,
+}
+
+impl Matcher {
+    pub fn new<I: IntoIterator<Item = String>>(names: I) -> Self {
+        let mut names: Vec<String> = names.into_iter().filter(|n| n.len() >= 2).collect();
+        names.sort();
+        names.dedup();
+        if names.is_empty() {
+            return Matcher::default();
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&names)
+            .ok();
+        Matcher { automaton }
+    }
+}
+
+/// A quoted literal with a non-HTTP scheme (`postgres://`, `jdbc:mysql://`, `amqp://`) or an
+/// ADO.NET `Server=`/`Host=`/`Data Source=` string: connection strings, whatever the host.
+static CONNECTION_LITERAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"["'`]((?:jdbc:[a-z0-9:]+|[a-zA-Z][a-zA-Z0-9+.\-]*)://[^"'`\s]+|(?i:server|host|data source)=[^"'`\n]+;[^"'`\n]*)["'`]"#,
+        r#"["'`]((?:jdbc:[a-z0-9:]+|(?i:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|nats|kafka|sqlserver|mssql|cassandra|clickhouse|r2dbc:[a-z]+))://[^"'`\s]+|(?i:server|host|data source)=[^"'`\n]+;[^"'`\n]*)["'`]"#,
     )
     .expect("valid regex")
 });
 
-pub fn parse(path: &str, text: &str, out: &mut FileFacts) {
-    if !text.contains("://") && !text.contains('=') {
+const QUOTES: &[u8] = b"\"'`";
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    if let Some(ac) = &matcher.automaton {
+        let bytes = text.as_bytes();
+        for m in ac.find_iter(bytes) {
+            let (s, e) = (m.start(), m.end());
+            if s > 0 && is_name_byte(bytes[s - 1]) || e < bytes.len() && is_name_byte(bytes[e]) {
+                continue;
+            }
+            let line_start = bytes[..s]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1);
+            let Some(open) = bytes[line_start..s]
+                .iter()
+                .rposition(|b| QUOTES.contains(b))
+                .map(|i| i + line_start)
+            else {
+                continue;
+            };
+            let quote = bytes[open];
+            let Some(close) = bytes[e..]
+                .iter()
+                .position(|b| *b == quote || *b == b'\n')
+                .map(|i| i + e)
+            else {
+                continue;
+            };
+            if bytes[close] != quote {
+                continue;
+            }
+            let before = &text[open + 1..s];
+            let after = bytes.get(e).copied().unwrap_or(0);
+            let lower = before.to_ascii_lowercase();
+            // The name must be the host: `://name`, `dns:///name`, `user@name`, `Server=name`,
+            // or `name:port` on its own; not a path segment or a query value.
+            let addressed = (before.ends_with("//")
+                && before.contains("://")
+                && before.matches("://").count() == 1
+                && !before.trim_end_matches('/').contains('/'))
+                || before.ends_with('@') && before.contains("://")
+                || ["server=", "host=", "data source=", "address=", "addr="]
+                    .iter()
+                    .any(|k| lower.ends_with(k))
+                || before.is_empty()
+                    && after == b':'
+                    && bytes.get(e + 1).is_some_and(u8::is_ascii_digit);
+            if addressed {
+                found.push((open + 1, close));
+            }
+        }
+    }
+    for cap in CONNECTION_LITERAL.captures_iter(text) {
+        if let Some(m) = cap.get(1) {
+            found.push((m.start(), m.end()));
+        }
+    }
+    if found.is_empty() {
         return;
     }
+    found.sort_unstable();
+    found.dedup();
     let index = LineIndex::new(text);
-    for cap in LITERAL.captures_iter(text) {
-        let m = cap.get(1).expect("group 1 always participates");
-        let (line, column) = index.position(text, m.start());
+    for (start, end) in found {
+        let Some(value) = text.get(start..end) else {
+            continue;
+        };
+        let (line, column) = index.position(text, start);
         out.facts.push(Fact::Literal {
-            value: m.as_str().to_string(),
+            value: value.to_string(),
             location: Location::new(path, line, column),
         });
     }
@@ -34,14 +126,11 @@ pub fn parse(path: &str, text: &str, out: &mut FileFacts) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn finds_literals() {
-        let src = "const u = process.env.MONGO_URL || 'mongodb://mongodb:27017/users';\n\
-                   String s = \"jdbc:mysql://db:3306/orders\";\nvar c = \"Server=sql;Database=X\";\nlet n = 'no url';\n";
+    fn literals(src: &str, names: &[&str]) -> Vec<(String, u32, u32)> {
         let mut out = FileFacts::default();
-        parse("a.js", src, &mut out);
-        let got: Vec<(String, u32, u32)> = out
-            .facts
+        let m = Matcher::new(names.iter().map(|s| s.to_string()));
+        parse("a.js", src, &m, &mut out);
+        out.facts
             .iter()
             .map(|f| match f {
                 Fact::Literal { value, location } => {
@@ -49,13 +138,43 @@ mod tests {
                 }
                 _ => unreachable!(),
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn finds_connection_strings_anywhere() {
+        let src = "const u = process.env.MONGO_URL || 'mongodb://mongodb:27017/users';\n\
+                   String s = \"jdbc:mysql://db:3306/orders\";\nvar c = \"Server=sql;Database=X\";\nlet n = 'no url';\n";
         assert_eq!(
-            got,
+            literals(src, &[]),
             vec![
                 ("mongodb://mongodb:27017/users".into(), 1, 37),
                 ("jdbc:mysql://db:3306/orders".into(), 2, 13),
                 ("Server=sql;Database=X".into(), 3, 10)
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_known_names_as_urls_and_host_ports_only() {
+        let src = "a = \"http://ts-order-service:12031/api/v1/orderservice/order\"\n\
+                   b = 'cart:7070'\nc = 'dns:///cart:7070'\nd = \"orders\"\ne = orders.get(1)\n\
+                   f = 'http://example.com/orders'\ng = `https://payments.default.svc.cluster.local/pay`\n";
+        assert_eq!(
+            literals(src, &["ts-order-service", "cart", "orders", "payments"]),
+            vec![
+                (
+                    "http://ts-order-service:12031/api/v1/orderservice/order".into(),
+                    1,
+                    6
+                ),
+                ("cart:7070".into(), 2, 6),
+                ("dns:///cart:7070".into(), 3, 6),
+                (
+                    "https://payments.default.svc.cluster.local/pay".into(),
+                    7,
+                    6
+                ),
             ]
         );
     }

@@ -54,6 +54,7 @@ pub fn to_value(r: &Report) -> Value {
                 "components": f.components,
                 "fingerprint": f.fingerprint,
                 "suppressed": f.suppressed,
+                "detail": f.detail,
             })
         })
         .collect();

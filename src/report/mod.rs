@@ -1,6 +1,7 @@
 //! Reports: renderers only. Each turns a finished `Report` into text; none computes findings.
 
 pub mod github;
+pub mod graphviz;
 pub mod json;
 pub mod sarif;
 pub mod table;
@@ -20,6 +21,8 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    Dot,
+    Mermaid,
 }
 
 /// Counts for the summary line and JSON `summary`.
@@ -63,5 +66,7 @@ pub fn render(format: Format, report: &Report, color: bool) -> String {
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Github => github::render(report),
+        Format::Dot => graphviz::dot(report),
+        Format::Mermaid => graphviz::mermaid(report),
     }
 }

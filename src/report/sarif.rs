@@ -88,7 +88,10 @@ pub fn to_value(r: &Report) -> Value {
                 "ruleId": f.rule,
                 "ruleIndex": rule_index,
                 "level": level(f.severity),
-                "message": {"text": sentence(&f.message)},
+                "message": {"text": match &f.detail {
+                    Some(d) => format!("{}\n{}", sentence(&f.message), d.trim_end()),
+                    None => sentence(&f.message),
+                }},
                 "locations": [{"physicalLocation": physical(prefix, &f.location)}],
                 "partialFingerprints": {"monolensFingerprint/v1": f.fingerprint},
             });

@@ -30,6 +30,10 @@ pub fn render(r: &Report, color: bool) -> String {
                 sev
             };
             let mut message = f.message.clone();
+            if let Some(d) = &f.detail {
+                message.push('\n');
+                message.push_str(d.trim_end());
+            }
             for rel in f.related.iter().take(5) {
                 message.push_str(&format!("\n  ↳ {} {}", rel.location, rel.message));
             }

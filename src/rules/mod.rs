@@ -1,8 +1,11 @@
 //! Rules: one module per rule, each reading the model and graph and returning findings.
 //! Metadata lives in the catalog (`rules/<id>.yaml`); a test keeps the two 1:1.
 
+mod cyclic_sync_calls;
+mod deep_sync_chain;
 mod shared_database;
 mod shared_database_server;
+mod sync_fan_out;
 
 use crate::catalog;
 use crate::finding::Finding;
@@ -54,6 +57,18 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "shared-database-server",
         check: shared_database_server::check,
+    },
+    Rule {
+        id: "cyclic-sync-calls",
+        check: cyclic_sync_calls::check,
+    },
+    Rule {
+        id: "deep-sync-chain",
+        check: deep_sync_chain::check,
+    },
+    Rule {
+        id: "sync-fan-out",
+        check: sync_fan_out::check,
     },
 ];
 

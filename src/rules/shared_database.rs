@@ -40,6 +40,11 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             &format!("{server}/{key}"),
         );
         for a in &accesses {
+            f.edges.push((
+                a.service.clone(),
+                a.datastore.clone(),
+                crate::model::EdgeKind::Data,
+            ));
             for e in &a.evidence {
                 f = f.related(
                     e.location.clone(),

@@ -38,6 +38,11 @@ pub fn compact(scan: &Scan) -> String {
             if f.suppressed { " (suppressed)" } else { "" },
             f.message
         ));
+        if let Some(d) = &f.detail {
+            for line in d.lines() {
+                out.push_str(&format!("  detail {}\n", line.trim()));
+            }
+        }
         for r in &f.related {
             out.push_str(&format!("  related {} {}\n", r.location, r.message));
         }
