@@ -44,6 +44,8 @@ const IMAGES: &[(&str, ComponentKind, &str)] = &[
     ("localstack", ComponentKind::Broker, "sqs"),
     ("pubsub-emulator", ComponentKind::Broker, "pubsub"),
     ("zookeeper", ComponentKind::Platform, "zookeeper"),
+    ("eventuate-cdc", ComponentKind::Platform, "cdc"),
+    ("debezium", ComponentKind::Platform, "cdc"),
     ("consul", ComponentKind::Platform, "consul"),
     ("eureka", ComponentKind::Platform, "eureka"),
     ("config-server", ComponentKind::Platform, "config-server"),

@@ -2,7 +2,7 @@
 //! place: 0 clean, 1 findings at or above the fail level, 2 usage/config/I/O error).
 
 use crate::config::Config;
-use crate::report::{self, Format, Report};
+use crate::report::{self, Format};
 use crate::{Input, catalog};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
@@ -64,6 +64,9 @@ pub enum Command {
         config: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "auto")]
         color: ColorChoice,
+        /// Add the per-service table (owner, datastores, tables, sync/async in and out, findings).
+        #[arg(long)]
+        by_service: bool,
     },
     /// List the rules.
     Rules,
@@ -126,6 +129,7 @@ fn execute(command: Command) -> Result<i32, String> {
             exclude,
             config,
             color,
+            by_service,
         } => {
             let root = PathBuf::from(&path);
             let config = match config {
@@ -153,11 +157,7 @@ fn execute(command: Command) -> Result<i32, String> {
                         std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                     }
                 };
-            let report = Report {
-                model: &scan.model,
-                findings: &scan.findings,
-            };
-            let text = report::render(format, &report, color);
+            let text = report::render(format, &scan.report(), report::Style { color, by_service });
             match output {
                 Some(p) => std::fs::write(&p, text)
                     .map_err(|e| format!("cannot write {}: {e}", p.display()))?,

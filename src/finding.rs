@@ -24,6 +24,8 @@ pub struct Finding {
     pub key: String,
     pub fingerprint: String,
     pub suppressed: bool,
+    /// The services involved have different owners.
+    pub crosses_teams: bool,
     /// Longer explanation (e.g. the list of cycles of a large SCC).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -54,6 +56,7 @@ impl Finding {
             key: key.to_string(),
             fingerprint,
             suppressed: false,
+            crosses_teams: false,
             detail: None,
             edges: Vec::new(),
         }

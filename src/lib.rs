@@ -17,6 +17,7 @@ pub mod redact;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod verdict;
 pub mod yaml;
 
 use config::Config;
@@ -40,6 +41,13 @@ pub enum Input<'a> {
 pub struct Scan {
     pub model: Model,
     pub findings: Vec<Finding>,
+    pub verdict: verdict::Verdict,
+}
+
+impl Scan {
+    pub fn report(&self) -> report::Report<'_> {
+        report::Report { model: &self.model, findings: &self.findings, verdict: &self.verdict }
+    }
 }
 
 /// Read one file into facts; every failure becomes a diagnostic.
@@ -227,7 +235,9 @@ pub fn scan(input: Input, config: &Config, extra_excludes: &[String]) -> Result<
     findings.sort_by(|a, b| {
         (&a.location, a.rule, &a.fingerprint).cmp(&(&b.location, b.rule, &b.fingerprint))
     });
-    Ok(Scan { model, findings })
+    verdict::annotate_teams(&model, &mut findings);
+    let verdict = verdict::verdict(&model, &findings);
+    Ok(Scan { model, findings, verdict })
 }
 
 pub fn parse_severity(s: &str) -> Option<Severity> {

@@ -145,6 +145,17 @@ pub struct Container {
     pub command: Option<(String, Location)>,
 }
 
+/// Where an image's tag comes from, when it is shared by design: a variable
+/// (`repo/x:${TAG}`), a Helm expression (`{{ .Values.image.tag }}`), a kustomize `newTag`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReleaseTag {
+    /// What the images share: `${TAG}`, `helm:chart:.Values.tag`, `kustomize:dir:1.2.0`.
+    pub group: String,
+    /// The image (or image name) it applies to.
+    pub image: String,
+    pub location: Location,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DependsOn {
     pub name: String,
@@ -233,6 +244,9 @@ pub enum Fact {
     },
     ConfigData(ConfigData),
     Ingress(Ingress),
+    ReleaseTag(ReleaseTag),
+    /// Who owns a path pattern (CODEOWNERS line) or a component (Backstage `spec.owner`).
+    Owner(OwnerRule),
     /// A key/value from `.env`, Spring, appsettings or another config file.
     Setting(Setting),
     /// A string literal in source code that looks like a URL or connection string.
@@ -240,6 +254,15 @@ pub enum Fact {
         value: String,
         location: Location,
     },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OwnerRule {
+    /// A CODEOWNERS line: a gitignore-style pattern (relative to the CODEOWNERS scope root)
+    /// and its owners, in file order.
+    Path { pattern: String, owners: Vec<String>, location: Location },
+    /// Backstage `catalog-info.yaml`: a component and its owner.
+    Component { name: String, owner: String, depends_on: Vec<String>, location: Location },
 }
 
 /// Everything one file said, plus what went wrong reading it.
@@ -359,6 +382,38 @@ pub fn database_key(technology: &str, database: &str) -> String {
     }
 }
 
+/// A table and the services that own it (whose migrations create it).
+#[derive(Debug, Clone, Serialize)]
+pub struct TableInfo {
+    /// Normalised name: `database.schema.table` with missing parts left out.
+    pub name: String,
+    /// Datastore component the table lives on, when known.
+    pub datastore: Option<String>,
+    pub owners: Vec<String>,
+    /// Where it is created (one per CREATE TABLE seen).
+    pub created: Vec<Location>,
+}
+
+/// One deployable unit (compose service or pod template) and its containers.
+#[derive(Debug, Clone)]
+pub struct DeployUnit {
+    pub component: String,
+    pub declared: Location,
+    pub containers: Vec<UnitContainer>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UnitContainer {
+    pub name: String,
+    pub image: Option<String>,
+    pub location: Location,
+    pub init: bool,
+    /// An istio-proxy, log shipper, cloud-sql-proxy…: never an app service of its own.
+    pub sidecar: bool,
+    /// The image is a datastore, broker or platform image.
+    pub infrastructure: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Model {
     pub root: String,
@@ -371,6 +426,11 @@ pub struct Model {
     pub diagnostics: Vec<Diagnostic>,
     /// Repository-relative directory → owning service, longest prefix wins.
     pub service_dirs: Vec<(String, String)>,
+    pub units: Vec<DeployUnit>,
+    pub release_tags: Vec<ReleaseTag>,
+    /// Each image's tag as written after interpolation, per app component: (component, image, location).
+    pub app_images: Vec<(String, String, Location)>,
+    pub tables: Vec<TableInfo>,
 }
 
 impl Model {

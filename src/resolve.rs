@@ -337,6 +337,8 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
     let mut endpoints: HashMap<String, Location> = HashMap::new();
     let mut config_data: Vec<ConfigData> = Vec::new();
     let mut ingresses: Vec<Ingress> = Vec::new();
+    let mut release_tags: Vec<ReleaseTag> = Vec::new();
+    let mut owner_rules: Vec<OwnerRule> = Vec::new();
     let mut file_settings: BTreeMap<String, Vec<Setting>> = BTreeMap::new();
     let mut literals: BTreeMap<String, Vec<(String, Location)>> = BTreeMap::new();
     let mut all_paths = Vec::new();
@@ -364,6 +366,8 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
                 }
                 Fact::ConfigData(c) => config_data.push(c),
                 Fact::Ingress(i) => ingresses.push(i),
+                Fact::ReleaseTag(t) => release_tags.push(t),
+                Fact::Owner(o) => owner_rules.push(o),
                 Fact::Setting(s) => file_settings.entry(f.path.clone()).or_default().push(s),
                 Fact::Literal { value, location } => literals
                     .entry(f.path.clone())
@@ -607,8 +611,8 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
     };
 
     // Settings of workloads, then owned config files and source literals.
-    for (id, _, settings) in units {
-        b.settings.entry(id).or_default().extend(settings);
+    for (id, _, settings) in &mut units {
+        b.settings.entry(id.clone()).or_default().append(settings);
     }
     let compose_dirs: BTreeSet<&str> = compose
         .iter()
@@ -715,7 +719,152 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
         }
     }
 
-    finish(b, root, service_dirs)
+    // ---- deploy units, init-container waits, app images ------------------------------------
+    let mut deploy_units = Vec::new();
+    let mut app_images = Vec::new();
+    for (id, w, _) in &units {
+        let containers: Vec<UnitContainer> = w
+            .containers
+            .iter()
+            .map(|c| {
+                let image = c.image.as_ref().map(|(i, _)| i.clone());
+                UnitContainer {
+                    name: c.name.clone(),
+                    sidecar: image.as_deref().is_some_and(|i| classify::is_sidecar(i, &opts.sidecars)),
+                    infrastructure: image.as_deref().is_some_and(|i| classify::image(i).is_some()),
+                    location: c.image.as_ref().map_or_else(|| w.declared.clone(), |(_, l)| l.clone()),
+                    image,
+                    init: c.init,
+                }
+            })
+            .collect();
+        if b.components.get(id).is_some_and(|c| c.kind == ComponentKind::Service) {
+            for c in containers.iter().filter(|c| !c.init && !c.sidecar && !c.infrastructure) {
+                if let Some(image) = &c.image {
+                    app_images.push((id.clone(), image.clone(), c.location.clone()));
+                }
+            }
+        }
+        for c in w.containers.iter().filter(|c| c.init) {
+            let Some((cmd, at)) = &c.command else { continue };
+            for host in wait_targets(cmd) {
+                let Some(to) = b.lookup_host(&host) else { continue };
+                if to == *id {
+                    continue;
+                }
+                let edge = b.edges.entry((id.clone(), to.clone(), EdgeKind::Startup, None)).or_insert_with(|| Edge {
+                    from: id.clone(),
+                    to,
+                    kind: EdgeKind::Startup,
+                    protocol: Some("init-wait".into()),
+                    database: None,
+                    topic: None,
+                    evidence: Vec::new(),
+                });
+                push_unique(&mut edge.evidence, vec![Evidence::new(at.clone(), &format!("initContainer {}: {cmd}", c.name))]);
+            }
+        }
+        deploy_units.push(DeployUnit { component: id.clone(), declared: w.declared.clone(), containers });
+    }
+
+    // ---- owners -------------------------------------------------------------------------------
+    assign_owners(&mut b, &owner_rules, &service_dirs);
+
+    let mut model = finish(b, root, service_dirs);
+    deploy_units.sort_by(|a, b| (&a.component, &a.declared).cmp(&(&b.component, &b.declared)));
+    release_tags.sort();
+    app_images.sort();
+    model.units = deploy_units;
+    model.release_tags = release_tags;
+    model.app_images = app_images;
+    model
+}
+
+/// Hosts an init container waits for: `nc -z host port`, `wait-for host:port`,
+/// `wait-for-it.sh host:port`, `curl http://host/…`, `until nslookup host`, `pg_isready -h host`.
+fn wait_targets(cmd: &str) -> Vec<String> {
+    let words: Vec<&str> = cmd.split(|c: char| c.is_whitespace() || c == ';' || c == '"' || c == '\'').filter(|w| !w.is_empty()).collect();
+    let waits = words.iter().any(|w| {
+        let w = w.rsplit('/').next().unwrap_or(w);
+        w == "nc" || w.starts_with("wait-for") || w == "curl" || w == "wget" || w == "until" || w == "nslookup" || w == "pg_isready" || w == "dockerize"
+    });
+    if !waits {
+        return Vec::new();
+    }
+    let mut hosts = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let candidate = if let Some((_, rest)) = w.split_once("://") {
+            rest.split(['/', ':', '?']).next().unwrap_or("")
+        } else if w.starts_with('-') {
+            continue;
+        } else if i > 0 && matches!(words[i - 1], "-z" | "-h" | "--host" | "-wait" | "nslookup" | "nc") || w.contains(':') {
+            w.split(':').next().unwrap_or("")
+        } else {
+            continue;
+        };
+        let candidate = candidate.trim_start_matches("tcp://");
+        if !candidate.is_empty() && candidate.chars().any(|c| c.is_ascii_alphabetic()) && candidate.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+            hosts.push(candidate.to_string());
+        }
+    }
+    hosts.sort();
+    hosts.dedup();
+    hosts
+}
+
+/// Does a CODEOWNERS pattern (gitignore-style) cover `path` (a file path)?
+fn codeowners_match(pattern: &str, path: &str) -> bool {
+    let anchored = pattern.starts_with('/');
+    let p = pattern.trim_start_matches('/').trim_end_matches('/');
+    if p.is_empty() {
+        return false;
+    }
+    let base = if anchored || p.contains('/') { p.to_string() } else { format!("**/{p}") };
+    [base.clone(), format!("{base}/**")].iter().any(|g| {
+        globset::GlobBuilder::new(g)
+            .literal_separator(true)
+            .build()
+            .is_ok_and(|g| g.compile_matcher().is_match(path))
+    })
+}
+
+/// Owners from CODEOWNERS (last matching line wins; `.github/`, root, then `docs/`, as GitHub
+/// reads them) for each service's directories, and from Backstage components by name.
+fn assign_owners(b: &mut Builder, rules: &[OwnerRule], service_dirs: &[(String, String)]) {
+    let mut by_file: BTreeMap<&str, Vec<(&String, &Vec<String>)>> = BTreeMap::new();
+    for r in rules {
+        if let OwnerRule::Path { pattern, owners, location } = r {
+            by_file.entry(location.file.as_str()).or_default().push((pattern, owners));
+        }
+    }
+    let chosen = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"].iter().find_map(|f| by_file.get(f));
+    let ids: Vec<String> = b.components.keys().cloned().collect();
+    for id in ids {
+        let mut owners: BTreeSet<String> = BTreeSet::new();
+        if let Some(lines) = chosen {
+            let mut paths: Vec<String> = service_dirs.iter().filter(|(_, s)| *s == id).map(|(d, _)| format!("{d}/_")).collect();
+            if paths.is_empty()
+                && let Some(c) = b.components.get(&id)
+            {
+                paths.push(c.location.file.clone());
+            }
+            for p in &paths {
+                if let Some((_, o)) = lines.iter().rev().find(|(pattern, _)| codeowners_match(pattern, p)) {
+                    owners.extend(o.iter().cloned());
+                }
+            }
+        }
+        for r in rules {
+            if let OwnerRule::Component { name, owner, .. } = r
+                && b.id_of(name) == id
+            {
+                owners.insert(owner.clone());
+            }
+        }
+        if let Some(c) = b.components.get_mut(&id) {
+            c.owners = owners.into_iter().collect();
+        }
+    }
 }
 
 /// Directory → service, from explicit config, build contexts, manifest paths and directory
@@ -1575,6 +1724,7 @@ fn finish(b: Builder, root: &str, service_dirs: Vec<(String, String)>) -> Model 
         accesses,
         diagnostics,
         service_dirs,
+        ..Model::default()
     }
 }
 
@@ -1592,6 +1742,24 @@ mod tests {
         assert_eq!(join("", "."), "");
         assert_eq!(normalise("Ordering.API"), "orderingapi");
         assert_eq!(strip_role_suffix("cartservice"), "cart");
+    }
+
+    #[test]
+    fn init_waits() {
+        assert_eq!(wait_targets("sh -c until nc -z orders 8080; do sleep 1; done"), vec!["orders"]);
+        assert_eq!(wait_targets("/wait-for-it.sh billing:8080 -t 30"), vec!["billing"]);
+        assert_eq!(wait_targets("curl -sf http://catalog/health"), vec!["catalog"]);
+        assert!(wait_targets("java -jar app.jar").is_empty());
+    }
+
+    #[test]
+    fn codeowners_patterns() {
+        assert!(codeowners_match("*", "services/orders/_"));
+        assert!(codeowners_match("/services/orders/", "services/orders/_"));
+        assert!(codeowners_match("services/orders", "services/orders/_"));
+        assert!(codeowners_match("orders/", "x/orders/_"));
+        assert!(!codeowners_match("/orders/", "x/orders/_"));
+        assert!(!codeowners_match("*.md", "services/orders/_"));
     }
 
     #[test]

@@ -3,18 +3,11 @@
 
 mod common;
 
-use monolens::report::{self, Format, Report};
+use monolens::report::{self, Format, Style};
 
 fn render(format: Format) -> String {
     let scan = common::scan_dir(&common::root().join("fixtures/demo"));
-    report::render(
-        format,
-        &Report {
-            model: &scan.model,
-            findings: &scan.findings,
-        },
-        false,
-    )
+    report::render(format, &scan.report(), Style::default())
 }
 
 #[test]
@@ -83,14 +76,7 @@ fn demo_sarif_is_valid() {
 fn empty_sarif_is_valid_and_has_results() {
     let dir = tempfile::tempdir().expect("tempdir");
     let scan = common::scan_dir(dir.path());
-    let text = report::render(
-        Format::Sarif,
-        &Report {
-            model: &scan.model,
-            findings: &scan.findings,
-        },
-        false,
-    );
+    let text = report::render(Format::Sarif, &scan.report(), Style::default());
     assert_valid_sarif(&text, "empty");
     assert!(text.contains("\"results\": []"));
 }
@@ -102,14 +88,7 @@ fn corpus_sarif_is_valid() {
             continue;
         };
         let scan = common::scan_dir(&dir);
-        let text = report::render(
-            Format::Sarif,
-            &Report {
-                model: &scan.model,
-                findings: &scan.findings,
-            },
-            false,
-        );
+        let text = report::render(Format::Sarif, &scan.report(), Style::default());
         assert_valid_sarif(&text, name);
     }
 }
@@ -125,14 +104,7 @@ fn passwords_never_reach_any_output() {
     let corpus = common::corpus("eshoponcontainers");
     if let Some(dir) = corpus {
         let scan = common::scan_dir(&dir);
-        let text = report::render(
-            Format::Json,
-            &Report {
-                model: &scan.model,
-                findings: &scan.findings,
-            },
-            false,
-        );
+        let text = report::render(Format::Json, &scan.report(), Style::default());
         assert!(!text.contains("Pass@word"), "eShop's sa password leaked");
         assert!(text.contains("Password=***"));
     }

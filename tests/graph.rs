@@ -3,7 +3,7 @@
 mod common;
 
 use monolens::model::EdgeKind;
-use monolens::report::{self, Format, Report};
+use monolens::report::{self, Format, Style};
 
 fn scan(rel: &str) -> monolens::Scan {
     common::scan_dir(&common::root().join(rel))
@@ -100,14 +100,7 @@ fn platform_calls_are_platform_edges() {
 
 fn render(format: Format) -> String {
     let s = scan("fixtures/demo");
-    report::render(
-        format,
-        &Report {
-            model: &s.model,
-            findings: &s.findings,
-        },
-        false,
-    )
+    report::render(format, &s.report(), Style::default())
 }
 
 #[test]

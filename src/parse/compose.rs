@@ -15,9 +15,13 @@ pub fn parse(path: &str, text: &str, out: &mut FileFacts) {
     for doc in &docs {
         for (key, svc) in doc.at("services").entries() {
             let Some(name) = key.scalar() else { continue };
-            out.facts.push(Fact::Workload(Box::new(service(
-                path, &dir, &name, key, svc,
-            ))));
+            let workload = service(path, &dir, &name, key, svc);
+            if let Some((image, at)) = workload.containers.first().and_then(|c| c.image.as_ref())
+                && let Some(tag) = super::release::compose_tag(image, at)
+            {
+                out.facts.push(tag);
+            }
+            out.facts.push(Fact::Workload(Box::new(workload)));
         }
     }
 }

@@ -87,6 +87,28 @@ pub fn object(path: &str, doc: &Node, out: &mut FileFacts) {
                 declared,
             }));
         }
+        "Kustomization" => {
+            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+            for img in doc.at("images").seq() {
+                let (Some(image), Some(tag)) = (img.at("name").scalar(), img.at("newTag").scalar()) else { continue };
+                out.facts.push(Fact::ReleaseTag(crate::model::ReleaseTag {
+                    group: format!("kustomize {dir}: newTag {tag}"),
+                    image,
+                    location: loc(path, img.at("newTag")),
+                }));
+            }
+        }
+        "Component" | "API" | "Resource" if doc.at("apiVersion").as_str().is_some_and(|v| v.starts_with("backstage.io")) => {
+            let spec = doc.at("spec");
+            if let Some(owner) = spec.at("owner").scalar() {
+                out.facts.push(Fact::Owner(crate::model::OwnerRule::Component {
+                    name,
+                    owner,
+                    depends_on: spec.at("dependsOn").seq().iter().filter_map(Node::scalar).collect(),
+                    location: loc(path, spec.at("owner")),
+                }));
+            }
+        }
         "Ingress" => {
             let mut backends = Vec::new();
             let mut add = |b: &Node| {

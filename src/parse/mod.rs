@@ -5,6 +5,7 @@ pub mod compose;
 pub mod config;
 pub mod gateway;
 pub mod k8s;
+pub mod release;
 pub mod source;
 
 use crate::discover::InputKind;
@@ -20,12 +21,16 @@ pub fn parse(kind: InputKind, path: &str, text: &str) -> FileFacts {
     match kind {
         InputKind::Compose => compose::parse(path, text, &mut out),
         InputKind::Kubernetes => k8s::parse(path, text, &mut out),
-        InputKind::HelmTemplate => out.diagnostics.push(Diagnostic::note(
-            path,
-            first_line_with(text, "{{"),
-            "Helm template syntax is not YAML; render it and scan the result: \
-             `helm template <release> <chart> | monolens scan -`",
-        )),
+        InputKind::HelmTemplate => {
+            out.diagnostics.push(Diagnostic::note(
+                path,
+                first_line_with(text, "{{"),
+                "Helm template syntax is not YAML; render it and scan the result: \
+                 `helm template <release> <chart> | monolens scan -`",
+            ));
+            // Image tag expressions are still read: they show lockstep releases.
+            release::helm_tags(path, text, &mut out);
+        }
         InputKind::DotEnv => config::parse_dotenv(path, text, &mut out),
         InputKind::Properties => config::parse_properties(path, text, &mut out),
         InputKind::SpringYaml => config::parse_yaml_settings(path, text, &mut out),
@@ -35,7 +40,8 @@ pub fn parse(kind: InputKind, path: &str, text: &str) -> FileFacts {
         // Without the model's names, only connection-string literals are found.
         InputKind::Source => source::parse(path, text, &source::Matcher::default(), &mut out),
         // Read by later stages of the roadmap; discovered now so the file list is complete.
-        InputKind::Sql | InputKind::Codeowners => {}
+        InputKind::Codeowners => release::codeowners(path, text, &mut out),
+        InputKind::Sql => {}
     }
     out
 }

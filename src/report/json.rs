@@ -54,6 +54,7 @@ pub fn to_value(r: &Report) -> Value {
                 "components": f.components,
                 "fingerprint": f.fingerprint,
                 "suppressed": f.suppressed,
+                "crosses_teams": f.crosses_teams,
                 "detail": f.detail,
             })
         })
@@ -65,6 +66,9 @@ pub fn to_value(r: &Report) -> Value {
         "components": components,
         "edges": edges,
         "findings": findings,
+        "clusters": r.verdict.clusters,
+        "verdict": {"risk": r.verdict.risk, "coupled_services": r.verdict.coupled_services, "total_services": r.verdict.total_services, "text": r.verdict.line},
+        "services": r.verdict.services,
         "diagnostics": r.model.diagnostics,
         "summary": {
             "services": s.services,

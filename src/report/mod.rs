@@ -13,6 +13,7 @@ use crate::model::{ComponentKind, Model, Severity};
 pub struct Report<'a> {
     pub model: &'a Model,
     pub findings: &'a [Finding],
+    pub verdict: &'a crate::verdict::Verdict,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -60,9 +61,17 @@ impl Report<'_> {
     }
 }
 
-pub fn render(format: Format, report: &Report, color: bool) -> String {
+/// Presentation switches that do not change what is computed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    pub color: bool,
+    /// The table format adds the per-service table.
+    pub by_service: bool,
+}
+
+pub fn render(format: Format, report: &Report, style: Style) -> String {
     match format {
-        Format::Table => table::render(report, color),
+        Format::Table => table::render(report, style),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Github => github::render(report),

@@ -4,7 +4,8 @@ use super::Report;
 use crate::model::Severity;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
-pub fn render(r: &Report, color: bool) -> String {
+pub fn render(r: &Report, style: super::Style) -> String {
+    let color = style.color;
     let mut out = String::new();
     let active: Vec<_> = r.findings.iter().filter(|f| !f.suppressed).collect();
     if !active.is_empty() {
@@ -68,6 +69,21 @@ pub fn render(r: &Report, color: bool) -> String {
             ));
         }
     }
+    if style.by_service {
+        out.push('\n');
+        out.push_str(&services_table(r));
+        out.push('\n');
+    }
+    if !r.verdict.clusters.is_empty() {
+        out.push_str("\nCoupled clusters (deployment units in disguise):\n");
+        for (i, c) in r.verdict.clusters.iter().enumerate() {
+            out.push_str(&format!("  {}. {}\n", i + 1, c.services.join(", ")));
+            for reason in &c.reasons {
+                out.push_str(&format!("     - {}: {}\n", reason.rule, reason.message));
+            }
+            out.push_str(&format!("     → {}\n", c.suggestion));
+        }
+    }
     let s = r.summary();
     let n =
         |count: usize, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
@@ -86,5 +102,25 @@ pub fn render(r: &Report, color: bool) -> String {
             String::new()
         }
     ));
+    out.push_str(&format!("{}\n", r.verdict.line));
     out
+}
+
+fn services_table(r: &Report) -> String {
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED);
+    table.force_no_tty();
+    table.set_header(vec!["service", "owner", "datastores", "tables owned", "sync out/in", "async out/in", "findings"]);
+    for row in &r.verdict.services {
+        table.add_row(vec![
+            row.service.clone(),
+            if row.owners.is_empty() { "-".into() } else { row.owners.join(", ") },
+            if row.datastores.is_empty() { "-".into() } else { row.datastores.join(", ") },
+            row.tables_owned.to_string(),
+            format!("{}/{}", row.sync_out, row.sync_in),
+            format!("{}/{}", row.async_out, row.async_in),
+            row.findings.to_string(),
+        ]);
+    }
+    table.to_string()
 }

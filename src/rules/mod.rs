@@ -3,7 +3,9 @@
 
 mod cyclic_sync_calls;
 mod deep_sync_chain;
+mod lockstep_deploy;
 mod shared_database;
+mod services_per_team;
 mod shared_database_server;
 mod sync_fan_out;
 
@@ -69,6 +71,14 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "sync-fan-out",
         check: sync_fan_out::check,
+    },
+    Rule {
+        id: "lockstep-deploy",
+        check: lockstep_deploy::check,
+    },
+    Rule {
+        id: "services-per-team",
+        check: services_per_team::check,
     },
 ];
 
