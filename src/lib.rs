@@ -10,6 +10,7 @@ pub mod connstr;
 pub mod discover;
 pub mod finding;
 pub mod graph;
+pub mod history;
 pub mod interp;
 pub mod model;
 pub mod parse;
