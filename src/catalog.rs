@@ -59,8 +59,18 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../rules/deep-sync-chain.yaml"),
     ),
     ("sync-fan-out", include_str!("../rules/sync-fan-out.yaml")),
-    ("lockstep-deploy", include_str!("../rules/lockstep-deploy.yaml")),
-    ("services-per-team", include_str!("../rules/services-per-team.yaml")),
+    (
+        "lockstep-deploy",
+        include_str!("../rules/lockstep-deploy.yaml"),
+    ),
+    (
+        "co-change-coupling",
+        include_str!("../rules/co-change-coupling.yaml"),
+    ),
+    (
+        "services-per-team",
+        include_str!("../rules/services-per-team.yaml"),
+    ),
 ];
 
 static CATALOG: LazyLock<Vec<RuleDoc>> = LazyLock::new(|| {

@@ -67,6 +67,18 @@ pub enum Command {
         /// Add the per-service table (owner, datastores, tables, sync/async in and out, findings).
         #[arg(long)]
         by_service: bool,
+        /// Read git history from this git directory (e.g. a bare mirror) for co-change.
+        #[arg(long)]
+        git_dir: Option<PathBuf>,
+        /// Revision to read history from.
+        #[arg(long, default_value = "HEAD")]
+        rev: String,
+        /// Do not read git history.
+        #[arg(long)]
+        no_history: bool,
+        /// No progress output.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// List the rules.
     Rules,
@@ -130,6 +142,10 @@ fn execute(command: Command) -> Result<i32, String> {
             config,
             color,
             by_service,
+            git_dir,
+            rev,
+            no_history,
+            quiet,
         } => {
             let root = PathBuf::from(&path);
             let config = match config {
@@ -148,7 +164,14 @@ fn execute(command: Command) -> Result<i32, String> {
             } else {
                 Input::Dir(&root)
             };
-            let scan = crate::scan(input, &config, &exclude)?;
+            let options = crate::ScanOptions {
+                exclude,
+                git_dir,
+                rev: Some(rev),
+                no_history,
+                progress: crate::progress::allowed(quiet),
+            };
+            let scan = crate::scan(input, &config, &options)?;
             let color = output.is_none()
                 && match color {
                     ColorChoice::Always => true,

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
     /// Globs (relative to the scan root) of files to skip.
@@ -26,6 +26,13 @@ pub struct Config {
     /// Per-rule settings.
     #[serde(default)]
     pub rules: BTreeMap<String, RuleConfig>,
+    /// Read git history for co-change coupling (default true).
+    #[serde(default = "yes")]
+    pub history: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -36,6 +43,20 @@ pub struct RuleConfig {
     /// The rule's options, by name.
     #[serde(flatten)]
     pub options: BTreeMap<String, serde_json::Value>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            exclude: Vec::new(),
+            include_tests: false,
+            services: BTreeMap::new(),
+            platform: Vec::new(),
+            sidecars: Vec::new(),
+            rules: BTreeMap::new(),
+            history: true,
+        }
+    }
 }
 
 impl Config {

@@ -14,6 +14,7 @@ pub mod history;
 pub mod interp;
 pub mod model;
 pub mod parse;
+pub mod progress;
 pub mod redact;
 pub mod report;
 pub mod resolve;
@@ -47,7 +48,11 @@ pub struct Scan {
 
 impl Scan {
     pub fn report(&self) -> report::Report<'_> {
-        report::Report { model: &self.model, findings: &self.findings, verdict: &self.verdict }
+        report::Report {
+            model: &self.model,
+            findings: &self.findings,
+            verdict: &self.verdict,
+        }
     }
 }
 
@@ -146,7 +151,65 @@ fn repo_prefix(root: &Path) -> String {
 }
 
 /// Run the whole pipeline.
-pub fn scan(input: Input, config: &Config, extra_excludes: &[String]) -> Result<Scan, String> {
+/// Command-line settings for one scan (the config file holds the rest).
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    pub exclude: Vec<String>,
+    /// Read history from this git directory (e.g. a bare mirror).
+    pub git_dir: Option<std::path::PathBuf>,
+    /// Revision to read history from (default HEAD).
+    pub rev: Option<String>,
+    /// Skip git history even when the config enables it.
+    pub no_history: bool,
+    /// Show progress on a terminal (never when piped, in CI or quiet).
+    pub progress: bool,
+}
+
+fn history_options(
+    config: &Config,
+    opts: &ScanOptions,
+) -> (history::HistoryOptions, history::CoChangeOptions) {
+    let get = |name: &str| {
+        config
+            .rule_options()
+            .get("co-change-coupling")
+            .and_then(|o| o.get(name).cloned())
+            .or_else(|| {
+                catalog::get("co-change-coupling")?
+                    .options
+                    .iter()
+                    .find(|o| o.name == name)
+                    .map(|o| o.default.clone())
+            })
+            .unwrap_or_default()
+    };
+    let num = |name: &str, default: usize| get(name).parse().unwrap_or(default);
+    let h = history::HistoryOptions {
+        git_dir: opts.git_dir.clone(),
+        rev: opts.rev.clone().unwrap_or_else(|| "HEAD".into()),
+        max_commits: num("max-commits", 1000),
+        since_days: num("since-days", 365) as u32,
+        max_files_per_commit: num("max-files-per-commit", 30),
+        bot_patterns: get("bot-authors")
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+    };
+    let degree = get("min-degree")
+        .trim_end_matches('%')
+        .parse::<f64>()
+        .unwrap_or(50.0);
+    let c = history::CoChangeOptions {
+        min_revisions: num("min-revisions", 5),
+        min_shared: num("min-shared", 5),
+        min_degree: if degree > 1.0 { degree / 100.0 } else { degree },
+    };
+    (h, c)
+}
+
+pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, String> {
+    let extra_excludes = &opts.exclude;
     let resolve_opts = resolve::ResolveOptions {
         services: config
             .services
@@ -161,7 +224,7 @@ pub fn scan(input: Input, config: &Config, extra_excludes: &[String]) -> Result<
             if !root.is_dir() {
                 return Err(format!("{} is not a directory", root.display()));
             }
-            let opts = discover::DiscoverOptions {
+            let discover_opts = discover::DiscoverOptions {
                 exclude: config
                     .exclude
                     .iter()
@@ -170,7 +233,7 @@ pub fn scan(input: Input, config: &Config, extra_excludes: &[String]) -> Result<
                     .collect(),
                 include_tests: config.include_tests,
             };
-            let (candidates, diags) = discover::candidates(root, &opts)?;
+            let (candidates, diags) = discover::candidates(root, &discover_opts)?;
             // Source files are read second, with a matcher for the names the configuration
             // declares, so a literal is only kept when it addresses a known component.
             let (sources, configs): (Vec<_>, Vec<_>) = candidates
@@ -209,6 +272,18 @@ pub fn scan(input: Input, config: &Config, extra_excludes: &[String]) -> Result<
     };
     let mut model = resolve::resolve(&root_label, files, &resolve_opts);
     model.repo_prefix = prefix;
+    // Git history: co-change between the services' directories.
+    if config.history && !opts.no_history && root_label != "-" {
+        let (hopts, copts) = history_options(config, opts);
+        let index = model::OwnerIndex::new(&model.service_dirs);
+        let owners_of = |p: &str| index.owners_of(p);
+        let root = Path::new(&root_label);
+        let report = progress::after(opts.progress, "reading git history", || {
+            history::analyse_repo(root, &hopts, &copts, &owners_of)
+        });
+        model.co_changes = report.pairs;
+        diagnostics.extend(report.diagnostics);
+    }
     model.diagnostics.append(&mut diagnostics);
     model.diagnostics.sort();
     let graph = graph::Graph::build(&model);
@@ -238,7 +313,11 @@ pub fn scan(input: Input, config: &Config, extra_excludes: &[String]) -> Result<
     });
     verdict::annotate_teams(&model, &mut findings);
     let verdict = verdict::verdict(&model, &findings);
-    Ok(Scan { model, findings, verdict })
+    Ok(Scan {
+        model,
+        findings,
+        verdict,
+    })
 }
 
 pub fn parse_severity(s: &str) -> Option<Severity> {

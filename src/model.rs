@@ -260,9 +260,18 @@ pub enum Fact {
 pub enum OwnerRule {
     /// A CODEOWNERS line: a gitignore-style pattern (relative to the CODEOWNERS scope root)
     /// and its owners, in file order.
-    Path { pattern: String, owners: Vec<String>, location: Location },
+    Path {
+        pattern: String,
+        owners: Vec<String>,
+        location: Location,
+    },
     /// Backstage `catalog-info.yaml`: a component and its owner.
-    Component { name: String, owner: String, depends_on: Vec<String>, location: Location },
+    Component {
+        name: String,
+        owner: String,
+        depends_on: Vec<String>,
+        location: Location,
+    },
 }
 
 /// Everything one file said, plus what went wrong reading it.
@@ -431,6 +440,38 @@ pub struct Model {
     /// Each image's tag as written after interpolation, per app component: (component, image, location).
     pub app_images: Vec<(String, String, Location)>,
     pub tables: Vec<TableInfo>,
+    /// Pairs of services that change together in git history.
+    pub co_changes: Vec<crate::history::CoChange>,
+}
+
+/// Which services own a file: the deepest owned ancestor directory (or the file itself) wins.
+pub struct OwnerIndex<'a> {
+    dirs: std::collections::HashMap<&'a str, Vec<String>>,
+}
+
+impl<'a> OwnerIndex<'a> {
+    pub fn new(service_dirs: &'a [(String, String)]) -> Self {
+        let mut dirs: std::collections::HashMap<&str, Vec<String>> =
+            std::collections::HashMap::new();
+        for (dir, svc) in service_dirs {
+            dirs.entry(dir.as_str()).or_default().push(svc.clone());
+        }
+        OwnerIndex { dirs }
+    }
+
+    /// O(depth) per path.
+    pub fn owners_of(&self, path: &str) -> Vec<String> {
+        let mut p = path;
+        loop {
+            if let Some(owners) = self.dirs.get(p) {
+                return owners.clone();
+            }
+            if p.is_empty() {
+                return Vec::new();
+            }
+            p = p.rsplit_once('/').map_or("", |(d, _)| d);
+        }
+    }
 }
 
 impl Model {

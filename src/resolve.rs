@@ -589,26 +589,8 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
 
     // ---- file ownership ---------------------------------------------------------------------
     let service_dirs = ownership(&b, &units, &all_paths, opts);
-    let mut dir_owners: HashMap<&str, Vec<String>> = HashMap::new();
-    for (dir, svc) in &service_dirs {
-        dir_owners
-            .entry(dir.as_str())
-            .or_default()
-            .push(svc.clone());
-    }
-    // The deepest owned ancestor (or the file itself) wins: O(depth) per file.
-    let owners_of = |path: &str| -> Vec<String> {
-        let mut p = path;
-        loop {
-            if let Some(owners) = dir_owners.get(p) {
-                return owners.clone();
-            }
-            if p.is_empty() {
-                return Vec::new();
-            }
-            p = dir_of(p);
-        }
-    };
+    let index = OwnerIndex::new(&service_dirs);
+    let owners_of = |path: &str| index.owners_of(path);
 
     // Settings of workloads, then owned config files and source literals.
     for (id, _, settings) in &mut units {
@@ -730,41 +712,71 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
                 let image = c.image.as_ref().map(|(i, _)| i.clone());
                 UnitContainer {
                     name: c.name.clone(),
-                    sidecar: image.as_deref().is_some_and(|i| classify::is_sidecar(i, &opts.sidecars)),
-                    infrastructure: image.as_deref().is_some_and(|i| classify::image(i).is_some()),
-                    location: c.image.as_ref().map_or_else(|| w.declared.clone(), |(_, l)| l.clone()),
+                    sidecar: image
+                        .as_deref()
+                        .is_some_and(|i| classify::is_sidecar(i, &opts.sidecars)),
+                    infrastructure: image
+                        .as_deref()
+                        .is_some_and(|i| classify::image(i).is_some()),
+                    location: c
+                        .image
+                        .as_ref()
+                        .map_or_else(|| w.declared.clone(), |(_, l)| l.clone()),
                     image,
                     init: c.init,
                 }
             })
             .collect();
-        if b.components.get(id).is_some_and(|c| c.kind == ComponentKind::Service) {
-            for c in containers.iter().filter(|c| !c.init && !c.sidecar && !c.infrastructure) {
+        if b.components
+            .get(id)
+            .is_some_and(|c| c.kind == ComponentKind::Service)
+        {
+            for c in containers
+                .iter()
+                .filter(|c| !c.init && !c.sidecar && !c.infrastructure)
+            {
                 if let Some(image) = &c.image {
                     app_images.push((id.clone(), image.clone(), c.location.clone()));
                 }
             }
         }
         for c in w.containers.iter().filter(|c| c.init) {
-            let Some((cmd, at)) = &c.command else { continue };
+            let Some((cmd, at)) = &c.command else {
+                continue;
+            };
             for host in wait_targets(cmd) {
-                let Some(to) = b.lookup_host(&host) else { continue };
+                let Some(to) = b.lookup_host(&host) else {
+                    continue;
+                };
                 if to == *id {
                     continue;
                 }
-                let edge = b.edges.entry((id.clone(), to.clone(), EdgeKind::Startup, None)).or_insert_with(|| Edge {
-                    from: id.clone(),
-                    to,
-                    kind: EdgeKind::Startup,
-                    protocol: Some("init-wait".into()),
-                    database: None,
-                    topic: None,
-                    evidence: Vec::new(),
-                });
-                push_unique(&mut edge.evidence, vec![Evidence::new(at.clone(), &format!("initContainer {}: {cmd}", c.name))]);
+                let edge = b
+                    .edges
+                    .entry((id.clone(), to.clone(), EdgeKind::Startup, None))
+                    .or_insert_with(|| Edge {
+                        from: id.clone(),
+                        to,
+                        kind: EdgeKind::Startup,
+                        protocol: Some("init-wait".into()),
+                        database: None,
+                        topic: None,
+                        evidence: Vec::new(),
+                    });
+                push_unique(
+                    &mut edge.evidence,
+                    vec![Evidence::new(
+                        at.clone(),
+                        &format!("initContainer {}: {cmd}", c.name),
+                    )],
+                );
             }
         }
-        deploy_units.push(DeployUnit { component: id.clone(), declared: w.declared.clone(), containers });
+        deploy_units.push(DeployUnit {
+            component: id.clone(),
+            declared: w.declared.clone(),
+            containers,
+        });
     }
 
     // ---- owners -------------------------------------------------------------------------------
@@ -783,10 +795,20 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
 /// Hosts an init container waits for: `nc -z host port`, `wait-for host:port`,
 /// `wait-for-it.sh host:port`, `curl http://host/…`, `until nslookup host`, `pg_isready -h host`.
 fn wait_targets(cmd: &str) -> Vec<String> {
-    let words: Vec<&str> = cmd.split(|c: char| c.is_whitespace() || c == ';' || c == '"' || c == '\'').filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = cmd
+        .split(|c: char| c.is_whitespace() || c == ';' || c == '"' || c == '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
     let waits = words.iter().any(|w| {
         let w = w.rsplit('/').next().unwrap_or(w);
-        w == "nc" || w.starts_with("wait-for") || w == "curl" || w == "wget" || w == "until" || w == "nslookup" || w == "pg_isready" || w == "dockerize"
+        w == "nc"
+            || w.starts_with("wait-for")
+            || w == "curl"
+            || w == "wget"
+            || w == "until"
+            || w == "nslookup"
+            || w == "pg_isready"
+            || w == "dockerize"
     });
     if !waits {
         return Vec::new();
@@ -797,13 +819,24 @@ fn wait_targets(cmd: &str) -> Vec<String> {
             rest.split(['/', ':', '?']).next().unwrap_or("")
         } else if w.starts_with('-') {
             continue;
-        } else if i > 0 && matches!(words[i - 1], "-z" | "-h" | "--host" | "-wait" | "nslookup" | "nc") || w.contains(':') {
+        } else if i > 0
+            && matches!(
+                words[i - 1],
+                "-z" | "-h" | "--host" | "-wait" | "nslookup" | "nc"
+            )
+            || w.contains(':')
+        {
             w.split(':').next().unwrap_or("")
         } else {
             continue;
         };
         let candidate = candidate.trim_start_matches("tcp://");
-        if !candidate.is_empty() && candidate.chars().any(|c| c.is_ascii_alphabetic()) && candidate.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+        if !candidate.is_empty()
+            && candidate.chars().any(|c| c.is_ascii_alphabetic())
+            && candidate
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        {
             hosts.push(candidate.to_string());
         }
     }
@@ -819,7 +852,11 @@ fn codeowners_match(pattern: &str, path: &str) -> bool {
     if p.is_empty() {
         return false;
     }
-    let base = if anchored || p.contains('/') { p.to_string() } else { format!("**/{p}") };
+    let base = if anchored || p.contains('/') {
+        p.to_string()
+    } else {
+        format!("**/{p}")
+    };
     [base.clone(), format!("{base}/**")].iter().any(|g| {
         globset::GlobBuilder::new(g)
             .literal_separator(true)
@@ -833,23 +870,41 @@ fn codeowners_match(pattern: &str, path: &str) -> bool {
 fn assign_owners(b: &mut Builder, rules: &[OwnerRule], service_dirs: &[(String, String)]) {
     let mut by_file: BTreeMap<&str, Vec<(&String, &Vec<String>)>> = BTreeMap::new();
     for r in rules {
-        if let OwnerRule::Path { pattern, owners, location } = r {
-            by_file.entry(location.file.as_str()).or_default().push((pattern, owners));
+        if let OwnerRule::Path {
+            pattern,
+            owners,
+            location,
+        } = r
+        {
+            by_file
+                .entry(location.file.as_str())
+                .or_default()
+                .push((pattern, owners));
         }
     }
-    let chosen = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"].iter().find_map(|f| by_file.get(f));
+    let chosen = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"]
+        .iter()
+        .find_map(|f| by_file.get(f));
     let ids: Vec<String> = b.components.keys().cloned().collect();
     for id in ids {
         let mut owners: BTreeSet<String> = BTreeSet::new();
         if let Some(lines) = chosen {
-            let mut paths: Vec<String> = service_dirs.iter().filter(|(_, s)| *s == id).map(|(d, _)| format!("{d}/_")).collect();
+            let mut paths: Vec<String> = service_dirs
+                .iter()
+                .filter(|(_, s)| *s == id)
+                .map(|(d, _)| format!("{d}/_"))
+                .collect();
             if paths.is_empty()
                 && let Some(c) = b.components.get(&id)
             {
                 paths.push(c.location.file.clone());
             }
             for p in &paths {
-                if let Some((_, o)) = lines.iter().rev().find(|(pattern, _)| codeowners_match(pattern, p)) {
+                if let Some((_, o)) = lines
+                    .iter()
+                    .rev()
+                    .find(|(pattern, _)| codeowners_match(pattern, p))
+                {
                     owners.extend(o.iter().cloned());
                 }
             }
@@ -1746,9 +1801,18 @@ mod tests {
 
     #[test]
     fn init_waits() {
-        assert_eq!(wait_targets("sh -c until nc -z orders 8080; do sleep 1; done"), vec!["orders"]);
-        assert_eq!(wait_targets("/wait-for-it.sh billing:8080 -t 30"), vec!["billing"]);
-        assert_eq!(wait_targets("curl -sf http://catalog/health"), vec!["catalog"]);
+        assert_eq!(
+            wait_targets("sh -c until nc -z orders 8080; do sleep 1; done"),
+            vec!["orders"]
+        );
+        assert_eq!(
+            wait_targets("/wait-for-it.sh billing:8080 -t 30"),
+            vec!["billing"]
+        );
+        assert_eq!(
+            wait_targets("curl -sf http://catalog/health"),
+            vec!["catalog"]
+        );
         assert!(wait_targets("java -jar app.jar").is_empty());
     }
 

@@ -73,18 +73,31 @@ pub fn annotate_teams(model: &Model, findings: &mut [Finding]) {
             .filter_map(|c| model.component(c))
             .flat_map(|c| c.owners.iter().map(String::as_str))
             .collect();
-        let owned: Vec<_> = f.components.iter().filter_map(|c| model.component(c)).filter(|c| !c.owners.is_empty()).collect();
+        let owned: Vec<_> = f
+            .components
+            .iter()
+            .filter_map(|c| model.component(c))
+            .filter(|c| !c.owners.is_empty())
+            .collect();
         // Different owners on at least two services that are each owned.
         let distinct: BTreeSet<&Vec<String>> = owned.iter().map(|c| &c.owners).collect();
         if f.rule != "services-per-team" && owned.len() >= 2 && distinct.len() >= 2 {
             f.crosses_teams = true;
-            f.message.push_str(&format!("; crosses team boundary: {}", teams.into_iter().collect::<Vec<_>>().join(", ")));
+            f.message.push_str(&format!(
+                "; crosses team boundary: {}",
+                teams.into_iter().collect::<Vec<_>>().join(", ")
+            ));
         }
     }
 }
 
 fn suggestion(rules: &BTreeSet<&str>) -> String {
-    let data = rules.iter().any(|r| matches!(*r, "shared-database" | "shared-table" | "cross-service-foreign-key"));
+    let data = rules.iter().any(|r| {
+        matches!(
+            *r,
+            "shared-database" | "shared-table" | "cross-service-foreign-key"
+        )
+    });
     let sync = rules.contains("cyclic-sync-calls");
     let release = rules.contains("lockstep-deploy");
     let change = rules.contains("co-change-coupling");
@@ -105,7 +118,12 @@ fn suggestion(rules: &BTreeSet<&str>) -> String {
 }
 
 pub fn verdict(model: &Model, findings: &[Finding]) -> Verdict {
-    let apps: BTreeSet<&str> = model.components.iter().filter(|c| c.kind == ComponentKind::Service || c.kind == ComponentKind::Gateway).map(|c| c.id.as_str()).collect();
+    let apps: BTreeSet<&str> = model
+        .components
+        .iter()
+        .filter(|c| c.kind == ComponentKind::Service || c.kind == ComponentKind::Gateway)
+        .map(|c| c.id.as_str())
+        .collect();
     // Union-find over services tied by one finding.
     let mut parent: BTreeMap<&str, &str> = apps.iter().map(|a| (*a, *a)).collect();
     fn find<'a>(p: &mut BTreeMap<&'a str, &'a str>, x: &'a str) -> &'a str {
@@ -121,9 +139,17 @@ pub fn verdict(model: &Model, findings: &[Finding]) -> Verdict {
         }
         r
     }
-    let tying: Vec<&Finding> = findings.iter().filter(|f| !f.suppressed && TYING_RULES.contains(&f.rule)).collect();
+    let tying: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| !f.suppressed && TYING_RULES.contains(&f.rule))
+        .collect();
     for f in &tying {
-        let members: Vec<&str> = f.components.iter().map(String::as_str).filter(|c| apps.contains(c)).collect();
+        let members: Vec<&str> = f
+            .components
+            .iter()
+            .map(String::as_str)
+            .filter(|c| apps.contains(c))
+            .collect();
         for w in members.windows(2) {
             let (a, b) = (find(&mut parent, w[0]), find(&mut parent, w[1]));
             if a != b {
@@ -144,17 +170,34 @@ pub fn verdict(model: &Model, findings: &[Finding]) -> Verdict {
             let reasons: Vec<Reason> = tying
                 .iter()
                 .filter(|f| f.components.iter().any(|c| g.contains(c.as_str())))
-                .map(|f| Reason { rule: f.rule.to_string(), message: f.message.clone(), fingerprint: f.fingerprint.clone() })
+                .map(|f| Reason {
+                    rule: f.rule.to_string(),
+                    message: f.message.clone(),
+                    fingerprint: f.fingerprint.clone(),
+                })
                 .collect();
             let rules: BTreeSet<&str> = reasons.iter().map(|r| r.rule.as_str()).collect();
-            Cluster { services: g.iter().map(|s| s.to_string()).collect(), suggestion: suggestion(&rules), reasons }
+            Cluster {
+                services: g.iter().map(|s| s.to_string()).collect(),
+                suggestion: suggestion(&rules),
+                reasons,
+            }
         })
         .collect();
-    clusters.sort_by(|a, b| b.services.len().cmp(&a.services.len()).then(a.services.cmp(&b.services)));
+    clusters.sort_by(|a, b| {
+        b.services
+            .len()
+            .cmp(&a.services.len())
+            .then(a.services.cmp(&b.services))
+    });
     let coupled: usize = clusters.iter().map(|c| c.services.len()).sum();
     let total = apps.len();
     let largest = clusters.first().map_or(0, |c| c.services.len());
-    let share = if total == 0 { 0.0 } else { coupled as f64 / total as f64 };
+    let share = if total == 0 {
+        0.0
+    } else {
+        coupled as f64 / total as f64
+    };
     let risk = if clusters.is_empty() {
         Risk::None
     } else if share > 0.5 || largest >= 5 {
@@ -179,7 +222,14 @@ pub fn verdict(model: &Model, findings: &[Finding]) -> Verdict {
             }
         )
     };
-    Verdict { clusters, coupled_services: coupled, total_services: total, risk, line, services: service_rows(model, findings) }
+    Verdict {
+        clusters,
+        coupled_services: coupled,
+        total_services: total,
+        risk,
+        line,
+        services: service_rows(model, findings),
+    }
 }
 
 fn service_rows(model: &Model, findings: &[Finding]) -> Vec<ServiceRow> {
@@ -197,17 +247,29 @@ fn service_rows(model: &Model, findings: &[Finding]) -> Vec<ServiceRow> {
                     .collect();
                 peers.len()
             };
-            let datastores: BTreeSet<String> = model.accesses.iter().filter(|a| a.service == c.id).map(|a| a.datastore.clone()).collect();
+            let datastores: BTreeSet<String> = model
+                .accesses
+                .iter()
+                .filter(|a| a.service == c.id)
+                .map(|a| a.datastore.clone())
+                .collect();
             ServiceRow {
                 service: c.id.clone(),
                 owners: c.owners.clone(),
                 datastores: datastores.into_iter().collect(),
-                tables_owned: model.tables.iter().filter(|t| t.owners.contains(&c.id)).count(),
+                tables_owned: model
+                    .tables
+                    .iter()
+                    .filter(|t| t.owners.contains(&c.id))
+                    .count(),
                 sync_out: count(EdgeKind::Sync, true),
                 sync_in: count(EdgeKind::Sync, false),
                 async_out: count(EdgeKind::Async, true),
                 async_in: count(EdgeKind::Async, false),
-                findings: findings.iter().filter(|f| !f.suppressed && f.components.contains(&c.id)).count(),
+                findings: findings
+                    .iter()
+                    .filter(|f| !f.suppressed && f.components.contains(&c.id))
+                    .count(),
             }
         })
         .collect()

@@ -17,20 +17,26 @@ fn fixture(rel: &str) -> String {
 #[test]
 fn exit_codes_follow_fail_on() {
     let demo = fixture("fixtures/demo");
-    monolens().args(["scan", &demo]).assert().code(1);
     monolens()
-        .args(["scan", &demo, "--fail-on", "never"])
+        .args(["scan", "--no-history", &demo])
+        .assert()
+        .code(1);
+    monolens()
+        .args(["scan", "--no-history", &demo, "--fail-on", "never"])
         .assert()
         .code(0);
     let clean = fixture("fixtures/rules/shared-database/same-name-different-hosts");
     monolens()
-        .args(["scan", &clean, "--fail-on", "note"])
+        .args(["scan", "--no-history", &clean, "--fail-on", "note"])
         .assert()
         .code(0);
     let note_only = fixture("fixtures/rules/shared-database-server/separate-databases-one-server");
-    monolens().args(["scan", &note_only]).assert().code(0);
     monolens()
-        .args(["scan", &note_only, "--fail-on", "note"])
+        .args(["scan", "--no-history", &note_only])
+        .assert()
+        .code(0);
+    monolens()
+        .args(["scan", "--no-history", &note_only, "--fail-on", "note"])
         .assert()
         .code(1);
 }
@@ -38,14 +44,14 @@ fn exit_codes_follow_fail_on() {
 #[test]
 fn usage_and_io_errors_exit_2_with_one_sentence() {
     let out = monolens()
-        .args(["scan", "/definitely/not/here"])
+        .args(["scan", "--no-history", "/definitely/not/here"])
         .assert()
         .code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("not a directory"));
     monolens()
-        .args(["scan", "--format", "xml"])
+        .args(["scan", "--no-history", "--format", "xml"])
         .assert()
         .code(2);
     monolens()
@@ -63,7 +69,7 @@ fn unknown_config_key_names_key_and_line() {
     )
     .expect("write");
     let out = monolens()
-        .args(["scan", &dir.path().display().to_string()])
+        .args(["scan", "--no-history", &dir.path().display().to_string()])
         .assert()
         .code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
@@ -79,15 +85,21 @@ fn config_can_switch_a_rule_off_or_change_its_severity() {
     let src = common::root().join("fixtures/rules/shared-database/compose-env/docker-compose.yml");
     std::fs::copy(src, dir.path().join("docker-compose.yml")).expect("copy");
     let path = dir.path().display().to_string();
-    monolens().args(["scan", &path]).assert().code(1);
+    monolens()
+        .args(["scan", "--no-history", &path])
+        .assert()
+        .code(1);
     std::fs::write(
         dir.path().join("monolens.yaml"),
         "rules:\n  shared-database:\n    severity: warning\n",
     )
     .expect("write");
-    monolens().args(["scan", &path]).assert().code(0);
     monolens()
-        .args(["scan", &path, "--fail-on", "warning"])
+        .args(["scan", "--no-history", &path])
+        .assert()
+        .code(0);
+    monolens()
+        .args(["scan", "--no-history", &path, "--fail-on", "warning"])
         .assert()
         .code(1);
     std::fs::write(
@@ -96,7 +108,7 @@ fn config_can_switch_a_rule_off_or_change_its_severity() {
     )
     .expect("write");
     monolens()
-        .args(["scan", &path, "--fail-on", "note"])
+        .args(["scan", "--no-history", &path, "--fail-on", "note"])
         .assert()
         .code(0);
     std::fs::write(
@@ -104,7 +116,10 @@ fn config_can_switch_a_rule_off_or_change_its_severity() {
         "rules:\n  shared-database:\n    severity: loud\n",
     )
     .expect("write");
-    monolens().args(["scan", &path]).assert().code(2);
+    monolens()
+        .args(["scan", "--no-history", &path])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -115,6 +130,7 @@ fn output_file_and_formats() {
     monolens()
         .args([
             "scan",
+            "--no-history",
             &demo,
             "--format",
             "sarif",
@@ -130,7 +146,7 @@ fn output_file_and_formats() {
         serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("json");
     assert_eq!(sarif["version"], "2.1.0");
     let gh = monolens()
-        .args(["scan", &demo, "--format", "github"])
+        .args(["scan", "--no-history", &demo, "--format", "github"])
         .assert()
         .code(1);
     let text = String::from_utf8_lossy(&gh.get_output().stdout).to_string();
@@ -149,7 +165,7 @@ fn stdin_reads_a_rendered_manifest_stream() {
     )
     .expect("fixture");
     let out = monolens()
-        .args(["scan", "-", "--format", "json"])
+        .args(["scan", "--no-history", "-", "--format", "json"])
         .write_stdin(stream)
         .assert()
         .code(1);
@@ -164,6 +180,7 @@ fn exclude_glob_skips_files() {
     let out = monolens()
         .args([
             "scan",
+            "--no-history",
             &demo,
             "--format",
             "json",
@@ -197,7 +214,7 @@ fn rules_and_explain() {
 #[test]
 fn no_colour_when_piped() {
     let out = monolens()
-        .args(["scan", &fixture("fixtures/demo")])
+        .args(["scan", "--no-history", &fixture("fixtures/demo")])
         .assert()
         .code(1);
     assert!(

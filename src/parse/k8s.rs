@@ -90,7 +90,10 @@ pub fn object(path: &str, doc: &Node, out: &mut FileFacts) {
         "Kustomization" => {
             let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
             for img in doc.at("images").seq() {
-                let (Some(image), Some(tag)) = (img.at("name").scalar(), img.at("newTag").scalar()) else { continue };
+                let (Some(image), Some(tag)) = (img.at("name").scalar(), img.at("newTag").scalar())
+                else {
+                    continue;
+                };
                 out.facts.push(Fact::ReleaseTag(crate::model::ReleaseTag {
                     group: format!("kustomize {dir}: newTag {tag}"),
                     image,
@@ -98,15 +101,26 @@ pub fn object(path: &str, doc: &Node, out: &mut FileFacts) {
                 }));
             }
         }
-        "Component" | "API" | "Resource" if doc.at("apiVersion").as_str().is_some_and(|v| v.starts_with("backstage.io")) => {
+        "Component" | "API" | "Resource"
+            if doc
+                .at("apiVersion")
+                .as_str()
+                .is_some_and(|v| v.starts_with("backstage.io")) =>
+        {
             let spec = doc.at("spec");
             if let Some(owner) = spec.at("owner").scalar() {
-                out.facts.push(Fact::Owner(crate::model::OwnerRule::Component {
-                    name,
-                    owner,
-                    depends_on: spec.at("dependsOn").seq().iter().filter_map(Node::scalar).collect(),
-                    location: loc(path, spec.at("owner")),
-                }));
+                out.facts
+                    .push(Fact::Owner(crate::model::OwnerRule::Component {
+                        name,
+                        owner,
+                        depends_on: spec
+                            .at("dependsOn")
+                            .seq()
+                            .iter()
+                            .filter_map(Node::scalar)
+                            .collect(),
+                        location: loc(path, spec.at("owner")),
+                    }));
             }
         }
         "Ingress" => {

@@ -34,7 +34,11 @@ pub fn compose_tag(image: &str, location: &Location) -> Option<Fact> {
     vars.sort();
     vars.dedup();
     Some(Fact::ReleaseTag(ReleaseTag {
-        group: vars.iter().map(|v| format!("${{{v}}}")).collect::<Vec<_>>().join(", "),
+        group: vars
+            .iter()
+            .map(|v| format!("${{{v}}}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         image: image.to_string(),
         location: location.clone(),
     }))
@@ -46,20 +50,33 @@ pub fn helm_tags(path: &str, text: &str, out: &mut FileFacts) {
     let chart = path.split("/templates/").next().unwrap_or("");
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim_start().trim_start_matches("- ");
-        let Some(value) = trimmed.strip_prefix("image:") else { continue };
+        let Some(value) = trimmed.strip_prefix("image:") else {
+            continue;
+        };
         let value = value.trim().trim_matches(['"', '\'']);
-        let (_, Some(tag)) = split_tag(value) else { continue };
+        let (_, Some(tag)) = split_tag(value) else {
+            continue;
+        };
         let exprs: Vec<String> = tag
             .split("{{")
             .skip(1)
             .filter_map(|p| p.split("}}").next())
-            .map(|e| e.trim_matches(['-', ' ']).split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|e| {
+                e.trim_matches(['-', ' '])
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect();
         if exprs.is_empty() {
             continue;
         }
         let expr = exprs.join(" ");
-        let group = if expr.contains(".Values.global") { format!("helm {expr}") } else { format!("helm {chart}: {expr}") };
+        let group = if expr.contains(".Values.global") {
+            format!("helm {expr}")
+        } else {
+            format!("helm {chart}: {expr}")
+        };
         let column = (line.len() - line.trim_start().len()) as u32 + 1;
         out.facts.push(Fact::ReleaseTag(ReleaseTag {
             group,
@@ -77,8 +94,13 @@ pub fn codeowners(path: &str, text: &str, out: &mut FileFacts) {
             continue;
         }
         let mut words = line.split_whitespace();
-        let Some(pattern) = words.next() else { continue };
-        let owners: Vec<String> = words.filter(|w| w.contains('@')).map(str::to_string).collect();
+        let Some(pattern) = words.next() else {
+            continue;
+        };
+        let owners: Vec<String> = words
+            .filter(|w| w.contains('@'))
+            .map(str::to_string)
+            .collect();
         out.facts.push(Fact::Owner(OwnerRule::Path {
             pattern: pattern.to_string(),
             owners,
@@ -93,11 +115,25 @@ mod tests {
 
     #[test]
     fn tags() {
-        assert_eq!(split_tag("${REGISTRY:-eshop}/identity.api:${PLATFORM:-linux}-${TAG:-latest}").1, Some("${PLATFORM:-linux}-${TAG:-latest}"));
-        assert_eq!(split_tag("localhost:5000/a/b:1.2"), ("localhost:5000/a/b", Some("1.2")));
+        assert_eq!(
+            split_tag("${REGISTRY:-eshop}/identity.api:${PLATFORM:-linux}-${TAG:-latest}").1,
+            Some("${PLATFORM:-linux}-${TAG:-latest}")
+        );
+        assert_eq!(
+            split_tag("localhost:5000/a/b:1.2"),
+            ("localhost:5000/a/b", Some("1.2"))
+        );
         assert_eq!(split_tag("redis"), ("redis", None));
-        assert_eq!(split_tag("{{ .Values.repo }}/ad:{{ .Values.tag | default .Chart.AppVersion }}").1, Some("{{ .Values.tag | default .Chart.AppVersion }}"));
-        let Some(Fact::ReleaseTag(t)) = compose_tag("${REGISTRY:-eshop}/x:${PLATFORM:-linux}-${TAG:-latest}", &Location::default()) else { panic!("a tag") };
+        assert_eq!(
+            split_tag("{{ .Values.repo }}/ad:{{ .Values.tag | default .Chart.AppVersion }}").1,
+            Some("{{ .Values.tag | default .Chart.AppVersion }}")
+        );
+        let Some(Fact::ReleaseTag(t)) = compose_tag(
+            "${REGISTRY:-eshop}/x:${PLATFORM:-linux}-${TAG:-latest}",
+            &Location::default(),
+        ) else {
+            panic!("a tag")
+        };
         assert_eq!(t.group, "${PLATFORM}, ${TAG}");
         assert!(compose_tag("${REGISTRY}/x:1.0", &Location::default()).is_none());
     }
@@ -105,18 +141,41 @@ mod tests {
     #[test]
     fn helm() {
         let mut out = FileFacts::default();
-        helm_tags("chart/templates/ad.yaml", "spec:\n  containers:\n    - name: x\n      image: \"{{ .Values.images.repository }}/ad:{{ .Values.images.tag | default .Chart.AppVersion }}\"\n", &mut out);
-        let Fact::ReleaseTag(t) = &out.facts[0] else { panic!("a tag") };
-        assert_eq!(t.group, "helm chart: .Values.images.tag | default .Chart.AppVersion");
+        helm_tags(
+            "chart/templates/ad.yaml",
+            "spec:\n  containers:\n    - name: x\n      image: \"{{ .Values.images.repository }}/ad:{{ .Values.images.tag | default .Chart.AppVersion }}\"\n",
+            &mut out,
+        );
+        let Fact::ReleaseTag(t) = &out.facts[0] else {
+            panic!("a tag")
+        };
+        assert_eq!(
+            t.group,
+            "helm chart: .Values.images.tag | default .Chart.AppVersion"
+        );
         assert_eq!(t.location.line, 4);
     }
 
     #[test]
     fn owners() {
         let mut out = FileFacts::default();
-        codeowners("CODEOWNERS", "# comment\n* @org/platform\n/services/orders/ @org/orders alice@example.com\n", &mut out);
+        codeowners(
+            "CODEOWNERS",
+            "# comment\n* @org/platform\n/services/orders/ @org/orders alice@example.com\n",
+            &mut out,
+        );
         assert_eq!(out.facts.len(), 2);
-        let Fact::Owner(OwnerRule::Path { pattern, owners, location }) = &out.facts[1] else { panic!("owner") };
-        assert_eq!((pattern.as_str(), owners.len(), location.line), ("/services/orders/", 2, 3));
+        let Fact::Owner(OwnerRule::Path {
+            pattern,
+            owners,
+            location,
+        }) = &out.facts[1]
+        else {
+            panic!("owner")
+        };
+        assert_eq!(
+            (pattern.as_str(), owners.len(), location.line),
+            ("/services/orders/", 2, 3)
+        );
     }
 }

@@ -110,12 +110,28 @@ fn services_table(r: &Report) -> String {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
     table.force_no_tty();
-    table.set_header(vec!["service", "owner", "datastores", "tables owned", "sync out/in", "async out/in", "findings"]);
+    table.set_header(vec![
+        "service",
+        "owner",
+        "datastores",
+        "tables owned",
+        "sync out/in",
+        "async out/in",
+        "findings",
+    ]);
     for row in &r.verdict.services {
         table.add_row(vec![
             row.service.clone(),
-            if row.owners.is_empty() { "-".into() } else { row.owners.join(", ") },
-            if row.datastores.is_empty() { "-".into() } else { row.datastores.join(", ") },
+            if row.owners.is_empty() {
+                "-".into()
+            } else {
+                row.owners.join(", ")
+            },
+            if row.datastores.is_empty() {
+                "-".into()
+            } else {
+                row.datastores.join(", ")
+            },
             row.tables_owned.to_string(),
             format!("{}/{}", row.sync_out, row.sync_in),
             format!("{}/{}", row.async_out, row.async_in),

@@ -24,10 +24,16 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
 
     // 1. Several app containers in one pod.
     for unit in &m.units {
-        if !m.component(&unit.component).is_some_and(|c| c.kind == ComponentKind::Service) {
+        if m.component(&unit.component)
+            .is_none_or(|c| c.kind != ComponentKind::Service)
+        {
             continue;
         }
-        let apps: Vec<_> = unit.containers.iter().filter(|c| !c.init && !c.sidecar && !c.infrastructure).collect();
+        let apps: Vec<_> = unit
+            .containers
+            .iter()
+            .filter(|c| !c.init && !c.sidecar && !c.infrastructure)
+            .collect();
         if apps.len() < 2 {
             continue;
         }
@@ -37,13 +43,21 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
         let mut f = Finding::new(
             RULE,
             ctx.severity(RULE),
-            format!("{} runs {} app containers in one pod, so they deploy together: {}", unit.component, apps.len(), names.join(", ")),
+            format!(
+                "{} runs {} app containers in one pod, so they deploy together: {}",
+                unit.component,
+                apps.len(),
+                names.join(", ")
+            ),
             apps[1].location.clone(),
             components,
             &format!("pod {}", unit.component),
         );
         for c in &apps {
-            f = f.related(c.location.clone(), format!("container {} is declared here", c.name));
+            f = f.related(
+                c.location.clone(),
+                format!("container {} is declared here", c.name),
+            );
         }
         out.push(f);
     }
@@ -52,7 +66,11 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
     let container_at: BTreeMap<&Location, &str> = m
         .units
         .iter()
-        .flat_map(|u| u.containers.iter().map(move |c| (&c.location, u.component.as_str())))
+        .flat_map(|u| {
+            u.containers
+                .iter()
+                .map(move |c| (&c.location, u.component.as_str()))
+        })
         .collect();
     let mut groups: BTreeMap<&str, Vec<(String, &Location)>> = BTreeMap::new();
     let mut from_variable: BTreeSet<&Location> = BTreeSet::new();
@@ -65,12 +83,20 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             Some(c) => c.to_string(),
             // A Helm template names its image with expressions: the template file names it.
             None if image_name(&t.image).contains("{{") => {
-                let file = t.location.file.rsplit('/').next().unwrap_or(&t.location.file);
+                let file = t
+                    .location
+                    .file
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&t.location.file);
                 file.split('.').next().unwrap_or(file).to_string()
             }
             None => image_name(&t.image),
         };
-        groups.entry(&t.group).or_default().push((service, &t.location));
+        groups
+            .entry(&t.group)
+            .or_default()
+            .push((service, &t.location));
     }
     // The same fixed, non-`latest` tag on images of app services built here.
     let mut fixed: BTreeMap<String, Vec<(String, &Location)>> = BTreeMap::new();
@@ -83,10 +109,16 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             && tag != "latest"
             && !tag.contains('$')
         {
-            fixed.entry(format!("fixed tag {tag}")).or_default().push((component.clone(), at));
+            fixed
+                .entry(format!("fixed tag {tag}"))
+                .or_default()
+                .push((component.clone(), at));
         }
     }
-    let all_groups = groups.into_iter().map(|(g, v)| (g.to_string(), v)).chain(fixed);
+    let all_groups = groups
+        .into_iter()
+        .map(|(g, v)| (g.to_string(), v))
+        .chain(fixed);
     for (group, mut members) in all_groups {
         members.sort();
         let services: BTreeSet<&str> = members.iter().map(|(s, _)| s.as_str()).collect();
@@ -101,7 +133,11 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
         let mut f = Finding::new(
             RULE,
             ctx.severity(RULE),
-            format!("{} services release in lockstep, {what}: {}", services.len(), list.join(", ")),
+            format!(
+                "{} services release in lockstep, {what}: {}",
+                services.len(),
+                list.join(", ")
+            ),
             members[0].1.clone(),
             list.iter().map(|s| s.to_string()).collect(),
             &format!("tag {group}"),
@@ -114,17 +150,25 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
 
     // 3. Startup-order coupling on another app service.
     for e in m.edges.iter().filter(|e| e.kind == EdgeKind::Startup) {
-        let service = |id: &str| m.component(id).is_some_and(|c| c.kind == ComponentKind::Service);
+        let service = |id: &str| {
+            m.component(id)
+                .is_some_and(|c| c.kind == ComponentKind::Service)
+        };
         if !service(&e.from) || !service(&e.to) {
             continue;
         }
         let how = match e.protocol.as_deref() {
-            Some("service_healthy") => format!("cannot start until {} is healthy (depends_on, condition: service_healthy)", e.to),
+            Some("service_healthy") => format!(
+                "cannot start until {} is healthy (depends_on, condition: service_healthy)",
+                e.to
+            ),
             Some("init-wait") => format!("waits in an initContainer until {} answers", e.to),
             Some(c) => format!("starts after {} (depends_on, condition: {c})", e.to),
             None => format!("starts after {} (depends_on)", e.to),
         };
-        let Some(first) = e.evidence.first() else { continue };
+        let Some(first) = e.evidence.first() else {
+            continue;
+        };
         let mut f = Finding::new(
             RULE,
             ctx.severity(RULE),
@@ -134,9 +178,13 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             &format!("startup {}>{}", e.from, e.to),
         );
         for ev in &e.evidence[1..] {
-            f = f.related(ev.location.clone(), format!("{} waits for {} here", e.from, e.to));
+            f = f.related(
+                ev.location.clone(),
+                format!("{} waits for {} here", e.from, e.to),
+            );
         }
-        f.edges.push((e.from.clone(), e.to.clone(), EdgeKind::Startup));
+        f.edges
+            .push((e.from.clone(), e.to.clone(), EdgeKind::Startup));
         out.push(f);
     }
     out

@@ -1,11 +1,12 @@
 //! Rules: one module per rule, each reading the model and graph and returning findings.
 //! Metadata lives in the catalog (`rules/<id>.yaml`); a test keeps the two 1:1.
 
+mod co_change_coupling;
 mod cyclic_sync_calls;
 mod deep_sync_chain;
 mod lockstep_deploy;
-mod shared_database;
 mod services_per_team;
+mod shared_database;
 mod shared_database_server;
 mod sync_fan_out;
 
@@ -75,6 +76,10 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "lockstep-deploy",
         check: lockstep_deploy::check,
+    },
+    Rule {
+        id: "co-change-coupling",
+        check: co_change_coupling::check,
     },
     Rule {
         id: "services-per-team",

@@ -6,9 +6,17 @@ use crate::model::ComponentKind;
 use std::collections::BTreeMap;
 
 pub fn check(ctx: &Context) -> Vec<Finding> {
-    let max: usize = ctx.option("services-per-team", "max-services-per-team").parse().unwrap_or(5);
+    let max: usize = ctx
+        .option("services-per-team", "max-services-per-team")
+        .parse()
+        .unwrap_or(5);
     let mut by_team: BTreeMap<&str, Vec<&crate::model::Component>> = BTreeMap::new();
-    for c in ctx.model.components.iter().filter(|c| c.kind == ComponentKind::Service) {
+    for c in ctx
+        .model
+        .components
+        .iter()
+        .filter(|c| c.kind == ComponentKind::Service)
+    {
         for o in &c.owners {
             by_team.entry(o.as_str()).or_default().push(c);
         }
@@ -22,7 +30,11 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
         let mut f = Finding::new(
             "services-per-team",
             ctx.severity("services-per-team"),
-            format!("{team} owns {} services (more than {max}): {}", services.len(), names.join(", ")),
+            format!(
+                "{team} owns {} services (more than {max}): {}",
+                services.len(),
+                names.join(", ")
+            ),
             services[0].location.clone(),
             names,
             team,

@@ -15,7 +15,12 @@ pub fn scan_dir(dir: &Path) -> Scan {
     } else {
         Config::default()
     };
-    monolens::scan(Input::Dir(dir), &config, &[]).expect("scan succeeds")
+    // Fixtures live in this repository; its history must not change their results.
+    let opts = monolens::ScanOptions {
+        no_history: true,
+        ..Default::default()
+    };
+    monolens::scan(Input::Dir(dir), &config, &opts).expect("scan succeeds")
 }
 
 /// The corpus of real systems, when this checkout sits beside it.
