@@ -41,13 +41,38 @@ pub enum ColorChoice {
     Never,
 }
 
+/// What to scan and how: shared by `scan` and `baseline`.
+#[derive(clap::Args, Debug)]
+pub struct ScanArgs {
+    /// Directory to scan, or `-` to read a multi-document YAML stream from stdin.
+    #[arg(default_value = ".")]
+    pub path: String,
+    /// Skip files matching this glob (repeatable).
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// Config file (default: monolens.yaml at the scan root, if present).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Read git history from this git directory (e.g. a bare mirror) for co-change.
+    #[arg(long)]
+    pub git_dir: Option<PathBuf>,
+    /// Revision to read history from.
+    #[arg(long, default_value = "HEAD")]
+    pub rev: String,
+    /// Do not read git history.
+    #[arg(long)]
+    pub no_history: bool,
+    /// No progress output.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan a repository (or `-` for a rendered manifest stream on stdin).
     Scan {
-        /// Directory to scan, or `-` to read a multi-document YAML stream from stdin.
-        #[arg(default_value = ".")]
-        path: String,
+        #[command(flatten)]
+        args: ScanArgs,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
         /// Write the report to this file instead of stdout.
@@ -56,29 +81,25 @@ pub enum Command {
         /// Exit 1 when a finding at or above this severity exists.
         #[arg(long, value_enum, default_value = "error")]
         fail_on: FailOn,
-        /// Skip files matching this glob (repeatable).
+        /// Report only findings that are not in this baseline file.
         #[arg(long)]
-        exclude: Vec<String>,
-        /// Config file (default: monolens.yaml at the scan root, if present).
+        baseline: Option<PathBuf>,
+        /// Exit 1 when the baseline has entries that no longer match a finding.
         #[arg(long)]
-        config: Option<PathBuf>,
+        fail_on_stale: bool,
         #[arg(long, value_enum, default_value = "auto")]
         color: ColorChoice,
         /// Add the per-service table (owner, datastores, tables, sync/async in and out, findings).
         #[arg(long)]
         by_service: bool,
-        /// Read git history from this git directory (e.g. a bare mirror) for co-change.
-        #[arg(long)]
-        git_dir: Option<PathBuf>,
-        /// Revision to read history from.
-        #[arg(long, default_value = "HEAD")]
-        rev: String,
-        /// Do not read git history.
-        #[arg(long)]
-        no_history: bool,
-        /// No progress output.
-        #[arg(long, short)]
-        quiet: bool,
+    },
+    /// Write the current findings to a baseline file (default .monolens-baseline.json).
+    Baseline {
+        #[command(flatten)]
+        args: ScanArgs,
+        /// Where to write the baseline.
+        #[arg(long, short, default_value = ".monolens-baseline.json")]
+        output: PathBuf,
     },
     /// List the rules.
     Rules,
@@ -134,44 +155,16 @@ fn execute(command: Command) -> Result<i32, String> {
             Ok(exit::CLEAN)
         }
         Command::Scan {
-            path,
+            args,
             format,
             output,
             fail_on,
-            exclude,
-            config,
+            baseline,
+            fail_on_stale,
             color,
             by_service,
-            git_dir,
-            rev,
-            no_history,
-            quiet,
         } => {
-            let root = PathBuf::from(&path);
-            let config = match config {
-                Some(p) => Config::load(&p)?,
-                None if path != "-" && root.join("monolens.yaml").is_file() => {
-                    Config::load(&root.join("monolens.yaml"))?
-                }
-                None => Config::default(),
-            };
-            let input = if path == "-" {
-                let mut text = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut text)
-                    .map_err(|e| format!("cannot read stdin: {e}"))?;
-                Input::Stdin(text)
-            } else {
-                Input::Dir(&root)
-            };
-            let options = crate::ScanOptions {
-                exclude,
-                git_dir,
-                rev: Some(rev),
-                no_history,
-                progress: crate::progress::allowed(quiet),
-            };
-            let scan = crate::scan(input, &config, &options)?;
+            let scan = run_scan(&args, baseline)?;
             let color = output.is_none()
                 && match color {
                     ColorChoice::Always => true,
@@ -195,11 +188,68 @@ fn execute(command: Command) -> Result<i32, String> {
             let failed = threshold.is_some_and(|t| {
                 scan.findings
                     .iter()
-                    .any(|f| !f.suppressed && f.severity >= t)
+                    .any(|f| f.suppressed.is_none() && f.severity >= t)
             });
-            Ok(if failed { exit::FINDINGS } else { exit::CLEAN })
+            let stale = fail_on_stale && !scan.stale.is_empty();
+            Ok(if failed || stale {
+                exit::FINDINGS
+            } else {
+                exit::CLEAN
+            })
+        }
+        Command::Baseline { args, output } => {
+            let scan = run_scan(&args, None)?;
+            let baseline = crate::suppress::Baseline::from_findings(&scan.findings);
+            let mut text = serde_json::to_string_pretty(&baseline).map_err(|e| e.to_string())?;
+            text.push('\n');
+            std::fs::write(&output, text)
+                .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+            eprintln!(
+                "monolens: wrote {} findings to {}",
+                baseline.findings.len(),
+                output.display()
+            );
+            Ok(exit::CLEAN)
         }
     }
+}
+
+fn run_scan(args: &ScanArgs, baseline: Option<PathBuf>) -> Result<crate::Scan, String> {
+    let root = PathBuf::from(&args.path);
+    let config_path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None if args.path != "-" && root.join("monolens.yaml").is_file() => {
+            Some(root.join("monolens.yaml"))
+        }
+        None => None,
+    };
+    let config = match &config_path {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    let input = if args.path == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        Input::Stdin(text)
+    } else {
+        Input::Dir(&root)
+    };
+    let options = crate::ScanOptions {
+        exclude: args.exclude.clone(),
+        git_dir: args.git_dir.clone(),
+        rev: Some(args.rev.clone()),
+        no_history: args.no_history,
+        progress: crate::progress::allowed(args.quiet),
+        baseline,
+        // Shown relative to the scan root when it lives there.
+        config_file: config_path.map(|p| {
+            p.strip_prefix(&root)
+                .map_or_else(|_| p.display().to_string(), |r| r.display().to_string())
+        }),
+    };
+    crate::scan(input, &config, &options)
 }
 
 fn print_stdout(text: &str) -> Result<(), String> {

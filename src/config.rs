@@ -29,6 +29,20 @@ pub struct Config {
     /// Read git history for co-change coupling (default true).
     #[serde(default = "yes")]
     pub history: bool,
+    /// Accepted findings: each names a rule, the exact set of services, and why.
+    #[serde(default)]
+    pub allow: Vec<serde_saphyr::Spanned<AllowEntry>>,
+}
+
+/// One accepted finding.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AllowEntry {
+    pub rule: String,
+    /// The services of the finding (order does not matter; the set must be equal).
+    pub components: Vec<String>,
+    /// Why this coupling is accepted. Required.
+    pub reason: String,
 }
 
 fn yes() -> bool {
@@ -55,6 +69,7 @@ impl Default for Config {
             sidecars: Vec::new(),
             rules: BTreeMap::new(),
             history: true,
+            allow: Vec::new(),
         }
     }
 }
@@ -75,6 +90,31 @@ impl Config {
     }
 
     fn validate(&self, path: &Path) -> Result<(), String> {
+        for entry in &self.allow {
+            let line = entry.referenced.line();
+            let e = &entry.value;
+            if crate::catalog::get(&e.rule).is_none() {
+                return Err(format!(
+                    "invalid config {} line {line}: allow entry names unknown rule `{}`",
+                    path.display(),
+                    e.rule
+                ));
+            }
+            if e.reason.trim().is_empty() {
+                return Err(format!(
+                    "invalid config {} line {line}: allow entry for `{}` needs a reason",
+                    path.display(),
+                    e.rule
+                ));
+            }
+            if e.components.is_empty() {
+                return Err(format!(
+                    "invalid config {} line {line}: allow entry for `{}` needs components",
+                    path.display(),
+                    e.rule
+                ));
+            }
+        }
         for (id, rc) in &self.rules {
             let Some(doc) = crate::catalog::get(id) else {
                 return Err(format!(

@@ -23,7 +23,8 @@ pub struct Finding {
     #[serde(skip)]
     pub key: String,
     pub fingerprint: String,
-    pub suppressed: bool,
+    /// Why the finding is suppressed, if it is (it still appears in JSON and SARIF).
+    pub suppressed: Option<crate::suppress::Suppression>,
     /// The services involved have different owners.
     pub crosses_teams: bool,
     /// Longer explanation (e.g. the list of cycles of a large SCC).
@@ -55,7 +56,7 @@ impl Finding {
             components,
             key: key.to_string(),
             fingerprint,
-            suppressed: false,
+            suppressed: None,
             crosses_teams: false,
             detail: None,
             edges: Vec::new(),

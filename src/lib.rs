@@ -19,6 +19,7 @@ pub mod redact;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod suppress;
 pub mod verdict;
 pub mod yaml;
 
@@ -43,6 +44,8 @@ pub enum Input<'a> {
 pub struct Scan {
     pub model: Model,
     pub findings: Vec<Finding>,
+    /// Baseline entries that no longer match a finding.
+    pub stale: Vec<suppress::BaselineEntry>,
     pub verdict: verdict::Verdict,
 }
 
@@ -52,6 +55,7 @@ impl Scan {
             model: &self.model,
             findings: &self.findings,
             verdict: &self.verdict,
+            stale: &self.stale,
         }
     }
 }
@@ -163,6 +167,10 @@ pub struct ScanOptions {
     pub no_history: bool,
     /// Show progress on a terminal (never when piped, in CI or quiet).
     pub progress: bool,
+    /// Findings in this baseline file are suppressed; its unmatched entries are stale.
+    pub baseline: Option<std::path::PathBuf>,
+    /// The config file's path as shown in diagnostics.
+    pub config_file: Option<String>,
 }
 
 fn history_options(
@@ -312,10 +320,24 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
         (&a.location, a.rule, &a.fingerprint).cmp(&(&b.location, b.rule, &b.fingerprint))
     });
     verdict::annotate_teams(&model, &mut findings);
+    let baseline = opts
+        .baseline
+        .as_deref()
+        .map(suppress::Baseline::load)
+        .transpose()?;
+    let outcome = suppress::apply(
+        &mut model,
+        config,
+        opts.config_file.as_deref(),
+        baseline.as_ref(),
+        &mut findings,
+    );
+    model.diagnostics.sort();
     let verdict = verdict::verdict(&model, &findings);
     Ok(Scan {
         model,
         findings,
+        stale: outcome.stale,
         verdict,
     })
 }

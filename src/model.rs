@@ -245,6 +245,8 @@ pub enum Fact {
     ConfigData(ConfigData),
     Ingress(Ingress),
     ReleaseTag(ReleaseTag),
+    /// A `monolens:ignore rule[,rule] -- reason` comment.
+    Ignore(IgnoreComment),
     /// Who owns a path pattern (CODEOWNERS line) or a component (Backstage `spec.owner`).
     Owner(OwnerRule),
     /// A key/value from `.env`, Spring, appsettings or another config file.
@@ -254,6 +256,13 @@ pub enum Fact {
         value: String,
         location: Location,
     },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IgnoreComment {
+    pub location: Location,
+    pub rules: Vec<String>,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -327,6 +336,8 @@ pub struct Component {
     pub names: BTreeSet<String>,
     pub owners: Vec<String>,
     pub image: Option<String>,
+    /// Rules switched off for this component by the `monolens.dev/ignore` annotation.
+    pub ignores: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -442,6 +453,7 @@ pub struct Model {
     pub tables: Vec<TableInfo>,
     /// Pairs of services that change together in git history.
     pub co_changes: Vec<crate::history::CoChange>,
+    pub ignores: Vec<IgnoreComment>,
 }
 
 /// Which services own a file: the deepest owned ancestor directory (or the file itself) wins.

@@ -245,6 +245,7 @@ impl Builder {
                 names: BTreeSet::new(),
                 owners: Vec::new(),
                 image: image.clone(),
+                ignores: Vec::new(),
             });
         if entry.technology.is_none() {
             entry.technology = technology.map(str::to_string);
@@ -339,6 +340,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
     let mut ingresses: Vec<Ingress> = Vec::new();
     let mut release_tags: Vec<ReleaseTag> = Vec::new();
     let mut owner_rules: Vec<OwnerRule> = Vec::new();
+    let mut ignores: Vec<IgnoreComment> = Vec::new();
     let mut file_settings: BTreeMap<String, Vec<Setting>> = BTreeMap::new();
     let mut literals: BTreeMap<String, Vec<(String, Location)>> = BTreeMap::new();
     let mut all_paths = Vec::new();
@@ -368,6 +370,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
                 Fact::Ingress(i) => ingresses.push(i),
                 Fact::ReleaseTag(t) => release_tags.push(t),
                 Fact::Owner(o) => owner_rules.push(o),
+                Fact::Ignore(c) => ignores.push(c),
                 Fact::Setting(s) => file_settings.entry(f.path.clone()).or_default().push(s),
                 Fact::Literal { value, location } => literals
                     .entry(f.path.clone())
@@ -461,6 +464,20 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
             kind
         };
         let id = b.add_component(&w.name, kind, tech, w.declared.clone(), image);
+        if let Some((_, rules)) = w
+            .annotations
+            .iter()
+            .find(|(k, _)| k == "monolens.dev/ignore")
+            && let Some(c) = b.components.get_mut(&id)
+        {
+            c.ignores.extend(
+                rules
+                    .split([',', ' '])
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string),
+            );
+        }
         for a in &w.aliases {
             b.add_name(a, &id);
         }
@@ -789,6 +806,8 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
     model.units = deploy_units;
     model.release_tags = release_tags;
     model.app_images = app_images;
+    ignores.sort_by(|a, b| a.location.cmp(&b.location));
+    model.ignores = ignores;
     model
 }
 

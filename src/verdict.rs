@@ -141,7 +141,7 @@ pub fn verdict(model: &Model, findings: &[Finding]) -> Verdict {
     }
     let tying: Vec<&Finding> = findings
         .iter()
-        .filter(|f| !f.suppressed && TYING_RULES.contains(&f.rule))
+        .filter(|f| f.suppressed.is_none() && TYING_RULES.contains(&f.rule))
         .collect();
     for f in &tying {
         let members: Vec<&str> = f
@@ -268,7 +268,7 @@ fn service_rows(model: &Model, findings: &[Finding]) -> Vec<ServiceRow> {
                 async_in: count(EdgeKind::Async, false),
                 findings: findings
                     .iter()
-                    .filter(|f| !f.suppressed && f.components.contains(&c.id))
+                    .filter(|f| f.suppressed.is_none() && f.components.contains(&c.id))
                     .count(),
             }
         })

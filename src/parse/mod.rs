@@ -43,7 +43,36 @@ pub fn parse(kind: InputKind, path: &str, text: &str) -> FileFacts {
         InputKind::Codeowners => release::codeowners(path, text, &mut out),
         InputKind::Sql => {}
     }
+    ignores(path, text, &mut out);
     out
+}
+
+/// `monolens:ignore rule-a,rule-b -- reason` anywhere in a comment, in any kind of file.
+pub fn ignores(path: &str, text: &str, out: &mut FileFacts) {
+    const MARK: &str = "monolens:ignore";
+    if !text.contains(MARK) {
+        return;
+    }
+    for (i, line) in text.lines().enumerate() {
+        let Some(at) = line.find(MARK) else { continue };
+        let rest = &line[at + MARK.len()..];
+        let (rules, reason) = rest.split_once("--").unwrap_or((rest, ""));
+        let rules: Vec<String> = rules
+            .split([',', ' '])
+            .map(|r| r.trim().trim_end_matches("*/").trim())
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .collect();
+        if rules.is_empty() {
+            continue;
+        }
+        out.facts
+            .push(crate::model::Fact::Ignore(crate::model::IgnoreComment {
+                location: Location::new(path, i as u32 + 1, at as u32 + 1),
+                rules,
+                reason: reason.trim().trim_end_matches("*/").trim().to_string(),
+            }));
+    }
 }
 
 fn first_line_with(text: &str, needle: &str) -> u32 {

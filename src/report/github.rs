@@ -15,7 +15,7 @@ fn escape_property(s: &str) -> String {
 
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    for f in r.findings.iter().filter(|f| !f.suppressed) {
+    for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
         let level = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

@@ -25,7 +25,7 @@ impl Flagged {
 fn flagged(r: &Report) -> Flagged {
     let mut nodes = BTreeSet::new();
     let mut edges: BTreeMap<(String, String, EdgeKind), Severity> = BTreeMap::new();
-    for f in r.findings.iter().filter(|f| !f.suppressed) {
+    for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
         if f.rule == "cyclic-sync-calls" {
             nodes.extend(f.components.iter().cloned());
         }

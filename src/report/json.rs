@@ -53,7 +53,8 @@ pub fn to_value(r: &Report) -> Value {
                 "related": f.related,
                 "components": f.components,
                 "fingerprint": f.fingerprint,
-                "suppressed": f.suppressed,
+                "suppressed": f.suppressed.is_some(),
+                "suppression": f.suppressed,
                 "crosses_teams": f.crosses_teams,
                 "detail": f.detail,
             })
@@ -69,6 +70,7 @@ pub fn to_value(r: &Report) -> Value {
         "clusters": r.verdict.clusters,
         "verdict": {"risk": r.verdict.risk, "coupled_services": r.verdict.coupled_services, "total_services": r.verdict.total_services, "text": r.verdict.line},
         "services": r.verdict.services,
+        "stale_baseline": r.stale,
         "diagnostics": r.model.diagnostics,
         "summary": {
             "services": s.services,

@@ -14,6 +14,7 @@ pub struct Report<'a> {
     pub model: &'a Model,
     pub findings: &'a [Finding],
     pub verdict: &'a crate::verdict::Verdict,
+    pub stale: &'a [crate::suppress::BaselineEntry],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -45,7 +46,7 @@ impl Report<'_> {
         let active = |s: Severity| {
             self.findings
                 .iter()
-                .filter(|f| !f.suppressed && f.severity == s)
+                .filter(|f| f.suppressed.is_none() && f.severity == s)
                 .count()
         };
         Summary {
@@ -56,7 +57,11 @@ impl Report<'_> {
             errors: active(Severity::Error),
             warnings: active(Severity::Warning),
             notes: active(Severity::Note),
-            suppressed: self.findings.iter().filter(|f| f.suppressed).count(),
+            suppressed: self
+                .findings
+                .iter()
+                .filter(|f| f.suppressed.is_some())
+                .count(),
         }
     }
 }

@@ -98,8 +98,8 @@ pub fn to_value(r: &Report) -> Value {
             if !related.is_empty() {
                 result["relatedLocations"] = Value::Array(related);
             }
-            if f.suppressed {
-                result["suppressions"] = json!([{"kind": "external", "justification": "accepted in monolens configuration"}]);
+            if let Some(sup) = &f.suppressed {
+                result["suppressions"] = json!([{"kind": sup.sarif_kind(), "justification": sup.justification()}]);
             }
             result
         })

@@ -7,7 +7,11 @@ use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CON
 pub fn render(r: &Report, style: super::Style) -> String {
     let color = style.color;
     let mut out = String::new();
-    let active: Vec<_> = r.findings.iter().filter(|f| !f.suppressed).collect();
+    let active: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .collect();
     if !active.is_empty() {
         let mut table = Table::new();
         table.load_style(UTF8_FULL_CONDENSED);
@@ -66,6 +70,21 @@ pub fn render(r: &Report, style: super::Style) -> String {
             out.push_str(&format!(
                 "  … {} more (see --format json)\n",
                 r.model.diagnostics.len() - 20
+            ));
+        }
+    }
+    if !r.stale.is_empty() {
+        out.push_str(&format!(
+            "\n{} stale baseline entries (no longer found; remove them):\n",
+            r.stale.len()
+        ));
+        for e in r.stale {
+            out.push_str(&format!(
+                "  {} {} [{}] {}\n",
+                e.fingerprint,
+                e.rule,
+                e.components.join(", "),
+                e.message
             ));
         }
     }

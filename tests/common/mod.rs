@@ -40,7 +40,11 @@ pub fn compact(scan: &Scan) -> String {
             f.rule,
             f.location,
             f.components.join(", "),
-            if f.suppressed { " (suppressed)" } else { "" },
+            if f.suppressed.is_some() {
+                " (suppressed)"
+            } else {
+                ""
+            },
             f.message
         ));
         if let Some(d) = &f.detail {
