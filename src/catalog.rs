@@ -128,3 +128,31 @@ impl RuleDoc {
         out
     }
 }
+
+/// `docs/rules.md`: every rule's documentation, generated from the catalog (a test keeps the
+/// committed file in sync).
+pub fn rules_markdown() -> String {
+    let mut out = String::from(
+        "# monolens rules\n\n<!-- Generated from rules/*.yaml by the test suite \
+         (MONOLENS_BLESS=1 cargo test --test docs); do not edit by hand. -->\n\n\
+         | id | default | title | principle |\n| --- | --- | --- | --- |\n",
+    );
+    for d in all() {
+        out.push_str(&format!(
+            "| [`{0}`](#{0}) | {1} | {2} | {3} |\n",
+            d.id,
+            d.severity.as_str(),
+            d.title,
+            d.principle
+        ));
+    }
+    out.push_str("\n## Principles\n\n");
+    for (i, p) in PRINCIPLES.iter().enumerate() {
+        out.push_str(&format!("{}. {p}\n", i + 1));
+    }
+    for d in all() {
+        out.push('\n');
+        out.push_str(&d.markdown());
+    }
+    out
+}

@@ -162,3 +162,48 @@ impl Config {
             .collect()
     }
 }
+
+/// The JSON Schema of `monolens.yaml`, built from the catalog so every rule and option is
+/// listed (a test keeps `schemas/monolens.schema.json` in sync).
+pub fn json_schema() -> serde_json::Value {
+    use serde_json::json;
+    let mut rules = serde_json::Map::new();
+    for d in crate::catalog::all() {
+        let mut props = serde_json::Map::new();
+        props.insert("severity".into(), json!({"enum": ["error", "warning", "note", "off"], "description": format!("Default: {}.", d.severity.as_str())}));
+        for o in &d.options {
+            props.insert(o.name.clone(), json!({"type": ["string", "number"], "description": format!("{} Default: {}.", o.description, o.default)}));
+        }
+        rules.insert(d.id.clone(), json!({"type": "object", "description": d.title, "additionalProperties": false, "properties": props}));
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "monolens.yaml",
+        "description": "Configuration of monolens, read from the scan root or --config.",
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "exclude": {"type": "array", "items": {"type": "string"}, "description": "Globs (relative to the scan root) of files to skip."},
+            "include-tests": {"type": "boolean", "default": false, "description": "Read test folders and test compose files too."},
+            "services": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Directory or glob → service name, checked before the heuristics."},
+            "platform": {"type": "array", "items": {"type": "string"}, "description": "Component names that are platform (registries, telemetry, config servers)."},
+            "sidecars": {"type": "array", "items": {"type": "string"}, "description": "Image substrings that are sidecars, never app services."},
+            "history": {"type": "boolean", "default": true, "description": "Read git history for co-change coupling."},
+            "rules": {"type": "object", "additionalProperties": false, "properties": rules, "description": "Per-rule severity and options."},
+            "allow": {
+                "type": "array",
+                "description": "Accepted findings. An entry that matches nothing is reported.",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["rule", "components", "reason"],
+                    "properties": {
+                        "rule": {"enum": crate::catalog::all().iter().map(|d| d.id.clone()).collect::<Vec<_>>()},
+                        "components": {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": "The finding's services (the set must be equal)."},
+                        "reason": {"type": "string", "minLength": 1}
+                    }
+                }
+            }
+        }
+    })
+}

@@ -248,17 +248,21 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
                 .into_iter()
                 .partition(|c| discover::kind_by_name(&c.rel) == Some(InputKind::Source));
             let none = parse::source::Matcher::default();
-            let mut files: Vec<FileFacts> = configs
-                .par_iter()
-                .map(|c| read_and_parse(c, &none))
-                .collect();
-            let names = parse::source::Matcher::new(resolve::known_names(&files));
-            files.extend(
-                sources
+            let count = configs.len() + sources.len();
+            let files = progress::after(opts.progress, &format!("reading {count} files"), || {
+                let mut files: Vec<FileFacts> = configs
                     .par_iter()
-                    .map(|c| read_and_parse(c, &names))
-                    .collect::<Vec<_>>(),
-            );
+                    .map(|c| read_and_parse(c, &none))
+                    .collect();
+                let names = parse::source::Matcher::new(resolve::known_names(&files));
+                files.extend(
+                    sources
+                        .par_iter()
+                        .map(|c| read_and_parse(c, &names))
+                        .collect::<Vec<_>>(),
+                );
+                files
+            });
             (files, root.display().to_string(), repo_prefix(root), diags)
         }
         Input::Stdin(text) => {

@@ -950,9 +950,34 @@ fn ownership(
     opts: &ResolveOptions,
 ) -> Vec<(String, String)> {
     let mut dirs: BTreeSet<(String, String)> = BTreeSet::new();
-    for (pattern, svc) in &opts.services {
-        dirs.insert((pattern.trim_end_matches('/').to_string(), svc.clone()));
+    let mut all_dirs: BTreeSet<&str> = BTreeSet::new();
+    for p in all_paths {
+        let mut d = dir_of(p);
+        while !d.is_empty() && all_dirs.insert(d) {
+            d = dir_of(d);
+        }
     }
+    // Explicit mapping first: a directory, or a glob matched against the repository's folders.
+    for (pattern, svc) in &opts.services {
+        let pattern = pattern.trim_end_matches('/');
+        if pattern.contains(['*', '?', '[', '{']) {
+            if let Ok(glob) = globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+            {
+                let m = glob.compile_matcher();
+                dirs.extend(
+                    all_dirs
+                        .iter()
+                        .filter(|d| m.is_match(d))
+                        .map(|d| (d.to_string(), svc.clone())),
+                );
+            }
+        } else {
+            dirs.insert((pattern.to_string(), svc.clone()));
+        }
+    }
+    let explicit: Vec<String> = dirs.iter().map(|(d, _)| d.clone()).collect();
     let app = |name: &str| b.components.get(name).is_some_and(|c| c.kind.is_app());
     for (id, w, _) in units {
         if !app(id)
@@ -988,13 +1013,6 @@ fn ownership(
         }
     }
     // Directory names that match a service's names.
-    let mut all_dirs: BTreeSet<&str> = BTreeSet::new();
-    for p in all_paths {
-        let mut d = dir_of(p);
-        while !d.is_empty() && all_dirs.insert(d) {
-            d = dir_of(d);
-        }
-    }
     for c in b.components.values().filter(|c| c.kind.is_app()) {
         let wanted: BTreeSet<String> = c.names.iter().map(|n| normalise(n)).collect();
         let matches = |strip: bool| -> Vec<&str> {
@@ -1021,7 +1039,14 @@ fn ownership(
             dirs.insert((d.to_string(), c.id.clone()));
         }
     }
-    dirs.into_iter().collect()
+    // Inside an explicitly mapped folder, the heuristics have no say.
+    dirs.into_iter()
+        .filter(|(d, _)| {
+            !explicit
+                .iter()
+                .any(|e| d != e && (e.is_empty() || d.starts_with(&format!("{e}/"))))
+        })
+        .collect()
 }
 
 /// Turn one service's settings into datastore accesses and broker edges.

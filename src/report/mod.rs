@@ -3,6 +3,8 @@
 pub mod github;
 pub mod graphviz;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod sarif;
 pub mod table;
 
@@ -25,6 +27,8 @@ pub enum Format {
     Github,
     Dot,
     Mermaid,
+    Markdown,
+    Junit,
 }
 
 /// Counts for the summary line and JSON `summary`.
@@ -82,5 +86,7 @@ pub fn render(format: Format, report: &Report, style: Style) -> String {
         Format::Github => github::render(report),
         Format::Dot => graphviz::dot(report),
         Format::Mermaid => graphviz::mermaid(report),
+        Format::Markdown => markdown::render(report),
+        Format::Junit => junit::render(report),
     }
 }
