@@ -169,7 +169,8 @@ fn git_files(root: &Path) -> Option<Vec<String>> {
 }
 
 fn walk(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<String> {
-    let mut files = Vec::new();
+    use std::sync::Mutex;
+    let found: Mutex<(Vec<String>, Vec<Diagnostic>)> = Mutex::new((Vec::new(), Vec::new()));
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(true)
@@ -180,22 +181,33 @@ fn walk(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<String> {
             !(e.file_type().is_some_and(|t| t.is_dir())
                 && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
         })
-        .build();
-    for entry in walker {
-        match entry {
-            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                if let Ok(rel) = e.path().strip_prefix(root) {
-                    files.push(rel_string(rel));
+        .build_parallel();
+    // The parallel walker; results are sorted by the caller.
+    walker.run(|| {
+        Box::new(|entry| {
+            let mut out = found.lock().unwrap_or_else(|p| p.into_inner());
+            match entry {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                    if let Ok(rel) = e.path().strip_prefix(root) {
+                        let rel = rel_string(rel);
+                        // Only files some parser reads are kept.
+                        if kind_by_name(&rel).is_some() {
+                            out.0.push(rel);
+                        }
+                    }
                 }
+                Ok(_) => {}
+                Err(err) => out.1.push(Diagnostic::warning(
+                    &root.to_string_lossy(),
+                    1,
+                    format!("cannot walk: {err}"),
+                )),
             }
-            Ok(_) => {}
-            Err(err) => diagnostics.push(Diagnostic::warning(
-                &root.to_string_lossy(),
-                1,
-                format!("cannot walk: {err}"),
-            )),
-        }
-    }
+            ignore::WalkState::Continue
+        })
+    });
+    let (files, diags) = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    diagnostics.extend(diags);
     files
 }
 

@@ -216,7 +216,31 @@ fn history_options(
     (h, c)
 }
 
+/// Phase timings on stderr when `MONOLENS_TIMINGS` is set (for the benchmark notes).
+struct Timer(Option<std::sync::Mutex<std::time::Instant>>);
+
+impl Timer {
+    fn new() -> Self {
+        Timer(
+            std::env::var_os("MONOLENS_TIMINGS")
+                .map(|_| std::sync::Mutex::new(std::time::Instant::now())),
+        )
+    }
+    fn lap(&self, phase: &str) {
+        if let Some(m) = &self.0
+            && let Ok(mut start) = m.lock()
+        {
+            eprintln!(
+                "{phase:>22}: {:>7.1} ms",
+                start.elapsed().as_secs_f64() * 1000.0
+            );
+            *start = std::time::Instant::now();
+        }
+    }
+}
+
 pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, String> {
+    let timer = Timer::new();
     let extra_excludes = &opts.exclude;
     let resolve_opts = resolve::ResolveOptions {
         services: config
@@ -242,6 +266,7 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
                 include_tests: config.include_tests,
             };
             let (candidates, diags) = discover::candidates(root, &discover_opts)?;
+            timer.lap("discover");
             // Source files are read second, with a matcher for the names the configuration
             // declares, so a literal is only kept when it addresses a known component.
             let (sources, configs): (Vec<_>, Vec<_>) = candidates
@@ -254,6 +279,7 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
                     .par_iter()
                     .map(|c| read_and_parse(c, &none))
                     .collect();
+                timer.lap("parse config files");
                 let names = parse::source::Matcher::new(resolve::known_names(&files));
                 files.extend(
                     sources
@@ -263,6 +289,7 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
                 );
                 files
             });
+            timer.lap("parse source files");
             (files, root.display().to_string(), repo_prefix(root), diags)
         }
         Input::Stdin(text) => {
@@ -283,6 +310,7 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
         }
     };
     let mut model = resolve::resolve(&root_label, files, &resolve_opts);
+    timer.lap("resolve");
     model.repo_prefix = prefix;
     // Git history: co-change between the services' directories.
     if config.history && !opts.no_history && root_label != "-" {
@@ -298,6 +326,7 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
     }
     model.diagnostics.append(&mut diagnostics);
     model.diagnostics.sort();
+    timer.lap("history");
     let graph = graph::Graph::build(&model);
     let options = config.rule_options();
     let ctx = rules::Context {
@@ -323,6 +352,7 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
     findings.sort_by(|a, b| {
         (&a.location, a.rule, &a.fingerprint).cmp(&(&b.location, b.rule, &b.fingerprint))
     });
+    timer.lap("graph and rules");
     verdict::annotate_teams(&model, &mut findings);
     let baseline = opts
         .baseline
@@ -338,6 +368,7 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
     );
     model.diagnostics.sort();
     let verdict = verdict::verdict(&model, &findings);
+    timer.lap("suppress and verdict");
     Ok(Scan {
         model,
         findings,

@@ -133,11 +133,14 @@ fn merge_compose(mut list: Vec<Workload>) -> Vec<Workload> {
             ))
     });
     let mut merged: Vec<Workload> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for w in list {
-        if let Some(base) = merged.iter_mut().find(|m| m.name == w.name) {
-            merge_into(base, w);
-        } else {
-            merged.push(w);
+        match index.get(&w.name) {
+            Some(&i) => merge_into(&mut merged[i], w),
+            None => {
+                index.insert(w.name.clone(), merged.len());
+                merged.push(w);
+            }
         }
     }
     merged
@@ -557,6 +560,12 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
     }
 
     // ---- k8s Services: names for workloads, ExternalName, selectorless -------------------
+    let mut by_label: HashMap<&(String, String), Vec<usize>> = HashMap::new();
+    for (i, w) in k8s_workloads.iter().enumerate() {
+        for l in &w.labels {
+            by_label.entry(l).or_default().push(i);
+        }
+    }
     for s in &k8s_services {
         if let Some(target) = &s.external_name {
             b.external_names
@@ -576,8 +585,15 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
             continue;
         }
         let ns = s.namespace.as_deref();
-        let targets: Vec<String> = k8s_workloads
-            .iter()
+        // Candidates carry the selector's first label; the rest is checked on those only.
+        let Some(first) = s.selector.first() else {
+            continue;
+        };
+        let targets: Vec<String> = by_label
+            .get(first)
+            .into_iter()
+            .flatten()
+            .map(|&i| &k8s_workloads[i])
             .filter(|w| {
                 let wns = match &w.origin {
                     Origin::Kubernetes { namespace, .. } => namespace.as_deref(),
@@ -904,14 +920,19 @@ fn assign_owners(b: &mut Builder, rules: &[OwnerRule], service_dirs: &[(String, 
     let chosen = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"]
         .iter()
         .find_map(|f| by_file.get(f));
+    let mut dirs_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (d, svc) in service_dirs {
+        dirs_of.entry(svc.as_str()).or_default().push(d.as_str());
+    }
     let ids: Vec<String> = b.components.keys().cloned().collect();
     for id in ids {
         let mut owners: BTreeSet<String> = BTreeSet::new();
         if let Some(lines) = chosen {
-            let mut paths: Vec<String> = service_dirs
-                .iter()
-                .filter(|(_, s)| *s == id)
-                .map(|(d, _)| format!("{d}/_"))
+            let mut paths: Vec<String> = dirs_of
+                .get(id.as_str())
+                .into_iter()
+                .flatten()
+                .map(|d| format!("{d}/_"))
                 .collect();
             if paths.is_empty()
                 && let Some(c) = b.components.get(&id)
@@ -1013,27 +1034,35 @@ fn ownership(
         }
     }
     // Directory names that match a service's names.
+    // Folders by their normalised last segment: one lookup per service name.
+    let mut by_name: HashMap<String, Vec<&str>> = HashMap::new();
+    for d in &all_dirs {
+        by_name
+            .entry(normalise(d.rsplit('/').next().unwrap_or(d)))
+            .or_default()
+            .push(d);
+    }
     for c in b.components.values().filter(|c| c.kind.is_app()) {
         let wanted: BTreeSet<String> = c.names.iter().map(|n| normalise(n)).collect();
-        let matches = |strip: bool| -> Vec<&str> {
-            all_dirs
+        let lookup = |strip: bool| -> Vec<&str> {
+            wanted
                 .iter()
-                .copied()
-                .filter(|d| {
-                    let last = normalise(d.rsplit('/').next().unwrap_or(d));
-                    wanted.iter().any(|w| {
-                        if strip {
-                            strip_role_suffix(w) == last
+                .flat_map(|w| {
+                    by_name
+                        .get(if strip {
+                            strip_role_suffix(w)
                         } else {
-                            *w == last
-                        }
-                    })
+                            w.as_str()
+                        })
+                        .into_iter()
+                        .flatten()
+                        .copied()
                 })
                 .collect()
         };
-        let mut found = matches(false);
+        let mut found = lookup(false);
         if found.is_empty() {
-            found = matches(true);
+            found = lookup(true);
         }
         for d in found {
             dirs.insert((d.to_string(), c.id.clone()));
@@ -1579,11 +1608,13 @@ fn topics(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
         for (topic, role, tech) in topic_setting(&s.key, &s.value) {
             // The broker: one this service already connects to (matching the key's
             // technology), else the repository's only broker of that technology.
+            // Edges are keyed by (from, to, kind, topic): a range scan finds this service's.
             let mut own: Vec<String> = b
                 .edges
-                .values()
-                .filter(|e| e.from == svc && e.kind == EdgeKind::Async && e.topic.is_none())
-                .map(|e| e.to.clone())
+                .range((svc.to_string(), String::new(), EdgeKind::Sync, None)..)
+                .take_while(|((from, _, _, _), _)| from == svc)
+                .filter(|(_, e)| e.kind == EdgeKind::Async && e.topic.is_none())
+                .map(|(_, e)| e.to.clone())
                 .collect();
             let matches_tech = |b: &Builder, id: &str| {
                 tech.is_none() || b.components[id].technology.as_deref() == tech

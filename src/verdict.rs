@@ -233,43 +233,56 @@ pub fn verdict(model: &Model, findings: &[Finding]) -> Verdict {
 }
 
 fn service_rows(model: &Model, findings: &[Finding]) -> Vec<ServiceRow> {
+    // One pass over edges, accesses, tables and findings; then one row per service.
+    #[derive(Default)]
+    struct Acc<'a> {
+        peers: [BTreeSet<&'a str>; 4],
+        datastores: BTreeSet<&'a str>,
+        tables: usize,
+        findings: usize,
+    }
+    let mut acc: BTreeMap<&str, Acc> = BTreeMap::new();
+    for e in &model.edges {
+        let slot = match e.kind {
+            EdgeKind::Sync => 0,
+            EdgeKind::Async => 2,
+            _ => continue,
+        };
+        acc.entry(e.from.as_str()).or_default().peers[slot].insert(e.to.as_str());
+        acc.entry(e.to.as_str()).or_default().peers[slot + 1].insert(e.from.as_str());
+    }
+    for a in &model.accesses {
+        acc.entry(a.service.as_str())
+            .or_default()
+            .datastores
+            .insert(a.datastore.as_str());
+    }
+    for t in &model.tables {
+        for o in &t.owners {
+            acc.entry(o.as_str()).or_default().tables += 1;
+        }
+    }
+    for f in findings.iter().filter(|f| f.suppressed.is_none()) {
+        for c in &f.components {
+            acc.entry(c.as_str()).or_default().findings += 1;
+        }
+    }
     model
         .components
         .iter()
         .filter(|c| c.kind.is_app())
         .map(|c| {
-            let count = |kind: EdgeKind, out: bool| {
-                let peers: BTreeSet<&str> = model
-                    .edges
-                    .iter()
-                    .filter(|e| e.kind == kind && if out { e.from == c.id } else { e.to == c.id })
-                    .map(|e| if out { e.to.as_str() } else { e.from.as_str() })
-                    .collect();
-                peers.len()
-            };
-            let datastores: BTreeSet<String> = model
-                .accesses
-                .iter()
-                .filter(|a| a.service == c.id)
-                .map(|a| a.datastore.clone())
-                .collect();
+            let a = acc.remove(c.id.as_str()).unwrap_or_default();
             ServiceRow {
                 service: c.id.clone(),
                 owners: c.owners.clone(),
-                datastores: datastores.into_iter().collect(),
-                tables_owned: model
-                    .tables
-                    .iter()
-                    .filter(|t| t.owners.contains(&c.id))
-                    .count(),
-                sync_out: count(EdgeKind::Sync, true),
-                sync_in: count(EdgeKind::Sync, false),
-                async_out: count(EdgeKind::Async, true),
-                async_in: count(EdgeKind::Async, false),
-                findings: findings
-                    .iter()
-                    .filter(|f| f.suppressed.is_none() && f.components.contains(&c.id))
-                    .count(),
+                datastores: a.datastores.iter().map(|d| d.to_string()).collect(),
+                tables_owned: a.tables,
+                sync_out: a.peers[0].len(),
+                sync_in: a.peers[1].len(),
+                async_out: a.peers[2].len(),
+                async_in: a.peers[3].len(),
+                findings: a.findings,
             }
         })
         .collect()
