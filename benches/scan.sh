@@ -4,8 +4,7 @@
 # Usage: bash benches/scan.sh [N ...]      (needs /usr/bin/time; run on a quiet machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-sizes=("${@:-100 1000 5000}")
-[ $# -gt 0 ] && sizes=("$@") || sizes=(100 1000 5000)
+if [ $# -gt 0 ]; then sizes=("$@"); else sizes=(100 1000 5000); fi
 cargo build --release --quiet --bin monolens --bin gen-monorepo
 work=target/bench
 mkdir -p "$work"
