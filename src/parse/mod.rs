@@ -5,6 +5,7 @@ pub mod compose;
 pub mod config;
 pub mod k8s;
 pub mod source;
+pub mod sql;
 
 use crate::discover::InputKind;
 use crate::model::{Diagnostic, FileFacts, Location};
