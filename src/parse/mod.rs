@@ -7,6 +7,7 @@ pub mod gateway;
 pub mod k8s;
 pub mod release;
 pub mod source;
+pub mod sql;
 
 use crate::discover::InputKind;
 use crate::model::{Diagnostic, FileFacts, Location};
