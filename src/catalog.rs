@@ -50,6 +50,11 @@ const SOURCES: &[(&str, &str)] = &[
         "shared-database-server",
         include_str!("../rules/shared-database-server.yaml"),
     ),
+    ("shared-table", include_str!("../rules/shared-table.yaml")),
+    (
+        "cross-service-foreign-key",
+        include_str!("../rules/cross-service-foreign-key.yaml"),
+    ),
     (
         "cyclic-sync-calls",
         include_str!("../rules/cyclic-sync-calls.yaml"),

@@ -245,6 +245,8 @@ pub enum Fact {
     ConfigData(ConfigData),
     Ingress(Ingress),
     ReleaseTag(ReleaseTag),
+    /// What a SQL script says (tables, foreign keys, uses, databases).
+    Sql(crate::parse::sql::SqlFact),
     /// A `monolens:ignore rule[,rule] -- reason` comment.
     Ignore(IgnoreComment),
     /// Who owns a path pattern (CODEOWNERS line) or a component (Backstage `spec.owner`).
@@ -405,13 +407,36 @@ pub fn database_key(technology: &str, database: &str) -> String {
 /// A table and the services that own it (whose migrations create it).
 #[derive(Debug, Clone, Serialize)]
 pub struct TableInfo {
-    /// Normalised name: `database.schema.table` with missing parts left out.
+    /// Identity: `datastore/database/schema.name`; `?` where unknown (then unique to its owner).
+    pub key: String,
+    /// `schema.name` as written (normalised).
     pub name: String,
-    /// Datastore component the table lives on, when known.
+    pub schema: Option<String>,
+    /// Datastore component and logical database the table lives in, when known.
     pub datastore: Option<String>,
+    pub database: Option<String>,
+    /// Services whose SQL creates it; empty when a datastore's init script creates it.
     pub owners: Vec<String>,
-    /// Where it is created (one per CREATE TABLE seen).
-    pub created: Vec<Location>,
+    /// Where it is created: (creator — a service or datastore id —, location).
+    pub created: Vec<(String, Location)>,
+}
+
+/// A table used by a statement of a service's SQL (select, insert, view, …).
+#[derive(Debug, Clone)]
+pub struct TableUse {
+    pub service: String,
+    pub table: String,
+    pub statement: &'static str,
+    pub location: Location,
+}
+
+/// A foreign key in a service's SQL, located at its REFERENCES target.
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    pub service: String,
+    pub from: String,
+    pub to: String,
+    pub location: Location,
 }
 
 /// One deployable unit (compose service or pod template) and its containers.
@@ -450,7 +475,10 @@ pub struct Model {
     pub release_tags: Vec<ReleaseTag>,
     /// Each image's tag as written after interpolation, per app component: (component, image, location).
     pub app_images: Vec<(String, String, Location)>,
+    /// Tables by key (sorted).
     pub tables: Vec<TableInfo>,
+    pub table_uses: Vec<TableUse>,
+    pub foreign_keys: Vec<ForeignKey>,
     /// Pairs of services that change together in git history.
     pub co_changes: Vec<crate::history::CoChange>,
     pub ignores: Vec<IgnoreComment>,

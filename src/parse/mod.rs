@@ -42,7 +42,12 @@ pub fn parse(kind: InputKind, path: &str, text: &str) -> FileFacts {
         InputKind::Source => source::parse(path, text, &source::Matcher::default(), &mut out),
         // Read by later stages of the roadmap; discovered now so the file list is complete.
         InputKind::Codeowners => release::codeowners(path, text, &mut out),
-        InputKind::Sql => {}
+        InputKind::Sql => {
+            let (facts, diagnostics) = sql::parse(path, text);
+            out.facts
+                .extend(facts.into_iter().map(crate::model::Fact::Sql));
+            out.diagnostics.extend(diagnostics);
+        }
     }
     ignores(path, text, &mut out);
     out

@@ -19,6 +19,11 @@ pub fn to_value(r: &Report) -> Value {
                 "location": c.location,
                 "names": c.names,
                 "owners": c.owners,
+                "tables": r.model.tables.iter().filter(|t| t.owners.contains(&c.id)).map(|t| json!({
+                    "name": t.name,
+                    "database": t.database,
+                    "locations": t.created.iter().filter(|(who, _)| *who == c.id).map(|(_, l)| l).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();

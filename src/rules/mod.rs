@@ -2,12 +2,14 @@
 //! Metadata lives in the catalog (`rules/<id>.yaml`); a test keeps the two 1:1.
 
 mod co_change_coupling;
+mod cross_service_foreign_key;
 mod cyclic_sync_calls;
 mod deep_sync_chain;
 mod lockstep_deploy;
 mod services_per_team;
 mod shared_database;
 mod shared_database_server;
+mod shared_table;
 mod sync_fan_out;
 
 use crate::catalog;
@@ -60,6 +62,14 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "shared-database-server",
         check: shared_database_server::check,
+    },
+    Rule {
+        id: "shared-table",
+        check: shared_table::check,
+    },
+    Rule {
+        id: "cross-service-foreign-key",
+        check: cross_service_foreign_key::check,
     },
     Rule {
         id: "cyclic-sync-calls",

@@ -3,7 +3,7 @@
 use super::{Context, database_label};
 use crate::finding::Finding;
 use crate::model::Access;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub fn check(ctx: &Context) -> Vec<Finding> {
     let mut groups: BTreeMap<(&str, String), Vec<&Access>> = BTreeMap::new();
@@ -24,16 +24,60 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
         }
         let tech = &accesses[0].technology;
         let db = accesses[0].database.as_deref().unwrap_or_default();
-        let message = format!(
+        // Separate schemas by convention: each service's tables in that database sit in
+        // schemas no other service uses. Still one database, but a lesser smell.
+        let mut schemas: BTreeMap<&str, BTreeSet<Option<&str>>> = BTreeMap::new();
+        for t in ctx.model.tables.iter().filter(|t| {
+            t.datastore.as_deref() == Some(server)
+                && t.database
+                    .as_deref()
+                    .is_some_and(|d| crate::model::database_key(tech, d) == key)
+        }) {
+            for o in &t.owners {
+                schemas
+                    .entry(o.as_str())
+                    .or_default()
+                    .insert(t.schema.as_deref());
+            }
+        }
+        let split = services.iter().all(|s| {
+            schemas
+                .get(s.as_str())
+                .is_some_and(|set| !set.is_empty() && set.iter().all(Option::is_some))
+        }) && {
+            let all: Vec<&Option<&str>> = schemas.values().flatten().collect();
+            let unique: BTreeSet<&Option<&str>> = all.iter().copied().collect();
+            all.len() == unique.len()
+        };
+        let mut message = format!(
             "{} services share {}: {}",
             services.len(),
             database_label(Some(db), server, tech),
             services.join(", ")
         );
+        let mut severity = ctx.severity("shared-database");
+        if split {
+            let layout: Vec<String> = schemas
+                .iter()
+                .map(|(s, set)| {
+                    format!(
+                        "{s} → {}",
+                        set.iter().flatten().copied().collect::<Vec<_>>().join(", ")
+                    )
+                })
+                .collect();
+            message.push_str(&format!(
+                " (separate schemas by convention: {}; still one database)",
+                layout.join("; ")
+            ));
+            severity =
+                crate::parse_severity(&ctx.option("shared-database", "separate-schemas-severity"))
+                    .unwrap_or(severity);
+        }
         let primary = &accesses[0].evidence[0];
         let mut f = Finding::new(
             "shared-database",
-            ctx.severity("shared-database"),
+            severity,
             message,
             primary.location.clone(),
             services.clone(),
@@ -48,7 +92,7 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             for e in &a.evidence {
                 f = f.related(
                     e.location.clone(),
-                    format!("{} connects here: {}", a.service, e.text),
+                    format!("{} uses it here: {}", a.service, e.text),
                 );
             }
         }

@@ -1,0 +1,61 @@
+//! SQL ownership end to end: a statement sqlparser cannot read becomes a diagnostic with its
+//! line while the rest of the file still counts; owned tables reach the JSON components.
+
+mod common;
+
+use std::fs;
+
+#[test]
+fn a_bad_statement_between_two_good_ones_is_a_diagnostic_and_the_rest_still_counts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    fs::write(
+        d.join("docker-compose.yml"),
+        "services:\n  orders: {build: ./orders, environment: {DB: 'postgres://pg/shop'}}\n  billing: {build: ./billing, environment: {DB: 'postgres://pg/shop'}}\n  pg: {image: postgres}\n",
+    )
+    .expect("write");
+    fs::create_dir_all(d.join("orders")).expect("mkdir");
+    fs::create_dir_all(d.join("billing")).expect("mkdir");
+    fs::write(
+        d.join("orders/V1__init.sql"),
+        "CREATE TABLE orders (id BIGINT PRIMARY KEY);\n",
+    )
+    .expect("write");
+    fs::write(
+        d.join("billing/V1__init.sql"),
+        "CREATE TABLE invoices (id BIGINT PRIMARY KEY, order_id BIGINT REFERENCES orders(id));\n\
+         CREATE FANCY THING nobody knows;\n\
+         SELECT * FROM orders;\n",
+    )
+    .expect("write");
+    let scan = common::scan_dir(d);
+    let diag = scan
+        .model
+        .diagnostics
+        .iter()
+        .find(|x| x.file == "billing/V1__init.sql")
+        .expect("a diagnostic for the bad statement");
+    assert_eq!(diag.line, 2, "{diag:?}");
+    let rules: Vec<&str> = scan.findings.iter().map(|f| f.rule).collect();
+    assert!(rules.contains(&"cross-service-foreign-key"), "{rules:?}");
+    let use_ = scan
+        .findings
+        .iter()
+        .find(|f| f.rule == "shared-table")
+        .expect("the SELECT after the bad statement counts");
+    assert_eq!(use_.location.line, 3);
+    let json = monolens::report::render(
+        monolens::report::Format::Json,
+        &scan.report(),
+        Default::default(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let orders = v["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .find(|c| c["id"] == "orders")
+        .expect("orders");
+    assert_eq!(orders["tables"][0]["name"], "orders");
+    assert_eq!(orders["tables"][0]["locations"][0]["line"], 1);
+}
