@@ -100,8 +100,11 @@ pub fn candidates(
     let excludes = build_globs(&opts.exclude)?;
     let mut diagnostics = Vec::new();
     let rels = match git_files(root) {
+        // A scan root that its repository ignores (a generated tree under `target/`, say) is
+        // walked on its own terms, without the enclosing repository's ignore files.
+        Some(files) if files.is_empty() && git_ignores(root) => walk(root, false, &mut diagnostics),
         Some(files) => files,
-        None => walk(root, &mut diagnostics),
+        None => walk(root, true, &mut diagnostics),
     };
     let mut out: Vec<Candidate> = rels
         .into_iter()
@@ -168,7 +171,17 @@ fn git_files(root: &Path) -> Option<Vec<String>> {
     Some(files)
 }
 
-fn walk(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<String> {
+/// Whether git ignores the directory itself.
+fn git_ignores(root: &Path) -> bool {
+    Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["check-ignore", "-q", "."])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn walk(root: &Path, parents: bool, diagnostics: &mut Vec<Diagnostic>) -> Vec<String> {
     use std::sync::Mutex;
     let found: Mutex<(Vec<String>, Vec<Diagnostic>)> = Mutex::new((Vec::new(), Vec::new()));
     let walker = ignore::WalkBuilder::new(root)
@@ -177,6 +190,7 @@ fn walk(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<String> {
         .git_global(false)
         .git_exclude(true)
         .require_git(false)
+        .parents(parents)
         .filter_entry(|e| {
             !(e.file_type().is_some_and(|t| t.is_dir())
                 && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))

@@ -869,18 +869,16 @@ fn is_sql(tech: &str) -> bool {
 }
 
 /// Where a service's SQL lives: every (SQL datastore, database) it uses.
-fn sql_contexts(b: &Builder, svc: &str) -> Vec<(Option<String>, Option<String>)> {
-    let uses: BTreeSet<(Option<String>, Option<String>)> = b
-        .accesses
-        .values()
-        .filter(|a| a.service == svc && is_sql(&a.technology))
-        .map(|a| (Some(a.datastore.clone()), a.database.clone()))
-        .collect();
-    if uses.is_empty() {
-        vec![(None, None)]
-    } else {
-        uses.into_iter().collect()
+fn sql_contexts(b: &Builder) -> HashMap<String, Vec<(Option<String>, Option<String>)>> {
+    let mut out: HashMap<String, BTreeSet<(Option<String>, Option<String>)>> = HashMap::new();
+    for a in b.accesses.values().filter(|a| is_sql(&a.technology)) {
+        out.entry(a.service.clone())
+            .or_default()
+            .insert((Some(a.datastore.clone()), a.database.clone()));
     }
+    out.into_iter()
+        .map(|(k, v)| (k, v.into_iter().collect()))
+        .collect()
 }
 
 /// The server named when SQL names a database that no connection string reaches.
@@ -898,6 +896,7 @@ fn sql_tables(
 ) -> (Vec<TableInfo>, Vec<TableUse>, Vec<crate::model::ForeignKey>) {
     use crate::parse::sql::{SqlFactKind, TableName};
     let mut tables: BTreeMap<String, TableInfo> = BTreeMap::new();
+    let contexts_of = sql_contexts(b);
     let mut uses = Vec::new();
     let mut fks = Vec::new();
     for (path, facts) in files {
@@ -918,7 +917,10 @@ fn sql_tables(
             let contexts = if from_init {
                 vec![(Some(creator.clone()), None)]
             } else {
-                sql_contexts(b, &creator)
+                contexts_of
+                    .get(&creator)
+                    .cloned()
+                    .unwrap_or_else(|| vec![(None, None)])
             };
             for (ds, db) in contexts {
                 let technology = ds
