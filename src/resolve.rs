@@ -869,8 +869,11 @@ fn is_sql(tech: &str) -> bool {
 }
 
 /// Where a service's SQL lives: every (SQL datastore, database) it uses.
-fn sql_contexts(b: &Builder) -> HashMap<String, Vec<(Option<String>, Option<String>)>> {
-    let mut out: HashMap<String, BTreeSet<(Option<String>, Option<String>)>> = HashMap::new();
+/// A datastore and database a service's SQL runs against, either part unknown.
+type SqlContext = (Option<String>, Option<String>);
+
+fn sql_contexts(b: &Builder) -> HashMap<String, Vec<SqlContext>> {
+    let mut out: HashMap<String, BTreeSet<SqlContext>> = HashMap::new();
     for a in b.accesses.values().filter(|a| is_sql(&a.technology)) {
         out.entry(a.service.clone())
             .or_default()
