@@ -76,6 +76,10 @@ const SOURCES: &[(&str, &str)] = &[
         "services-per-team",
         include_str!("../rules/services-per-team.yaml"),
     ),
+    (
+        "plaintext-credentials",
+        include_str!("../rules/plaintext-credentials.yaml"),
+    ),
 ];
 
 static CATALOG: LazyLock<Vec<RuleDoc>> = LazyLock::new(|| {

@@ -482,6 +482,14 @@ pub struct Model {
     /// Pairs of services that change together in git history.
     pub co_changes: Vec<crate::history::CoChange>,
     pub ignores: Vec<IgnoreComment>,
+    /// Passwords committed in plaintext, by location, with the components that read them.
+    pub credentials: Vec<Credential>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Credential {
+    pub evidence: Evidence,
+    pub components: Vec<String>,
 }
 
 /// Which services own a file: the deepest owned ancestor directory (or the file itself) wins.

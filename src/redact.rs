@@ -39,6 +39,22 @@ pub fn has_plaintext_password(text: &str) -> bool {
             .any(|c| literal(c.get(2).map_or("", |m| m.as_str())))
 }
 
+static PASSWORD_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)(password|passwd|pwd)").expect("valid regex"));
+
+/// Whether a setting commits a password in plaintext: a password in a connection string, or a
+/// password-named key with a literal value (not a `${VAR}` reference or a template).
+pub fn plaintext_password(key: &str, value: &str) -> bool {
+    let v = value.trim();
+    let literal = |v: &str| {
+        !v.is_empty() && !v.starts_with('$') && !v.starts_with("{{") && !v.starts_with('<')
+    };
+    if PASSWORD_KEY.is_match(key) && !key.to_ascii_lowercase().contains("file") {
+        return literal(v);
+    }
+    has_plaintext_password(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +86,20 @@ mod tests {
     fn redaction_is_idempotent() {
         let once = redact("amqp://u:p@rabbit:5672 password=x");
         assert_eq!(redact(&once), once);
+    }
+
+    #[test]
+    fn plaintext_settings() {
+        assert!(plaintext_password("DB_PASSWORD", "hunter2"));
+        assert!(!plaintext_password("DB_PASSWORD", "${DB_PASSWORD}"));
+        assert!(!plaintext_password("DB_PASSWORD_FILE", "/run/secrets/db"));
+        assert!(plaintext_password("DATABASE_URL", "postgres://u:pw@h/d"));
+        assert!(plaintext_password(
+            "ConnectionString",
+            "Server=s;Database=d;Password=Pass@word"
+        ));
+        assert!(!plaintext_password("DATABASE_URL", "postgres://h/d"));
+        assert!(!plaintext_password("TOKEN_URL", "http://auth/token"));
     }
 
     #[test]

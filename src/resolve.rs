@@ -30,6 +30,8 @@ pub struct ResolvedSetting {
     pub location: Location,
     /// Where the service refers to it, when that is elsewhere (`valueFrom`, `envFrom`).
     pub via: Option<Location>,
+    /// Read from a k8s Secret (a secret by design, not a plaintext credential).
+    pub from_secret: bool,
 }
 
 #[derive(Default)]
@@ -499,6 +501,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
                             value: value.to_string(),
                             location: at.clone(),
                             via: None,
+                            from_secret: false,
                         });
                     }
                 }
@@ -510,6 +513,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
                         value: s.value.clone(),
                         location: s.location.clone(),
                         via: None,
+                        from_secret: false,
                     }),
                     EnvSource::Ref { kind, name, key } => {
                         if let Some(e) = config_index
@@ -521,6 +525,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
                                 value: e.value.clone(),
                                 location: e.location.clone(),
                                 via: Some(s.location.clone()),
+                                from_secret: *kind == RefKind::Secret,
                             });
                         }
                     }
@@ -535,6 +540,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
                             value: e.value.clone(),
                             location: e.location.clone(),
                             via: Some(ef.location.clone()),
+                            from_secret: ef.kind == RefKind::Secret,
                         });
                     }
                 }
@@ -549,6 +555,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
                         value: s.value.clone(),
                         location: s.location.clone(),
                         via: Some(at.clone()),
+                        from_secret: false,
                     })),
                     None => b.diagnostics.push(Diagnostic::note(
                         &at.file,
@@ -662,6 +669,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
                     value: interp::spring(&s.value, &lookup),
                     location: s.location.clone(),
                     via: None,
+                    from_secret: false,
                 })
                 .collect();
             b.settings.entry(svc).or_default().extend(resolved);
@@ -677,6 +685,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
                     value: v.clone(),
                     location: l.clone(),
                     via: None,
+                    from_secret: false,
                 }));
         }
     }
@@ -835,6 +844,26 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
         });
     }
 
+    // ---- plaintext credentials ------------------------------------------------------------------
+    let mut credentials: BTreeMap<Location, Credential> = BTreeMap::new();
+    for (svc, list) in &b.settings {
+        for s in list.iter().filter(|s| {
+            !s.from_secret
+                && !s.key.is_empty()
+                && crate::redact::plaintext_password(&s.key, &s.value)
+        }) {
+            let c = credentials
+                .entry(s.location.clone())
+                .or_insert_with(|| Credential {
+                    evidence: Evidence::new(s.location.clone(), &format!("{}={}", s.key, s.value)),
+                    components: Vec::new(),
+                });
+            if !c.components.contains(svc) {
+                c.components.push(svc.clone());
+            }
+        }
+    }
+
     // ---- owners -------------------------------------------------------------------------------
     assign_owners(&mut b, &owner_rules, &service_dirs);
 
@@ -846,6 +875,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
     model.release_tags = release_tags;
     model.app_images = app_images;
     model.tables = tables;
+    model.credentials = credentials.into_values().collect();
     model.table_uses = table_uses;
     model.foreign_keys = foreign_keys;
     ignores.sort_by(|a, b| a.location.cmp(&b.location));

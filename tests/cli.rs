@@ -91,7 +91,7 @@ fn config_can_switch_a_rule_off_or_change_its_severity() {
         .code(1);
     std::fs::write(
         dir.path().join("monolens.yaml"),
-        "rules:\n  shared-database:\n    severity: warning\n",
+        "rules:\n  shared-database:\n    severity: warning\n  plaintext-credentials:\n    severity: note\n",
     )
     .expect("write");
     monolens()
@@ -104,7 +104,7 @@ fn config_can_switch_a_rule_off_or_change_its_severity() {
         .code(1);
     std::fs::write(
         dir.path().join("monolens.yaml"),
-        "rules:\n  shared-database:\n    severity: off\n",
+        "rules:\n  shared-database:\n    severity: off\n  plaintext-credentials:\n    severity: off\n",
     )
     .expect("write");
     monolens()

@@ -6,6 +6,7 @@ mod cross_service_foreign_key;
 mod cyclic_sync_calls;
 mod deep_sync_chain;
 mod lockstep_deploy;
+mod plaintext_credentials;
 mod services_per_team;
 mod shared_database;
 mod shared_database_server;
@@ -94,6 +95,10 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "services-per-team",
         check: services_per_team::check,
+    },
+    Rule {
+        id: "plaintext-credentials",
+        check: plaintext_credentials::check,
     },
 ];
 
