@@ -197,7 +197,8 @@ pub struct Workload {
     /// Compose `extends`: (service, file).
     pub extends: Option<(String, Option<String>)>,
     pub annotations: Vec<(String, String)>,
-    /// Compose bind mounts: (host path relative to the compose file, container path).
+    /// Mounts: compose bind mounts (host path relative to the compose file, container path);
+    /// k8s ConfigMap volumes as (`configmap:<name>`, mount path).
     pub volumes: Vec<(String, String, Location)>,
 }
 
@@ -229,6 +230,8 @@ pub struct ConfigData {
     pub namespace: Option<String>,
     pub entries: Vec<Setting>,
     pub declared: Location,
+    /// SQL held in `*.sql` keys (init scripts mounted into a database container).
+    pub sql: Vec<crate::parse::sql::SqlFact>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

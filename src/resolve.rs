@@ -755,11 +755,26 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
         {
             continue;
         }
-        if let Origin::Compose { dir } = &w.origin {
-            for (source, target, _) in &w.volumes {
-                if target.contains("initdb") && !source.starts_with('/') {
-                    init_dirs.push((join(dir, source), id.clone()));
+        for (source, _, _) in w.volumes.iter().filter(|(_, t, _)| t.contains("initdb")) {
+            match (&w.origin, source.strip_prefix("configmap:")) {
+                // A ConfigMap's scripts: filed under a path of their own, owned by the datastore.
+                (Origin::Kubernetes { .. }, Some(cm)) => {
+                    for c in config_data
+                        .iter()
+                        .filter(|c| c.name == cm && !c.sql.is_empty())
+                    {
+                        let key = format!("{}#configmap/{}", c.declared.file, c.name);
+                        sql_facts
+                            .entry(key.clone())
+                            .or_default()
+                            .extend(c.sql.iter().cloned());
+                        init_dirs.push((key, id.clone()));
+                    }
                 }
+                (Origin::Compose { dir }, None) if !source.starts_with('/') => {
+                    init_dirs.push((join(dir, source), id.clone()))
+                }
+                _ => {}
             }
         }
     }

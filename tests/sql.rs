@@ -59,3 +59,27 @@ fn a_bad_statement_between_two_good_ones_is_a_diagnostic_and_the_rest_still_coun
     assert_eq!(orders["tables"][0]["name"], "orders");
     assert_eq!(orders["tables"][0]["locations"][0]["line"], 1);
 }
+
+#[test]
+fn an_init_script_in_a_mounted_configmap_describes_the_datastore() {
+    let scan = common::scan_dir(
+        &common::root().join("fixtures/rules/shared-database-server/k8s-configmap-init-script"),
+    );
+    let t = scan
+        .model
+        .tables
+        .iter()
+        .find(|t| t.name == "audit_log")
+        .expect("the init script's table");
+    assert!(
+        t.owners.is_empty(),
+        "an init script's table belongs to the database: {t:?}"
+    );
+    assert_eq!(t.datastore.as_deref(), Some("pg"));
+    assert_eq!(t.database.as_deref(), Some("orders"));
+    assert_eq!(
+        (t.created[0].1.file.as_str(), t.created[0].1.line),
+        ("manifests.yaml", 10)
+    );
+    assert!(scan.findings.iter().all(|f| f.rule != "shared-database"));
+}

@@ -230,7 +230,32 @@ pub fn object(path: &str, doc: &Node, out: &mut FileFacts) {
                     location: loc(path, k),
                 });
             }
+            // `init.sql: |` keys hold scripts; their lines are offset from the block's start.
+            let mut sql = Vec::new();
+            for (k, v) in doc.at("data").entries() {
+                let (Some(key), Some(text)) = (k.scalar(), v.as_str()) else {
+                    continue;
+                };
+                if !key.ends_with(".sql") {
+                    continue;
+                }
+                let (facts, diags) = super::sql::parse(path, text);
+                // A block scalar's content starts on the line after its indicator; the parser
+                // places the value there (or on the key's line for a quoted one-liner).
+                let offset = if v.line > k.line { v.line - 1 } else { k.line };
+                let indent = k.column + 1;
+                sql.extend(facts.into_iter().map(|mut f| {
+                    f.location.line += offset;
+                    f.location.column += indent;
+                    f
+                }));
+                out.diagnostics.extend(diags.into_iter().map(|mut d| {
+                    d.line += offset;
+                    d
+                }));
+            }
             out.facts.push(Fact::ConfigData(ConfigData {
+                sql,
                 kind: ref_kind,
                 name,
                 namespace,
@@ -267,6 +292,35 @@ fn workload(
     }
     let mut annotations = pairs(doc.path(&["metadata", "annotations"]));
     annotations.extend(pairs(template.path(&["metadata", "annotations"])));
+    // ConfigMap volumes and where containers mount them.
+    let config_volumes: Vec<(String, String)> = spec
+        .at("volumes")
+        .seq()
+        .iter()
+        .filter_map(|v| {
+            Some((
+                v.at("name").scalar()?,
+                v.path(&["configMap", "name"]).scalar()?,
+            ))
+        })
+        .collect();
+    let mut volumes = Vec::new();
+    for c in spec
+        .at("containers")
+        .seq()
+        .iter()
+        .chain(spec.at("initContainers").seq())
+    {
+        for m in c.at("volumeMounts").seq() {
+            let (Some(name), Some(mount)) = (m.at("name").scalar(), m.at("mountPath").scalar())
+            else {
+                continue;
+            };
+            if let Some((_, cm)) = config_volumes.iter().find(|(v, _)| *v == name) {
+                volumes.push((format!("configmap:{cm}"), mount, loc(path, m)));
+            }
+        }
+    }
     Workload {
         origin: Origin::Kubernetes {
             kind: kind.to_string(),
@@ -285,7 +339,7 @@ fn workload(
         profiles: Vec::new(),
         extends: None,
         annotations,
-        volumes: Vec::new(),
+        volumes,
     }
 }
 
