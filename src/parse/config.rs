@@ -226,16 +226,7 @@ fn strip_json_comments(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn settings(out: &FileFacts) -> Vec<(String, String, u32)> {
-        out.facts
-            .iter()
-            .filter_map(|f| match f {
-                Fact::Setting(s) => Some((s.key.clone(), s.value.clone(), s.location.line)),
-                _ => None,
-            })
-            .collect()
-    }
+    use crate::parse::settings_of as settings;
 
     #[test]
     fn dotenv() {

@@ -137,16 +137,7 @@ pub fn parse_envoy(path: &str, text: &str, out: &mut FileFacts) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn settings(out: &FileFacts) -> Vec<(String, String, u32)> {
-        out.facts
-            .iter()
-            .filter_map(|f| match f {
-                Fact::Setting(s) => Some((s.key.clone(), s.value.clone(), s.location.line)),
-                _ => None,
-            })
-            .collect()
-    }
+    use crate::parse::settings_of as settings;
 
     #[test]
     fn nginx_passes_and_upstreams() {

@@ -125,3 +125,17 @@ impl LineIndex {
         (line as u32 + 1, column as u32)
     }
 }
+
+/// The settings a parse produced as (key, value, line), for parser tests.
+#[cfg(test)]
+pub(crate) fn settings_of(out: &FileFacts) -> Vec<(String, String, u32)> {
+    out.facts
+        .iter()
+        .filter_map(|f| match f {
+            crate::model::Fact::Setting(s) => {
+                Some((s.key.clone(), s.value.clone(), s.location.line))
+            }
+            _ => None,
+        })
+        .collect()
+}
