@@ -310,6 +310,10 @@ impl Builder {
                 if let Some(id) = self.names.get(&first) {
                     return Ok(id.clone());
                 }
+                // A selectorless Service: the external server goes by the Service's name.
+                if self.declared_external.contains_key(&first) {
+                    return Err(first);
+                }
             }
             match self.external_names.get(&h) {
                 Some(target) => h = target.to_ascii_lowercase(),

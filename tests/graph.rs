@@ -165,3 +165,56 @@ fn mermaid_export() {
     assert!(m.contains("class ") && m.contains(" flagged"));
     insta::assert_snapshot!(m);
 }
+
+#[test]
+fn ingress_and_spring_cloud_gateway_routes_are_gateway_edges() {
+    let s = scan("fixtures/graph/gateways");
+    let kind = |id: &str| s.model.component(id).map(|c| c.kind);
+    assert_eq!(
+        kind("shop"),
+        Some(monolens::model::ComponentKind::Gateway),
+        "the Ingress is a gateway"
+    );
+    assert_eq!(
+        kind("gw"),
+        Some(monolens::model::ComponentKind::Gateway),
+        "Spring Cloud Gateway routes make gw a gateway"
+    );
+    let sync: Vec<(&str, &str)> = s
+        .model
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::Sync)
+        .map(|e| (e.from.as_str(), e.to.as_str()))
+        .collect();
+    assert_eq!(
+        sync,
+        vec![("gw", "orders"), ("shop", "catalog"), ("shop", "gw")]
+    );
+    let route = s
+        .model
+        .edges
+        .iter()
+        .find(|e| e.from == "gw")
+        .expect("route edge");
+    assert_eq!(
+        route.evidence[0].location.file,
+        "gw/src/main/resources/application.yml"
+    );
+    assert_eq!(route.evidence[0].location.line, 6);
+}
+
+#[test]
+fn a_selectorless_service_is_an_external_datastore_declared_by_its_endpoints() {
+    let s = scan("fixtures/graph/gateways");
+    let db = s
+        .model
+        .component("legacy-db")
+        .expect("external datastore named by the Service");
+    assert_eq!(db.kind, monolens::model::ComponentKind::Datastore);
+    assert_eq!(db.location.file, "manifests.yaml");
+    assert_eq!(db.location.line, 73, "declared where the Endpoints are");
+    assert!(s.model.accesses.iter().any(|a| a.service == "catalog"
+        && a.datastore == "legacy-db"
+        && a.database.as_deref() == Some("catalog")));
+}
