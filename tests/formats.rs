@@ -9,7 +9,8 @@ fn render(format: Format) -> String {
     let dir = common::root().join("fixtures/demo");
     let scan = common::scan_dir(&dir);
     // The checkout's absolute path is not part of the output's meaning.
-    report::render(format, &scan.report(), Style::default()).replace(&dir.display().to_string(), "<root>/fixtures/demo")
+    report::render(format, &scan.report(), Style::default())
+        .replace(&dir.display().to_string(), "<root>/fixtures/demo")
 }
 
 #[test]
