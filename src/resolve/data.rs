@@ -1,0 +1,277 @@
+//! Datastore accesses: connection strings, split settings and bare hosts in a service's
+//! settings become accesses to datastore components (and edges to brokers).
+
+use super::*;
+
+/// Turn one service's settings into datastore accesses and broker edges.
+pub(super) fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
+    let by_key: HashMap<String, &ResolvedSetting> = list
+        .iter()
+        .map(|s| (s.key.to_ascii_uppercase().replace(['.', '-'], "_"), s))
+        .collect();
+    for s in list {
+        let value = s.value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        if let Some(info) = connstr::parse(value) {
+            record(b, svc, &info, s, None);
+            continue;
+        }
+        // Split settings and bare hosts: DB_HOST + DB_NAME, PGHOST + PGDATABASE,
+        // `ConnectionString=basketdata`, `REDIS_ADDR=cache:6379`.
+        let key = s.key.to_ascii_uppercase().replace(['.', '-'], "_");
+        let Some(prefix) = host_key_prefix(&key) else {
+            continue;
+        };
+        let host_part = value.split(',').next().unwrap_or(value);
+        let Some((host, port)) = host_port_lenient(host_part) else {
+            continue;
+        };
+        let database_setting = [
+            "DATABASE", "DB", "NAME", "DBNAME", "DB_NAME", "SCHEMA", "KEYSPACE", "INDEX",
+            "DB_INDEX",
+        ]
+        .iter()
+        .find_map(|suffix| {
+            let candidates = [format!("{prefix}_{suffix}"), format!("{prefix}{suffix}")];
+            candidates.into_iter().find_map(|k| by_key.get(&k).copied())
+        })
+        .filter(|d| !d.value.trim().is_empty());
+        let hinted = technology_hint(&prefix);
+        let info = ConnInfo {
+            technology: hinted,
+            hosts: vec![(host, port)],
+            database: database_setting.map(|d| d.value.trim().to_string()),
+        };
+        record(b, svc, &info, s, database_setting);
+    }
+}
+
+/// A component that some connection string addresses with a datastore or broker scheme
+/// (`jdbc:mysql://mysql/x` at a compose service built from `./mysql`) is that datastore.
+pub(super) fn promote_by_connection_strings(
+    b: &mut Builder,
+    settings: &BTreeMap<String, Vec<ResolvedSetting>>,
+) {
+    for list in settings.values() {
+        for s in list {
+            let Some(info) = connstr::parse(&s.value) else {
+                continue;
+            };
+            let Some(tech) = info.technology else {
+                continue;
+            };
+            for (host, _) in &info.hosts {
+                let Some(id) = b.lookup_host(host) else {
+                    continue;
+                };
+                if let Some(c) = b.components.get_mut(&id)
+                    && c.kind == ComponentKind::Service
+                {
+                    c.kind = if connstr::technology_is_broker(tech) {
+                        ComponentKind::Broker
+                    } else {
+                        ComponentKind::Datastore
+                    };
+                    c.technology.get_or_insert_with(|| tech.to_string());
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn host_port_lenient(s: &str) -> Option<(String, Option<u16>)> {
+    let s = s.trim();
+    let (h, p) = match s.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p.parse::<u16>().ok()?)),
+        None => (s, None),
+    };
+    let ok = !h.is_empty()
+        && h.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'));
+    ok.then(|| (h.to_ascii_lowercase(), p))
+}
+
+/// For a key naming a server (`DB_HOST`, `PGHOST`, `spring.redis.host`, `ConnectionString`),
+/// the prefix its sibling keys share.
+fn host_key_prefix(key: &str) -> Option<String> {
+    for suffix in [
+        "_HOSTNAME",
+        "_HOST",
+        "_SERVER",
+        "_ADDR",
+        "_ADDRESS",
+        "HOST",
+        "_URL",
+        "_URI",
+        "_SERVERS",
+        "_BROKERS",
+        "_BROKER",
+    ] {
+        if let Some(p) = key.strip_suffix(suffix)
+            && !p.is_empty()
+        {
+            return Some(p.trim_end_matches('_').to_string());
+        }
+    }
+    (key.contains("CONNECTION") || key.ends_with("DSN")).then(|| key.to_string())
+}
+
+fn technology_hint(prefix: &str) -> Option<&'static str> {
+    let p = prefix.to_ascii_uppercase();
+    [
+        ("POSTGRES", "postgres"),
+        ("PG", "postgres"),
+        ("MYSQL", "mysql"),
+        ("MARIADB", "mariadb"),
+        ("MONGO", "mongodb"),
+        ("REDIS", "redis"),
+        ("CASSANDRA", "cassandra"),
+        ("ELASTIC", "elasticsearch"),
+        ("KAFKA", "kafka"),
+        ("RABBIT", "rabbitmq"),
+        ("AMQP", "rabbitmq"),
+        ("NATS", "nats"),
+        ("MSSQL", "mssql"),
+        ("SQLSERVER", "mssql"),
+    ]
+    .iter()
+    .find(|(k, _)| p.contains(k))
+    .map(|(_, t)| *t)
+}
+
+fn record(
+    b: &mut Builder,
+    svc: &str,
+    info: &ConnInfo,
+    s: &ResolvedSetting,
+    extra: Option<&ResolvedSetting>,
+) {
+    let text = if s.key.is_empty() {
+        s.value.clone()
+    } else {
+        format!("{}={}", s.key, s.value)
+    };
+    let mut evidence = vec![Evidence::new(s.location.clone(), &text)];
+    if let Some(via) = &s.via {
+        evidence.push(Evidence::new(
+            via.clone(),
+            &format!("{} (reference)", s.key),
+        ));
+    }
+    if let Some(e) = extra {
+        evidence.push(Evidence::new(
+            e.location.clone(),
+            &format!("{}={}", e.key, e.value),
+        ));
+    }
+    let hosts: Vec<&(String, Option<u16>)> = info
+        .hosts
+        .iter()
+        .filter(|(h, _)| !LOCAL_HOSTS.contains(&h.as_str()) && !h.contains('$') && !h.contains('{'))
+        .collect();
+    // In a host list (replica set, cluster), a host the repository declares names the server.
+    let Some((host, port)) = hosts
+        .iter()
+        .find(|(h, _)| b.resolve_host(h).is_ok())
+        .or(hosts.first())
+        .map(|(h, p)| (h.clone(), *p))
+    else {
+        return;
+    };
+    let (id, tech) = match b.resolve_host(&host) {
+        Ok(id) => {
+            let comp = &b.components[&id];
+            if !matches!(comp.kind, ComponentKind::Datastore | ComponentKind::Broker) {
+                return; // a call to another service or platform component: the call graph's business
+            }
+            let tech = comp
+                .technology
+                .clone()
+                .or_else(|| info.technology.map(str::to_string));
+            (id, tech)
+        }
+        Err(host) => {
+            // Only a connection string form says an unknown host is a datastore.
+            let Some(tech) = info.technology else { return };
+            let id = match port {
+                Some(p) if Some(p) != connstr::default_port(tech) => format!("{host}:{p}"),
+                _ => host.clone(),
+            };
+            let kind = if connstr::technology_is_broker(tech) {
+                ComponentKind::Broker
+            } else {
+                ComponentKind::Datastore
+            };
+            let declared = b.declared_external.get(&host).cloned();
+            b.add_component(
+                &id,
+                kind,
+                Some(tech),
+                declared.unwrap_or_else(|| s.location.clone()),
+                None,
+            );
+            (id, Some(tech.to_string()))
+        }
+    };
+    if let (Some(t), Some(c)) = (&tech, b.components.get_mut(&id))
+        && c.technology.is_none()
+    {
+        c.technology = Some(t.clone());
+    }
+    let tech = tech.unwrap_or_else(|| "unknown".into());
+    let is_broker = b.components[&id].kind == ComponentKind::Broker;
+    if is_broker {
+        let key = (svc.to_string(), id.clone(), EdgeKind::Async, None);
+        let edge = b.edges.entry(key).or_insert_with(|| Edge {
+            from: svc.to_string(),
+            to: id.clone(),
+            kind: EdgeKind::Async,
+            protocol: Some(tech.clone()),
+            database: None,
+            topic: None,
+            evidence: Vec::new(),
+        });
+        push_unique(&mut edge.evidence, evidence);
+        return;
+    }
+    let database = info
+        .database
+        .clone()
+        .filter(|d| !d.is_empty())
+        .or_else(|| (tech == "redis").then(|| "0".to_string()));
+    let key = (
+        svc.to_string(),
+        id.clone(),
+        database.as_deref().map(|d| database_key(&tech, d)),
+    );
+    let access = b.accesses.entry(key).or_insert_with(|| Access {
+        service: svc.to_string(),
+        datastore: id.clone(),
+        technology: tech.clone(),
+        database: database.clone(),
+        evidence: Vec::new(),
+    });
+    push_unique(&mut access.evidence, evidence);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_keys() {
+        assert_eq!(host_key_prefix("DB_HOST").as_deref(), Some("DB"));
+        assert_eq!(host_key_prefix("PGHOST").as_deref(), Some("PG"));
+        assert_eq!(
+            host_key_prefix("SPRING_REDIS_HOST").as_deref(),
+            Some("SPRING_REDIS")
+        );
+        assert_eq!(
+            host_key_prefix("CONNECTIONSTRING").as_deref(),
+            Some("CONNECTIONSTRING")
+        );
+        assert_eq!(host_key_prefix("JAVA_OPTS"), None);
+    }
+}

@@ -1,0 +1,200 @@
+//! SQL ownership: which service (or datastore init script) creates which table, the tables
+//! other services use, foreign keys, and databases named only by SQL.
+
+use super::*;
+
+/// Technologies whose databases hold SQL tables.
+fn is_sql(tech: &str) -> bool {
+    matches!(
+        tech,
+        "postgres"
+            | "mysql"
+            | "mariadb"
+            | "mssql"
+            | "oracle"
+            | "cockroachdb"
+            | "clickhouse"
+            | "unknown"
+    )
+}
+
+/// Where a service's SQL lives: every (SQL datastore, database) it uses.
+/// A datastore and database a service's SQL runs against, either part unknown.
+type SqlContext = (Option<String>, Option<String>);
+
+fn sql_contexts(b: &Builder) -> HashMap<String, Vec<SqlContext>> {
+    let mut out: HashMap<String, BTreeSet<SqlContext>> = HashMap::new();
+    for a in b.accesses.values().filter(|a| is_sql(&a.technology)) {
+        out.entry(a.service.clone())
+            .or_default()
+            .insert((Some(a.datastore.clone()), a.database.clone()));
+    }
+    out.into_iter()
+        .map(|(k, v)| (k, v.into_iter().collect()))
+        .collect()
+}
+
+/// The server named when SQL names a database that no connection string reaches.
+const UNDECLARED_SERVER: &str = "undeclared-sql-server";
+
+/// Tables, their owners, their uses and foreign keys, from every SQL file a service or a
+/// datastore's init folder owns. A table's identity is its server, database and
+/// `schema.name`; where those are unknown the key stays private to its creator, so two
+/// unrelated `outbox` tables are never matched.
+pub(super) fn sql_tables(
+    b: &mut Builder,
+    files: &BTreeMap<String, Vec<crate::parse::sql::SqlFact>>,
+    init: &OwnerIndex,
+    owners: &OwnerIndex,
+) -> (Vec<TableInfo>, Vec<TableUse>, Vec<crate::model::ForeignKey>) {
+    use crate::parse::sql::{SqlFactKind, TableName};
+    let mut tables: BTreeMap<String, TableInfo> = BTreeMap::new();
+    let contexts_of = sql_contexts(b);
+    let mut uses = Vec::new();
+    let mut fks = Vec::new();
+    for (path, facts) in files {
+        let datastores = init.owners_of(path);
+        let (from_init, creators) = if datastores.is_empty() {
+            let svcs: Vec<String> = owners
+                .owners_of(path)
+                .into_iter()
+                .filter(|s| b.components.get(s).is_some_and(|c| c.kind.is_app()))
+                .collect();
+            (false, svcs)
+        } else {
+            (true, datastores)
+        };
+        for creator in creators {
+            // A service deployed in several variants (compose, k8s) runs its migrations against
+            // each database it uses: the tables exist in each.
+            let contexts = if from_init {
+                vec![(Some(creator.clone()), None)]
+            } else {
+                contexts_of
+                    .get(&creator)
+                    .cloned()
+                    .unwrap_or_else(|| vec![(None, None)])
+            };
+            for (ds, db) in contexts {
+                let technology = ds
+                    .as_ref()
+                    .and_then(|d| b.components.get(d))
+                    .and_then(|c| c.technology.clone())
+                    .unwrap_or_default();
+                let key_of = |t: &TableName| -> (String, Option<String>, Option<String>) {
+                    let database = t
+                        .database
+                        .clone()
+                        .or_else(|| db.clone())
+                        .map(|d| database_key(&technology, &d));
+                    let server = ds
+                        .clone()
+                        .or_else(|| database.as_ref().map(|_| UNDECLARED_SERVER.to_string()));
+                    let key = match (&server, &database) {
+                        (None, None) => format!("?{creator}/{}", t.local_key()),
+                        (s, d) => format!(
+                            "{}/{}/{}",
+                            s.as_deref().unwrap_or("?"),
+                            d.as_deref().unwrap_or("?"),
+                            t.local_key()
+                        ),
+                    };
+                    (key, server, database)
+                };
+                let sql_access = |b: &mut Builder, database: &str, at: &Location, text: String| {
+                    if from_init {
+                        return;
+                    }
+                    let server = ds.clone().unwrap_or_else(|| UNDECLARED_SERVER.to_string());
+                    if !b.components.contains_key(&server) {
+                        b.add_component(
+                            &server,
+                            ComponentKind::Datastore,
+                            Some("unknown"),
+                            at.clone(),
+                            None,
+                        );
+                    }
+                    let technology = b.components[&server]
+                        .technology
+                        .clone()
+                        .unwrap_or_else(|| "unknown".into());
+                    let k = (
+                        creator.clone(),
+                        server.clone(),
+                        Some(database_key(&technology, database)),
+                    );
+                    let access = b.accesses.entry(k).or_insert_with(|| Access {
+                        service: creator.clone(),
+                        datastore: server.clone(),
+                        technology,
+                        database: Some(database.to_string()),
+                        evidence: Vec::new(),
+                    });
+                    push_unique(&mut access.evidence, vec![Evidence::new(at.clone(), &text)]);
+                };
+                for f in facts {
+                    match &f.kind {
+                        SqlFactKind::CreateTable { table }
+                        | SqlFactKind::CreateView { view: table } => {
+                            let (key, server, database) = key_of(table);
+                            let info = tables.entry(key.clone()).or_insert_with(|| TableInfo {
+                                key,
+                                name: table.local_key(),
+                                schema: table.schema.clone(),
+                                datastore: server,
+                                database: database.clone(),
+                                owners: Vec::new(),
+                                created: Vec::new(),
+                            });
+                            if !from_init && !info.owners.contains(&creator) {
+                                info.owners.push(creator.clone());
+                            }
+                            info.created.push((creator.clone(), f.location.clone()));
+                            // A table created in a database the script names is a use of it.
+                            if let Some(d) = &table.database {
+                                sql_access(
+                                    b,
+                                    d,
+                                    &f.location,
+                                    format!("CREATE TABLE {}", table.key()),
+                                );
+                            }
+                        }
+                        SqlFactKind::CreateDatabase { name } => {
+                            sql_access(b, name, &f.location, format!("CREATE DATABASE {name}"))
+                        }
+                        SqlFactKind::UseDatabase { name } => {
+                            sql_access(b, name, &f.location, format!("USE {name}"))
+                        }
+                        SqlFactKind::References { table, statement } if !from_init => {
+                            uses.push(TableUse {
+                                service: creator.clone(),
+                                table: key_of(table).0,
+                                statement,
+                                location: f.location.clone(),
+                            })
+                        }
+                        SqlFactKind::ForeignKey { from, to } if !from_init => {
+                            fks.push(crate::model::ForeignKey {
+                                service: creator.clone(),
+                                from: key_of(from).0,
+                                to: key_of(to).0,
+                                location: f.location.clone(),
+                            })
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    let mut tables: Vec<TableInfo> = tables.into_values().collect();
+    for t in &mut tables {
+        t.owners.sort();
+        t.created.sort_by(|a, b| a.1.cmp(&b.1));
+    }
+    uses.sort_by(|a, b| a.location.cmp(&b.location));
+    fks.sort_by(|a, b| a.location.cmp(&b.location));
+    (tables, uses, fks)
+}
