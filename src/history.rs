@@ -428,8 +428,12 @@ pub fn analyse(
     let mut report = HistoryReport::default();
     match source.is_shallow() {
         Err(e) => {
-            let message =
-                format!("no git history available ({e}); co-change coupling not analysed");
+            // git's own wording for the common case is noise; keep it for real failures.
+            let message = if e.contains("not a git repository") {
+                "not inside a git repository; co-change coupling not analysed".to_string()
+            } else {
+                format!("no git history available ({e}); co-change coupling not analysed")
+            };
             // An explicit `--git-dir` that cannot be read is the user's mistake, not a missing repo.
             report.diagnostics.push(if hopts.git_dir.is_some() {
                 Diagnostic::warning(&label, 1, message)
