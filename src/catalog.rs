@@ -80,6 +80,10 @@ const SOURCES: &[(&str, &str)] = &[
         "plaintext-credentials",
         include_str!("../rules/plaintext-credentials.yaml"),
     ),
+    (
+        "unprotected-sync-call",
+        include_str!("../rules/unprotected-sync-call.yaml"),
+    ),
 ];
 
 static CATALOG: LazyLock<Vec<RuleDoc>> = LazyLock::new(|| {

@@ -248,6 +248,13 @@ pub enum Fact {
     ConfigData(ConfigData),
     Ingress(Ingress),
     ReleaseTag(ReleaseTag),
+    /// A mesh policy that protects calls to a host: Istio DestinationRule outlier detection or
+    /// connection pool, VirtualService timeout or retries.
+    Resilience {
+        host: String,
+        what: String,
+        location: Location,
+    },
     /// What a SQL script says (tables, foreign keys, uses, databases).
     Sql(crate::parse::sql::SqlFact),
     /// A `monolens:ignore rule[,rule] -- reason` comment.
@@ -487,6 +494,8 @@ pub struct Model {
     pub ignores: Vec<IgnoreComment>,
     /// Passwords committed in plaintext, by location, with the components that read them.
     pub credentials: Vec<Credential>,
+    /// Sync calls (from, to) with a timeout, retry or circuit breaker the repository shows.
+    pub protected_calls: BTreeSet<(String, String)>,
 }
 
 #[derive(Debug, Clone)]

@@ -7,11 +7,13 @@ use assert_cmd::Command;
 use std::fs;
 use std::path::Path;
 
+// Both callers configure a timeout, so unprotected-sync-call stays out of these tests.
 const COMPOSE: &str = "services:
   orders:
     image: acme/orders
     environment:
       DATABASE_URL: postgres://pg/shop
+      HTTP_CLIENT_TIMEOUT: 2s
       PAYMENTS_URL: http://payments:8080
   billing:
     image: acme/billing
@@ -20,6 +22,7 @@ const COMPOSE: &str = "services:
   payments:
     image: acme/payments
     environment:
+      HTTP_CLIENT_TIMEOUT: 2s
       ORDERS_URL: http://orders:8080
   pg:
     image: postgres:16

@@ -123,6 +123,37 @@ pub fn object(path: &str, doc: &Node, out: &mut FileFacts) {
                     }));
             }
         }
+        "DestinationRule" => {
+            let spec = doc.at("spec");
+            let policy = spec.at("trafficPolicy");
+            if let Some(host) = spec.at("host").scalar() {
+                for what in ["outlierDetection", "connectionPool"] {
+                    if let Some(n) = policy.get(what) {
+                        out.facts.push(Fact::Resilience {
+                            host: host.clone(),
+                            what: what.into(),
+                            location: loc(path, n),
+                        });
+                    }
+                }
+            }
+        }
+        "VirtualService" => {
+            for route in doc.path(&["spec", "http"]).seq() {
+                for what in ["timeout", "retries"] {
+                    let Some(n) = route.get(what) else { continue };
+                    for dest in route.at("route").seq() {
+                        if let Some(host) = dest.path(&["destination", "host"]).scalar() {
+                            out.facts.push(Fact::Resilience {
+                                host,
+                                what: what.into(),
+                                location: loc(path, n),
+                            });
+                        }
+                    }
+                }
+            }
+        }
         "Ingress" => {
             let mut backends = Vec::new();
             let mut add = |b: &Node| {

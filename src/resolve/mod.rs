@@ -360,6 +360,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
     let mut release_tags: Vec<ReleaseTag> = Vec::new();
     let mut owner_rules: Vec<OwnerRule> = Vec::new();
     let mut ignores: Vec<IgnoreComment> = Vec::new();
+    let mut mesh_policies: Vec<String> = Vec::new();
     let mut sql_facts: BTreeMap<String, Vec<crate::parse::sql::SqlFact>> = BTreeMap::new();
     let mut file_settings: BTreeMap<String, Vec<Setting>> = BTreeMap::new();
     let mut literals: BTreeMap<String, Vec<(String, Location)>> = BTreeMap::new();
@@ -392,6 +393,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
                 Fact::Owner(o) => owner_rules.push(o),
                 Fact::Ignore(c) => ignores.push(c),
                 Fact::Sql(q) => sql_facts.entry(f.path.clone()).or_default().push(q),
+                Fact::Resilience { host, .. } => mesh_policies.push(host),
                 Fact::Setting(s) => file_settings.entry(f.path.clone()).or_default().push(s),
                 Fact::Literal { value, location } => literals
                     .entry(f.path.clone())
@@ -873,6 +875,27 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
         });
     }
 
+    // ---- protected sync calls -------------------------------------------------------------------
+    let guarded_hosts: BTreeSet<String> = mesh_policies
+        .iter()
+        .filter_map(|h| b.lookup_host(h))
+        .collect();
+    let guarded_callers: BTreeSet<&String> = b
+        .settings
+        .iter()
+        .filter(|(_, list)| list.iter().any(|s| is_resilience_key(&s.key)))
+        .map(|(svc, _)| svc)
+        .collect();
+    let protected_calls: BTreeSet<(String, String)> = b
+        .edges
+        .values()
+        .filter(|e| {
+            e.kind == EdgeKind::Sync
+                && (guarded_callers.contains(&e.from) || guarded_hosts.contains(&e.to))
+        })
+        .map(|e| (e.from.clone(), e.to.clone()))
+        .collect();
+
     // ---- plaintext credentials ------------------------------------------------------------------
     let mut credentials: BTreeMap<Location, Credential> = BTreeMap::new();
     for (svc, list) in &b.settings {
@@ -905,6 +928,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
     model.app_images = app_images;
     model.tables = tables;
     model.credentials = credentials.into_values().collect();
+    model.protected_calls = protected_calls;
     model.table_uses = table_uses;
     model.foreign_keys = foreign_keys;
     ignores.sort_by(|a, b| a.location.cmp(&b.location));
@@ -939,6 +963,25 @@ fn push_unique(list: &mut Vec<Evidence>, items: Vec<Evidence>) {
             list.push(e);
         }
     }
+}
+
+/// Settings that configure timeouts, retries or circuit breakers for a service's calls
+/// (resilience4j, Hystrix, Polly, Spring Cloud Circuit Breaker, HTTP client timeouts).
+fn is_resilience_key(key: &str) -> bool {
+    let k = key.to_ascii_uppercase();
+    [
+        "TIMEOUT",
+        "CIRCUIT",
+        "BREAKER",
+        "RESILIENCE4J",
+        "HYSTRIX",
+        "RETRY",
+        "RETRIES",
+        "POLLY",
+        "BULKHEAD",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
 }
 
 /// Evidence order: the default compose files (base and `.override`) and everything else

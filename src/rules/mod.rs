@@ -12,6 +12,7 @@ mod shared_database;
 mod shared_database_server;
 mod shared_table;
 mod sync_fan_out;
+mod unprotected_sync_call;
 
 use crate::catalog;
 use crate::finding::Finding;
@@ -83,6 +84,10 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "sync-fan-out",
         check: sync_fan_out::check,
+    },
+    Rule {
+        id: "unprotected-sync-call",
+        check: unprotected_sync_call::check,
     },
     Rule {
         id: "lockstep-deploy",
