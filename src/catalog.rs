@@ -105,6 +105,26 @@ pub fn get(id: &str) -> Option<&'static RuleDoc> {
     CATALOG.iter().find(|r| r.id == id)
 }
 
+/// A rule option's value: what the config sets, else the catalog default.
+pub fn option_value(
+    configured: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    rule: &str,
+    name: &str,
+) -> String {
+    configured
+        .get(rule)
+        .and_then(|o| o.get(name))
+        .cloned()
+        .or_else(|| {
+            get(rule)?
+                .options
+                .iter()
+                .find(|o| o.name == name)
+                .map(|o| o.default.clone())
+        })
+        .unwrap_or_default()
+}
+
 pub fn principle(doc: &RuleDoc) -> &'static str {
     PRINCIPLES
         .get(doc.principle as usize - 1)

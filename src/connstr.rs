@@ -72,8 +72,8 @@ fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
         .then(|| &text[prefix.len()..])
 }
 
-/// `host[:port]` with IPv6 brackets tolerated.
-fn host_port(s: &str) -> Option<(String, Option<u16>)> {
+/// `host[:port]` with IPv6 brackets tolerated; the host lowercased.
+pub fn host_port(s: &str) -> Option<(String, Option<u16>)> {
     let s = s.trim();
     if s.is_empty() {
         return None;

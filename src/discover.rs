@@ -203,11 +203,7 @@ fn walk(root: &Path, parents: bool, diagnostics: &mut Vec<Diagnostic>) -> Vec<St
             match entry {
                 Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
                     if let Ok(rel) = e.path().strip_prefix(root) {
-                        let rel = rel_string(rel);
-                        // Only files some parser reads are kept.
-                        if kind_by_name(&rel).is_some() {
-                            out.0.push(rel);
-                        }
+                        out.0.push(rel_string(rel));
                     }
                 }
                 Ok(_) => {}

@@ -177,20 +177,8 @@ fn history_options(
     config: &Config,
     opts: &ScanOptions,
 ) -> (history::HistoryOptions, history::CoChangeOptions) {
-    let get = |name: &str| {
-        config
-            .rule_options()
-            .get("co-change-coupling")
-            .and_then(|o| o.get(name).cloned())
-            .or_else(|| {
-                catalog::get("co-change-coupling")?
-                    .options
-                    .iter()
-                    .find(|o| o.name == name)
-                    .map(|o| o.default.clone())
-            })
-            .unwrap_or_default()
-    };
+    let configured = config.rule_options();
+    let get = |name: &str| catalog::option_value(&configured, "co-change-coupling", name);
     let num = |name: &str, default: usize| get(name).parse().unwrap_or(default);
     let h = history::HistoryOptions {
         git_dir: opts.git_dir.clone(),

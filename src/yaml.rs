@@ -91,10 +91,6 @@ impl Node {
             _ => &[],
         }
     }
-
-    pub fn is_map(&self) -> bool {
-        matches!(self.value, Value::Map(_))
-    }
 }
 
 impl<'de> Deserialize<'de> for Node {

@@ -102,11 +102,11 @@ fn call_targets(key: &str, value: &str) -> Vec<(String, Option<u16>, &'static st
             let rest = rest.trim_start_matches('/');
             let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
             let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            if let Some((h, p)) = host_port_lenient(authority) {
+            if let Some((h, p)) = connstr::host_port(authority) {
                 out.push((h, p, protocol));
             }
         } else if (key.is_empty() || is_address_key(key))
-            && let Some((h, p)) = host_port_lenient(token)
+            && let Some((h, p)) = connstr::host_port(token)
             && h.chars().any(|c| c.is_ascii_alphabetic())
         {
             out.push((h, p, "tcp"));

@@ -25,7 +25,7 @@ pub(super) fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) 
             continue;
         };
         let host_part = value.split(',').next().unwrap_or(value);
-        let Some((host, port)) = host_port_lenient(host_part) else {
+        let Some((host, port)) = connstr::host_port(host_part) else {
             continue;
         };
         let database_setting = [
@@ -79,18 +79,6 @@ pub(super) fn promote_by_connection_strings(
             }
         }
     }
-}
-
-pub(super) fn host_port_lenient(s: &str) -> Option<(String, Option<u16>)> {
-    let s = s.trim();
-    let (h, p) = match s.rsplit_once(':') {
-        Some((h, p)) => (h, Some(p.parse::<u16>().ok()?)),
-        None => (s, None),
-    };
-    let ok = !h.is_empty()
-        && h.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'));
-    ok.then(|| (h.to_ascii_lowercase(), p))
 }
 
 /// For a key naming a server (`DB_HOST`, `PGHOST`, `spring.redis.host`, `ConnectionString`),

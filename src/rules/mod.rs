@@ -31,18 +31,7 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// An option's value: config first, then the catalog default.
     pub fn option(&self, rule: &str, name: &str) -> String {
-        self.options
-            .get(rule)
-            .and_then(|o| o.get(name))
-            .cloned()
-            .or_else(|| {
-                catalog::get(rule)?
-                    .options
-                    .iter()
-                    .find(|o| o.name == name)
-                    .map(|o| o.default.clone())
-            })
-            .unwrap_or_default()
+        catalog::option_value(self.options, rule, name)
     }
 
     pub fn severity(&self, rule: &str) -> Severity {
