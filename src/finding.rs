@@ -24,7 +24,7 @@ pub struct Finding {
     pub key: String,
     pub fingerprint: String,
     /// Why the finding is suppressed, if it is (it still appears in JSON and SARIF).
-    pub suppressed: Option<crate::suppress::Suppression>,
+    pub suppressed: Option<Suppression>,
     /// The services involved have different owners.
     pub crosses_teams: bool,
     /// Longer explanation (e.g. the list of cycles of a large SCC).
@@ -89,4 +89,46 @@ pub fn fingerprint(rule: &str, components: &[String], key: &str) -> String {
     }
     feed(key.as_bytes());
     format!("{hash:016x}")
+}
+
+/// Why a finding is suppressed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Suppression {
+    /// A `monolens:ignore` comment at a location of the finding.
+    InSource {
+        file: String,
+        line: u32,
+        reason: String,
+    },
+    /// `monolens.dev/ignore` on a workload of the finding.
+    Annotation { component: String },
+    /// An `allow:` entry of the config.
+    Allow { reason: String },
+    /// A baseline entry.
+    Baseline,
+}
+
+impl Suppression {
+    pub fn justification(&self) -> String {
+        match self {
+            Suppression::InSource { reason, .. } | Suppression::Allow { reason }
+                if !reason.is_empty() =>
+            {
+                reason.clone()
+            }
+            Suppression::InSource { file, line, .. } => format!("monolens:ignore at {file}:{line}"),
+            Suppression::Allow { .. } => "accepted in monolens.yaml".into(),
+            Suppression::Annotation { component } => format!("monolens.dev/ignore on {component}"),
+            Suppression::Baseline => "in the baseline".into(),
+        }
+    }
+
+    /// SARIF suppression kind.
+    pub fn sarif_kind(&self) -> &'static str {
+        match self {
+            Suppression::InSource { .. } | Suppression::Annotation { .. } => "inSource",
+            Suppression::Allow { .. } | Suppression::Baseline => "external",
+        }
+    }
 }

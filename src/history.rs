@@ -16,6 +16,7 @@
 //! Timing (`cargo test --lib history -- --ignored --nocapture`, debug build, 2 cores): 3,000
 //! generated commits over 12 services are read and analysed in 70–130 ms.
 
+pub use crate::model::CoChange;
 use crate::model::Diagnostic;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -305,19 +306,6 @@ impl Default for CoChangeOptions {
             min_degree: 0.5,
         }
     }
-}
-
-/// Two services that change together.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CoChange {
-    /// The pair, sorted.
-    pub services: Vec<String>,
-    /// Commits touching each service, same order as `services`.
-    pub revisions: Vec<usize>,
-    /// Commits touching both.
-    pub shared: usize,
-    /// shared / average(revisions), 0.0–1.0.
-    pub degree: f64,
 }
 
 /// Count co-changes. Each commit counts once per service it touches (`owners_of` maps a

@@ -5,51 +5,10 @@
 
 use crate::config::Config;
 use crate::finding::Finding;
+pub use crate::finding::Suppression;
 use crate::model::{Diagnostic, Model};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Why a finding is suppressed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Suppression {
-    /// A `monolens:ignore` comment at a location of the finding.
-    InSource {
-        file: String,
-        line: u32,
-        reason: String,
-    },
-    /// `monolens.dev/ignore` on a workload of the finding.
-    Annotation { component: String },
-    /// An `allow:` entry of the config.
-    Allow { reason: String },
-    /// A baseline entry.
-    Baseline,
-}
-
-impl Suppression {
-    pub fn justification(&self) -> String {
-        match self {
-            Suppression::InSource { reason, .. } | Suppression::Allow { reason }
-                if !reason.is_empty() =>
-            {
-                reason.clone()
-            }
-            Suppression::InSource { file, line, .. } => format!("monolens:ignore at {file}:{line}"),
-            Suppression::Allow { .. } => "accepted in monolens.yaml".into(),
-            Suppression::Annotation { component } => format!("monolens.dev/ignore on {component}"),
-            Suppression::Baseline => "in the baseline".into(),
-        }
-    }
-
-    /// SARIF suppression kind.
-    pub fn sarif_kind(&self) -> &'static str {
-        match self {
-            Suppression::InSource { .. } | Suppression::Annotation { .. } => "inSource",
-            Suppression::Allow { .. } | Suppression::Baseline => "external",
-        }
-    }
-}
 
 /// A baseline file: accepted findings by semantic fingerprint.
 #[derive(Debug, Clone, Serialize, Deserialize)]

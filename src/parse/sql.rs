@@ -7,6 +7,7 @@
 //! of it can still recover.
 
 use super::LineIndex;
+pub use crate::model::facts::{SqlFact, SqlFactKind, TableName};
 use crate::model::{Diagnostic, Location};
 use regex::RegexSet;
 use sqlparser::ast::{
@@ -49,85 +50,6 @@ impl Dialect {
             Dialect::PostgreSql => &sd::PostgreSqlDialect {},
         }
     }
-}
-
-/// A table (or view) name as compared: unquoted parts case-folded, default schemas (`public`,
-/// `dbo`) dropped, and the database filled in from a preceding `USE` / `\c`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TableName {
-    pub database: Option<String>,
-    pub schema: Option<String>,
-    pub name: String,
-}
-
-impl TableName {
-    /// `database.schema.name`, missing parts omitted.
-    pub fn key(&self) -> String {
-        let mut parts: Vec<&str> = Vec::with_capacity(3);
-        parts.extend(self.database.as_deref());
-        parts.extend(self.schema.as_deref());
-        parts.push(&self.name);
-        parts.join(".")
-    }
-
-    /// `schema.name` without the database, for matching a script that names its database
-    /// against one whose database comes from a connection string.
-    pub fn local_key(&self) -> String {
-        match &self.schema {
-            Some(schema) => format!("{schema}.{}", self.name),
-            None => self.name.clone(),
-        }
-    }
-}
-
-impl std::fmt::Display for TableName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.key())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SqlFactKind {
-    /// `CREATE DATABASE x`; MySQL's `CREATE SCHEMA x` too (a synonym there).
-    CreateDatabase {
-        name: String,
-    },
-    /// `USE x`, psql `\c x`: later unqualified names are in this database.
-    UseDatabase {
-        name: String,
-    },
-    CreateSchema {
-        name: String,
-    },
-    /// `SET search_path TO x`: later unqualified names are in this schema.
-    UseSchema {
-        name: String,
-    },
-    CreateTable {
-        table: TableName,
-    },
-    CreateView {
-        view: TableName,
-    },
-    /// Located at the referenced (`to`) table's name.
-    ForeignKey {
-        from: TableName,
-        to: TableName,
-    },
-    /// A table used by a statement. `statement` is one of `select`, `insert`, `update`,
-    /// `delete`, `merge`, `copy`, `truncate`, `alter`, `drop`, `index`, `like`, `view`,
-    /// `procedure`, `function`, `trigger`; the last four mean "inside that object's body".
-    /// Reported once per file for each table and statement kind.
-    References {
-        table: TableName,
-        statement: &'static str,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SqlFact {
-    pub kind: SqlFactKind,
-    pub location: Location,
 }
 
 /// Per-file caps so a garbage file cannot flood the report or spin.

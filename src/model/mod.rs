@@ -4,6 +4,9 @@
 use serde::Serialize;
 use std::collections::BTreeSet;
 
+pub mod facts;
+pub use facts::*;
+
 /// A 1-based position in a repository-relative file (forward slashes).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct Location {
@@ -89,218 +92,6 @@ impl Diagnostic {
             ..Diagnostic::warning(file, line, message)
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Facts: what one file says, before anything is linked across files.
-// ---------------------------------------------------------------------------------------------
-
-/// Where an environment value comes from.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EnvSource {
-    /// Written in place (may still hold `${VAR}` interpolation for compose).
-    Literal,
-    /// k8s `valueFrom.configMapKeyRef` / `secretKeyRef`.
-    Ref {
-        kind: RefKind,
-        name: String,
-        key: String,
-    },
-    /// `valueFrom.fieldRef` and the like: not a value the repository holds.
-    Runtime,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RefKind {
-    ConfigMap,
-    Secret,
-}
-
-/// One `KEY=value` setting: an env entry, a `.env` line, a config-file property.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Setting {
-    pub key: String,
-    pub value: String,
-    pub source: EnvSource,
-    pub location: Location,
-}
-
-/// k8s `envFrom` entry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnvFrom {
-    pub kind: RefKind,
-    pub name: String,
-    pub prefix: String,
-    pub location: Location,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Container {
-    pub name: String,
-    pub image: Option<(String, Location)>,
-    pub init: bool,
-    pub env: Vec<Setting>,
-    pub env_from: Vec<EnvFrom>,
-    /// command + args joined, for wait-for detection.
-    pub command: Option<(String, Location)>,
-}
-
-/// Where an image's tag comes from, when it is shared by design: a variable
-/// (`repo/x:${TAG}`), a Helm expression (`{{ .Values.image.tag }}`), a kustomize `newTag`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ReleaseTag {
-    /// What the images share: `${TAG}`, `helm:chart:.Values.tag`, `kustomize:dir:1.2.0`.
-    pub group: String,
-    /// The image (or image name) it applies to.
-    pub image: String,
-    pub location: Location,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct DependsOn {
-    pub name: String,
-    pub condition: Option<String>,
-    pub location: Location,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Origin {
-    Compose {
-        /// Directory of the compose file ("" for the root).
-        dir: String,
-    },
-    Kubernetes {
-        kind: String,
-        namespace: Option<String>,
-    },
-}
-
-/// A deployable thing declared in one file: a compose service or a k8s workload.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Workload {
-    pub origin: Origin,
-    pub name: String,
-    pub declared: Location,
-    pub containers: Vec<Container>,
-    /// Pod template labels (k8s), for Service selectors.
-    pub labels: Vec<(String, String)>,
-    /// Compose `build` context and dockerfile, relative to the compose file.
-    pub build_context: Option<String>,
-    pub dockerfile: Option<String>,
-    pub env_files: Vec<(String, Location)>,
-    pub depends_on: Vec<DependsOn>,
-    /// Other names this workload answers to: compose links targets are not here; network
-    /// aliases, `hostname`, `container_name` are.
-    pub aliases: Vec<String>,
-    pub links: Vec<String>,
-    pub profiles: Vec<String>,
-    /// Compose `extends`: (service, file).
-    pub extends: Option<(String, Option<String>)>,
-    pub annotations: Vec<(String, String)>,
-    /// Mounts: compose bind mounts (host path relative to the compose file, container path);
-    /// k8s ConfigMap volumes as (`configmap:<name>`, mount path).
-    pub volumes: Vec<(String, String, Location)>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct K8sService {
-    pub name: String,
-    pub namespace: Option<String>,
-    pub selector: Vec<(String, String)>,
-    pub external_name: Option<String>,
-    /// (port name, port)
-    pub ports: Vec<(Option<String>, u16)>,
-    pub declared: Location,
-}
-
-/// A k8s Ingress (or a gateway route list): a gateway with backends.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ingress {
-    pub name: String,
-    pub namespace: Option<String>,
-    pub declared: Location,
-    /// Backend Service names with the location of each reference.
-    pub backends: Vec<(String, Location)>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConfigData {
-    pub kind: RefKind,
-    pub name: String,
-    pub namespace: Option<String>,
-    pub entries: Vec<Setting>,
-    pub declared: Location,
-    /// SQL held in `*.sql` keys (init scripts mounted into a database container).
-    pub sql: Vec<crate::parse::sql::SqlFact>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Fact {
-    Workload(Box<Workload>),
-    K8sService(K8sService),
-    /// Endpoints / EndpointSlice addresses for a selectorless Service.
-    K8sEndpoints {
-        name: String,
-        namespace: Option<String>,
-        addresses: Vec<String>,
-        location: Location,
-    },
-    ConfigData(ConfigData),
-    Ingress(Ingress),
-    ReleaseTag(ReleaseTag),
-    /// A mesh policy that protects calls to a host: Istio DestinationRule outlier detection or
-    /// connection pool, VirtualService timeout or retries.
-    Resilience {
-        host: String,
-        what: String,
-        location: Location,
-    },
-    /// What a SQL script says (tables, foreign keys, uses, databases).
-    Sql(crate::parse::sql::SqlFact),
-    /// A `monolens:ignore rule[,rule] -- reason` comment.
-    Ignore(IgnoreComment),
-    /// Who owns a path pattern (CODEOWNERS line) or a component (Backstage `spec.owner`).
-    Owner(OwnerRule),
-    /// A key/value from `.env`, Spring, appsettings or another config file.
-    Setting(Setting),
-    /// A string literal in source code that looks like a URL or connection string.
-    Literal {
-        value: String,
-        location: Location,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct IgnoreComment {
-    pub location: Location,
-    pub rules: Vec<String>,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum OwnerRule {
-    /// A CODEOWNERS line: a gitignore-style pattern (relative to the CODEOWNERS scope root)
-    /// and its owners, in file order.
-    Path {
-        pattern: String,
-        owners: Vec<String>,
-        location: Location,
-    },
-    /// Backstage `catalog-info.yaml`: a component and its owner.
-    Component {
-        name: String,
-        owner: String,
-        depends_on: Vec<String>,
-        location: Location,
-    },
-}
-
-/// Everything one file said, plus what went wrong reading it.
-#[derive(Debug, Clone, Default)]
-pub struct FileFacts {
-    pub path: String,
-    pub facts: Vec<Fact>,
-    pub diagnostics: Vec<Diagnostic>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -490,7 +281,7 @@ pub struct Model {
     pub table_uses: Vec<TableUse>,
     pub foreign_keys: Vec<ForeignKey>,
     /// Pairs of services that change together in git history.
-    pub co_changes: Vec<crate::history::CoChange>,
+    pub co_changes: Vec<CoChange>,
     pub ignores: Vec<IgnoreComment>,
     /// Passwords committed in plaintext, by location, with the components that read them.
     pub credentials: Vec<Credential>,
@@ -545,4 +336,17 @@ impl Model {
     pub fn app_services(&self) -> impl Iterator<Item = &Component> {
         self.components.iter().filter(|c| c.kind.is_app())
     }
+}
+
+/// Two services whose directories change in the same commits (from git history).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoChange {
+    /// The pair, sorted.
+    pub services: Vec<String>,
+    /// Commits touching each service, same order as `services`.
+    pub revisions: Vec<usize>,
+    /// Commits touching both.
+    pub shared: usize,
+    /// shared / average(revisions), 0.0–1.0.
+    pub degree: f64,
 }

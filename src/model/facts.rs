@@ -1,0 +1,293 @@
+//! Facts: what one file says, before anything is linked across files. Parsers produce them,
+//! resolution consumes them; nothing here knows another file.
+
+use super::{Diagnostic, Location};
+
+/// Where an environment value comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnvSource {
+    /// Written in place (may still hold `${VAR}` interpolation for compose).
+    Literal,
+    /// k8s `valueFrom.configMapKeyRef` / `secretKeyRef`.
+    Ref {
+        kind: RefKind,
+        name: String,
+        key: String,
+    },
+    /// `valueFrom.fieldRef` and the like: not a value the repository holds.
+    Runtime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RefKind {
+    ConfigMap,
+    Secret,
+}
+
+/// One `KEY=value` setting: an env entry, a `.env` line, a config-file property.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting {
+    pub key: String,
+    pub value: String,
+    pub source: EnvSource,
+    pub location: Location,
+}
+
+/// k8s `envFrom` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvFrom {
+    pub kind: RefKind,
+    pub name: String,
+    pub prefix: String,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Container {
+    pub name: String,
+    pub image: Option<(String, Location)>,
+    pub init: bool,
+    pub env: Vec<Setting>,
+    pub env_from: Vec<EnvFrom>,
+    /// command + args joined, for wait-for detection.
+    pub command: Option<(String, Location)>,
+}
+
+/// Where an image's tag comes from, when it is shared by design: a variable
+/// (`repo/x:${TAG}`), a Helm expression (`{{ .Values.image.tag }}`), a kustomize `newTag`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReleaseTag {
+    /// What the images share: `${TAG}`, `helm:chart:.Values.tag`, `kustomize:dir:1.2.0`.
+    pub group: String,
+    /// The image (or image name) it applies to.
+    pub image: String,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DependsOn {
+    pub name: String,
+    pub condition: Option<String>,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    Compose {
+        /// Directory of the compose file ("" for the root).
+        dir: String,
+    },
+    Kubernetes {
+        kind: String,
+        namespace: Option<String>,
+    },
+}
+
+/// A deployable thing declared in one file: a compose service or a k8s workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    pub origin: Origin,
+    pub name: String,
+    pub declared: Location,
+    pub containers: Vec<Container>,
+    /// Pod template labels (k8s), for Service selectors.
+    pub labels: Vec<(String, String)>,
+    /// Compose `build` context and dockerfile, relative to the compose file.
+    pub build_context: Option<String>,
+    pub dockerfile: Option<String>,
+    pub env_files: Vec<(String, Location)>,
+    pub depends_on: Vec<DependsOn>,
+    /// Other names this workload answers to: compose links targets are not here; network
+    /// aliases, `hostname`, `container_name` are.
+    pub aliases: Vec<String>,
+    pub links: Vec<String>,
+    pub profiles: Vec<String>,
+    /// Compose `extends`: (service, file).
+    pub extends: Option<(String, Option<String>)>,
+    pub annotations: Vec<(String, String)>,
+    /// Mounts: compose bind mounts (host path relative to the compose file, container path);
+    /// k8s ConfigMap volumes as (`configmap:<name>`, mount path).
+    pub volumes: Vec<(String, String, Location)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct K8sService {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub selector: Vec<(String, String)>,
+    pub external_name: Option<String>,
+    /// (port name, port)
+    pub ports: Vec<(Option<String>, u16)>,
+    pub declared: Location,
+}
+
+/// A k8s Ingress (or a gateway route list): a gateway with backends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ingress {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub declared: Location,
+    /// Backend Service names with the location of each reference.
+    pub backends: Vec<(String, Location)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigData {
+    pub kind: RefKind,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub entries: Vec<Setting>,
+    pub declared: Location,
+    /// SQL held in `*.sql` keys (init scripts mounted into a database container).
+    pub sql: Vec<SqlFact>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fact {
+    Workload(Box<Workload>),
+    K8sService(K8sService),
+    /// Endpoints / EndpointSlice addresses for a selectorless Service.
+    K8sEndpoints {
+        name: String,
+        namespace: Option<String>,
+        addresses: Vec<String>,
+        location: Location,
+    },
+    ConfigData(ConfigData),
+    Ingress(Ingress),
+    ReleaseTag(ReleaseTag),
+    /// A mesh policy that protects calls to a host: Istio DestinationRule outlier detection or
+    /// connection pool, VirtualService timeout or retries.
+    Resilience {
+        host: String,
+        what: String,
+        location: Location,
+    },
+    /// What a SQL script says (tables, foreign keys, uses, databases).
+    Sql(SqlFact),
+    /// A `monolens:ignore rule[,rule] -- reason` comment.
+    Ignore(IgnoreComment),
+    /// Who owns a path pattern (CODEOWNERS line) or a component (Backstage `spec.owner`).
+    Owner(OwnerRule),
+    /// A key/value from `.env`, Spring, appsettings or another config file.
+    Setting(Setting),
+    /// A string literal in source code that looks like a URL or connection string.
+    Literal {
+        value: String,
+        location: Location,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IgnoreComment {
+    pub location: Location,
+    pub rules: Vec<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OwnerRule {
+    /// A CODEOWNERS line: a gitignore-style pattern (relative to the CODEOWNERS scope root)
+    /// and its owners, in file order.
+    Path {
+        pattern: String,
+        owners: Vec<String>,
+        location: Location,
+    },
+    /// Backstage `catalog-info.yaml`: a component and its owner.
+    Component {
+        name: String,
+        owner: String,
+        depends_on: Vec<String>,
+        location: Location,
+    },
+}
+
+/// Everything one file said, plus what went wrong reading it.
+#[derive(Debug, Clone, Default)]
+pub struct FileFacts {
+    pub path: String,
+    pub facts: Vec<Fact>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+// ---- SQL -------------------------------------------------------------------------------------
+
+/// A table (or view) name as compared: unquoted parts case-folded, default schemas (`public`,
+/// `dbo`) dropped, and the database filled in from a preceding `USE` / `\c`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TableName {
+    pub database: Option<String>,
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+impl TableName {
+    /// `database.schema.name`, missing parts omitted.
+    pub fn key(&self) -> String {
+        let mut parts: Vec<&str> = Vec::with_capacity(3);
+        parts.extend(self.database.as_deref());
+        parts.extend(self.schema.as_deref());
+        parts.push(&self.name);
+        parts.join(".")
+    }
+
+    /// `schema.name` without the database, for matching a script that names its database
+    /// against one whose database comes from a connection string.
+    pub fn local_key(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("{schema}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for TableName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.key())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlFactKind {
+    /// `CREATE DATABASE x`; MySQL's `CREATE SCHEMA x` too (a synonym there).
+    CreateDatabase {
+        name: String,
+    },
+    /// `USE x`, psql `\c x`: later unqualified names are in this database.
+    UseDatabase {
+        name: String,
+    },
+    CreateSchema {
+        name: String,
+    },
+    /// `SET search_path TO x`: later unqualified names are in this schema.
+    UseSchema {
+        name: String,
+    },
+    CreateTable {
+        table: TableName,
+    },
+    CreateView {
+        view: TableName,
+    },
+    /// Located at the referenced (`to`) table's name.
+    ForeignKey {
+        from: TableName,
+        to: TableName,
+    },
+    /// A table used by a statement. `statement` is one of `select`, `insert`, `update`,
+    /// `delete`, `merge`, `copy`, `truncate`, `alter`, `drop`, `index`, `like`, `view`,
+    /// `procedure`, `function`, `trigger`; the last four mean "inside that object's body".
+    /// Reported once per file for each table and statement kind.
+    References {
+        table: TableName,
+        statement: &'static str,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlFact {
+    pub kind: SqlFactKind,
+    pub location: Location,
+}
