@@ -1,10 +1,51 @@
 //! What a container image or a name says a component is: datastore (and which technology),
-//! broker, gateway, platform (telemetry, registries, config servers) or sidecar.
+//! broker, gateway, platform (telemetry, registries, config servers), tool (dev tools, admin
+//! UIs, mail catchers, load clients), job (migrations, seeds) or sidecar. The tables are the
+//! catalog: a pattern is one line here, never an `if`.
 
 use crate::model::ComponentKind;
 
-/// Known images, matched as substrings of the repository path (registry and tag stripped).
+/// Known images, matched as substrings of the repository path (registry and tag stripped),
+/// first match wins: tools before the datastores their names contain (`mongo-express`).
 const IMAGES: &[(&str, ComponentKind, &str)] = &[
+    ("maildev", ComponentKind::Tool, "maildev"),
+    ("mailhog", ComponentKind::Tool, "mailhog"),
+    ("mailpit", ComponentKind::Tool, "mailpit"),
+    ("mailcatcher", ComponentKind::Tool, "mailcatcher"),
+    ("smtp4dev", ComponentKind::Tool, "smtp4dev"),
+    ("greenmail", ComponentKind::Tool, "greenmail"),
+    ("pgadmin", ComponentKind::Tool, "pgadmin"),
+    ("adminer", ComponentKind::Tool, "adminer"),
+    ("phpmyadmin", ComponentKind::Tool, "phpmyadmin"),
+    ("swagger-ui", ComponentKind::Tool, "swagger-ui"),
+    ("swagger-editor", ComponentKind::Tool, "swagger-editor"),
+    ("redoc", ComponentKind::Tool, "redoc"),
+    ("kafka-ui", ComponentKind::Tool, "kafka-ui"),
+    ("kafdrop", ComponentKind::Tool, "kafdrop"),
+    ("akhq", ComponentKind::Tool, "akhq"),
+    ("redpanda-console", ComponentKind::Tool, "redpanda-console"),
+    ("redis-commander", ComponentKind::Tool, "redis-commander"),
+    ("redisinsight", ComponentKind::Tool, "redisinsight"),
+    ("mongo-express", ComponentKind::Tool, "mongo-express"),
+    ("portainer", ComponentKind::Tool, "portainer"),
+    ("dozzle", ComponentKind::Tool, "dozzle"),
+    (
+        "kubernetesui/dashboard",
+        ComponentKind::Tool,
+        "kubernetes-dashboard",
+    ),
+    ("locust", ComponentKind::Tool, "locust"),
+    ("grafana/k6", ComponentKind::Tool, "k6"),
+    ("loadimpact/k6", ComponentKind::Tool, "k6"),
+    ("jmeter", ComponentKind::Tool, "jmeter"),
+    ("gatling", ComponentKind::Tool, "gatling"),
+    ("wrk2", ComponentKind::Tool, "wrk2"),
+    ("selenium", ComponentKind::Tool, "selenium"),
+    ("wiremock", ComponentKind::Tool, "wiremock"),
+    ("mockserver", ComponentKind::Tool, "mockserver"),
+    ("flyway", ComponentKind::Job, "flyway"),
+    ("liquibase", ComponentKind::Job, "liquibase"),
+    ("migrate/migrate", ComponentKind::Job, "migrate"),
     ("postgis", ComponentKind::Datastore, "postgres"),
     ("timescale", ComponentKind::Datastore, "postgres"),
     ("postgres", ComponentKind::Datastore, "postgres"),
@@ -69,15 +110,45 @@ const IMAGES: &[(&str, ComponentKind, &str)] = &[
     ("cortex", ComponentKind::Platform, "cortex"),
     ("vault", ComponentKind::Platform, "vault"),
     ("flagd", ComponentKind::Platform, "flagd"),
+    ("daprio/dapr", ComponentKind::Platform, "dapr"),
+    ("keycloak", ComponentKind::Platform, "keycloak"),
     ("unleash", ComponentKind::Platform, "unleash"),
     ("nginx", ComponentKind::Gateway, "nginx"),
     ("envoy", ComponentKind::Gateway, "envoy"),
     ("traefik", ComponentKind::Gateway, "traefik"),
     ("haproxy", ComponentKind::Gateway, "haproxy"),
     ("kong", ComponentKind::Gateway, "kong"),
+    ("httpd", ComponentKind::Gateway, "apache"),
 ];
 
-/// Images of sidecars: never an app service of their own.
+/// Words that say what a component is when they are a whole `-`/`_`/`.`-separated word of
+/// its name (`db-migrate`, `hr-client`, `redis-cluster-setup`), checked after the images.
+const NAME_WORDS: &[(&str, ComponentKind, &str)] = &[
+    ("migrate", ComponentKind::Job, "migration job"),
+    ("migration", ComponentKind::Job, "migration job"),
+    ("migrations", ComponentKind::Job, "migration job"),
+    ("migrator", ComponentKind::Job, "migration job"),
+    ("seed", ComponentKind::Job, "seed job"),
+    ("seeder", ComponentKind::Job, "seed job"),
+    ("populate", ComponentKind::Job, "seed job"),
+    ("setup", ComponentKind::Job, "setup job"),
+    ("init", ComponentKind::Job, "setup job"),
+    ("loadgenerator", ComponentKind::Tool, "load or test client"),
+    ("loadtest", ComponentKind::Tool, "load or test client"),
+    ("locust", ComponentKind::Tool, "load or test client"),
+    ("apache", ComponentKind::Gateway, "web server"),
+];
+
+/// Hyphenated name patterns with the same meaning (`load-test`, `user-sim`).
+const NAME_PHRASES: &[(&str, ComponentKind, &str)] = &[
+    ("load-generator", ComponentKind::Tool, "load or test client"),
+    ("load-test", ComponentKind::Tool, "load or test client"),
+    ("user-sim", ComponentKind::Tool, "load or test client"),
+];
+
+/// Images of sidecars: never an app service of their own. A pattern with a `/` is matched
+/// inside the repository path; one without must start a path segment (`daprd` in
+/// `daprio/daprd`, not in `eshopdapr/basket.api`).
 const SIDECARS: &[&str] = &[
     "istio/proxy",
     "proxyv2",
@@ -95,7 +166,9 @@ const SIDECARS: &[&str] = &[
     "opentelemetry-collector",
     "datadog/agent",
     "oauth2-proxy",
-    "dapr",
+    "daprd",
+    "gce-proxy",
+    "cloudsql-docker",
 ];
 
 /// The repository path of an image: registry host and tag/digest removed, lowercased.
@@ -135,7 +208,14 @@ pub fn image(image: &str) -> Option<(ComponentKind, &'static str)> {
 
 pub fn is_sidecar(image: &str, extra: &[String]) -> bool {
     let repo = image_repository(image);
-    SIDECARS.iter().any(|s| repo.contains(s)) || extra.iter().any(|s| repo.contains(s.as_str()))
+    let hit = |p: &str| {
+        if p.contains('/') {
+            repo.contains(p)
+        } else {
+            repo.split('/').any(|seg| seg.starts_with(p))
+        }
+    };
+    SIDECARS.iter().any(|p| hit(p)) || extra.iter().any(|p| repo.contains(p.as_str()))
 }
 
 /// Classify a component by its name (`mysql` built from `./mysql`, `redis-cart`): a known
@@ -143,15 +223,34 @@ pub fn is_sidecar(image: &str, extra: &[String]) -> bool {
 pub fn name(name: &str) -> Option<(ComponentKind, &'static str)> {
     let lower = name.to_ascii_lowercase();
     let last = lower.rsplit('/').next().unwrap_or(&lower);
+    let tool = IMAGES
+        .iter()
+        .filter(|(pat, kind, _)| *kind == ComponentKind::Tool && !pat.contains('/'))
+        .find(|(pat, _, _)| last.contains(pat));
+    if let Some((_, kind, tech)) = tool {
+        return Some((*kind, *tech));
+    }
     if last.ends_with("-gui") || last.ends_with("-ui") || last.ends_with("-exporter") {
         return None;
     }
     let words: Vec<&str> = last.split(['-', '_', '.']).collect();
     IMAGES
         .iter()
-        .filter(|(pat, _, _)| !pat.contains('/'))
+        .filter(|(pat, _, _)| !pat.contains('/') && !pat.contains('-'))
         .find(|(pat, _, _)| words.iter().any(|w| w.starts_with(pat)))
         .map(|(_, kind, tech)| (*kind, *tech))
+}
+
+/// A role a name's words give (job, tool, web server), with what it means.
+pub fn name_role(name: &str) -> Option<(ComponentKind, &'static str)> {
+    let lower = name.to_ascii_lowercase();
+    let last = lower.rsplit('/').next().unwrap_or(&lower);
+    let words: Vec<&str> = last.split(['-', '_', '.']).collect();
+    NAME_PHRASES
+        .iter()
+        .find(|(p, _, _)| last.contains(p))
+        .or_else(|| NAME_WORDS.iter().find(|(w, _, _)| words.contains(w)))
+        .map(|(_, kind, what)| (*kind, *what))
 }
 
 /// The technology a datastore container's own env reveals (`MYSQL_ROOT_PASSWORD`).
@@ -203,11 +302,6 @@ pub fn name_says_platform(name: &str) -> bool {
         "node-exporter",
         "cadvisor",
         "metrics",
-        "loadgenerator",
-        "load-test",
-        "loadtest",
-        "locust",
-        "user-sim",
         "log-server",
         "fluentd",
         "logstash",

@@ -108,6 +108,11 @@ pub struct Workload {
     /// Mounts: compose bind mounts (host path relative to the compose file, container path);
     /// k8s ConfigMap volumes as (`configmap:<name>`, mount path).
     pub volumes: Vec<(String, String, Location)>,
+    /// Compose `network_mode: service:X` (a sidecar sharing X's network), with its location.
+    pub network_mode: Option<(String, Location)>,
+    /// Ports the containers listen on (compose `ports` container side and `expose`, k8s
+    /// `containerPort`), sorted.
+    pub ports: Vec<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -106,6 +106,12 @@ pub enum ComponentKind {
     Broker,
     Gateway,
     Platform,
+    /// Developer tools, admin UIs, mail catchers, load and test clients.
+    Tool,
+    /// One-shot setup, migration and seed jobs.
+    Job,
+    /// A helper process attached to one app (daprd, a proxy sharing its network).
+    Sidecar,
     External,
 }
 
@@ -117,6 +123,9 @@ impl ComponentKind {
             ComponentKind::Broker => "broker",
             ComponentKind::Gateway => "gateway",
             ComponentKind::Platform => "platform",
+            ComponentKind::Tool => "tool",
+            ComponentKind::Job => "job",
+            ComponentKind::Sidecar => "sidecar",
             ComponentKind::External => "external",
         }
     }
@@ -141,6 +150,88 @@ pub struct Component {
     pub image: Option<String>,
     /// Rules switched off for this component by the `monolens.dev/ignore` annotation.
     pub ignores: Vec<String>,
+    /// Why it has its kind: the rule that decided and the evidence.
+    pub kind_reason: KindReason,
+    /// Deployment variants that declare it (empty when the repository has only one).
+    pub variants: BTreeSet<String>,
+}
+
+/// Why a component got its kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct KindReason {
+    /// Stable id of the deciding rule: `image`, `name`, `connection-string`, `platform-key`,
+    /// `gateway-key`, `sidecar-image`, `sidecar-network`, `setup-job`, `k8s-job`, `config`,
+    /// `ingress`, `application`, `referenced`.
+    pub rule: &'static str,
+    /// One sentence a user can check.
+    pub detail: String,
+    /// Where the evidence is.
+    pub location: Location,
+}
+
+/// Where a setting a service sees comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SettingSource {
+    /// compose `environment` or a k8s container `env` value.
+    Env,
+    /// k8s `valueFrom.configMapKeyRef`.
+    ConfigMapRef,
+    /// k8s `valueFrom.secretKeyRef`.
+    SecretRef,
+    /// k8s `envFrom` a ConfigMap.
+    EnvFrom,
+    /// k8s `envFrom` a Secret.
+    SecretEnvFrom,
+    /// compose `env_file`.
+    EnvFile,
+    /// A connection string passed on the command line.
+    Args,
+    /// A config file the service owns (Spring, appsettings, `.env` in its folder, …).
+    ConfigFile,
+    /// A URL or address literal in the service's source code.
+    Source,
+}
+
+impl SettingSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettingSource::Env => "env",
+            SettingSource::ConfigMapRef => "configmap-ref",
+            SettingSource::SecretRef => "secret-ref",
+            SettingSource::EnvFrom => "env-from",
+            SettingSource::SecretEnvFrom => "secret-env-from",
+            SettingSource::EnvFile => "env-file",
+            SettingSource::Args => "args",
+            SettingSource::ConfigFile => "config-file",
+            SettingSource::Source => "source",
+        }
+    }
+}
+
+/// One setting after interpolation and reference-following, as a service sees it.
+#[derive(Debug, Clone)]
+pub struct ResolvedSetting {
+    pub key: String,
+    pub value: String,
+    /// Where the value is written.
+    pub location: Location,
+    /// Where the service refers to it, when that is elsewhere (`valueFrom`, `envFrom`).
+    pub via: Option<Location>,
+    pub source: SettingSource,
+    /// The deployment variant the setting belongs to; `None` for every variant (config files
+    /// and source code the service owns).
+    pub variant: Option<String>,
+}
+
+impl ResolvedSetting {
+    /// Read from a k8s Secret: a secret by design, not a plaintext credential.
+    pub fn from_secret(&self) -> bool {
+        matches!(
+            self.source,
+            SettingSource::SecretRef | SettingSource::SecretEnvFrom
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -287,6 +378,10 @@ pub struct Model {
     pub credentials: Vec<Credential>,
     /// Sync calls (from, to) with a timeout, retry or circuit breaker the repository shows.
     pub protected_calls: BTreeSet<(String, String)>,
+    /// Every setting each component sees, by component id (for `inspect`).
+    pub settings: std::collections::BTreeMap<String, Vec<ResolvedSetting>>,
+    /// The deployment variants found (empty when there is only one).
+    pub variants: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -151,6 +151,11 @@ fn service(path: &str, dir: &str, name: &str, key: &Node, svc: &Node) -> Workloa
         .collect();
     let command =
         command_text(svc.at("entrypoint"), svc.at("command")).map(|c| (c, loc(path, svc)));
+    let network_mode = svc
+        .at("network_mode")
+        .scalar()
+        .and_then(|m| m.strip_prefix("service:").map(str::to_string))
+        .map(|target| (target, loc(path, svc.at("network_mode"))));
     Workload {
         origin: Origin::Compose {
             dir: dir.to_string(),
@@ -176,7 +181,28 @@ fn service(path: &str, dir: &str, name: &str, key: &Node, svc: &Node) -> Workloa
         extends,
         annotations: Vec::new(),
         volumes,
+        network_mode,
+        ports: ports(svc),
     }
+}
+
+/// Container-side ports: `"8080:80"`, `"127.0.0.1:8080:80/tcp"`, `80`, long form `target:`,
+/// and `expose`.
+fn ports(svc: &Node) -> Vec<u16> {
+    let mut out: Vec<u16> = svc
+        .at("ports")
+        .seq()
+        .iter()
+        .chain(svc.at("expose").seq())
+        .filter_map(|p| {
+            let text = p.scalar().or_else(|| p.at("target").scalar())?;
+            let container = text.rsplit(':').next()?.split('/').next()?;
+            container.split('-').next()?.trim().parse().ok()
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 fn setting(key: &str, value: &str, location: crate::model::Location) -> Setting {

@@ -371,7 +371,22 @@ fn workload(
         extends: None,
         annotations,
         volumes,
+        network_mode: None,
+        ports: container_ports(spec),
     }
+}
+
+fn container_ports(spec: &Node) -> Vec<u16> {
+    let mut out: Vec<u16> = spec
+        .at("containers")
+        .seq()
+        .iter()
+        .flat_map(|c| c.at("ports").seq())
+        .filter_map(|p| p.at("containerPort").scalar()?.parse().ok())
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 fn container(path: &str, c: &Node, init: bool) -> Container {

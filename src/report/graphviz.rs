@@ -66,7 +66,10 @@ pub fn dot(r: &Report) -> String {
             ComponentKind::Datastore => "shape=cylinder",
             ComponentKind::Broker => "shape=cds",
             ComponentKind::Gateway => "shape=house",
-            ComponentKind::Platform => "shape=component, color=gray50, fontcolor=gray40",
+            ComponentKind::Platform
+            | ComponentKind::Tool
+            | ComponentKind::Job
+            | ComponentKind::Sidecar => "shape=component, color=gray50, fontcolor=gray40",
             ComponentKind::External => "shape=box, style=dashed",
         };
         let red = if flag.nodes.contains(&c.id) {
@@ -119,7 +122,10 @@ pub fn mermaid(r: &Report) -> String {
             ComponentKind::Datastore => format!("[(\"{t}\")]"),
             ComponentKind::Broker => format!("{{{{\"{t}\"}}}}"),
             ComponentKind::Gateway => format!("[/\"{t}\"\\]"),
-            ComponentKind::Platform => format!(">\"{t}\"]"),
+            ComponentKind::Platform
+            | ComponentKind::Tool
+            | ComponentKind::Job
+            | ComponentKind::Sidecar => format!(">\"{t}\"]"),
             ComponentKind::External => format!("([\"{t}\"])"),
         };
         out.push_str(&format!("  {}{shape}\n", ids[c.id.as_str()]));

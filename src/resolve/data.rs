@@ -1,10 +1,24 @@
 //! Datastore accesses: connection strings, split settings and bare hosts in a service's
 //! settings become accesses to datastore components (and edges to brokers).
 
-use super::*;
+use super::builder::{Builder, Classified, LOCAL_HOSTS, push_unique, reason};
+use crate::connstr::{self, ConnInfo};
+use crate::model::*;
+use std::collections::HashMap;
+
+/// Every app service's settings become accesses and broker edges.
+pub(super) fn run(b: &mut Builder) {
+    let settings = std::mem::take(&mut b.settings);
+    for (svc, list) in &settings {
+        if b.is_app(svc) {
+            connections(b, svc, list);
+        }
+    }
+    b.settings = settings;
+}
 
 /// Turn one service's settings into datastore accesses and broker edges.
-pub(super) fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
+fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
     let by_key: HashMap<String, &ResolvedSetting> = list
         .iter()
         .map(|s| (s.key.to_ascii_uppercase().replace(['.', '-'], "_"), s))
@@ -45,39 +59,6 @@ pub(super) fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) 
             database: database_setting.map(|d| d.value.trim().to_string()),
         };
         record(b, svc, &info, s, database_setting);
-    }
-}
-
-/// A component that some connection string addresses with a datastore or broker scheme
-/// (`jdbc:mysql://mysql/x` at a compose service built from `./mysql`) is that datastore.
-pub(super) fn promote_by_connection_strings(
-    b: &mut Builder,
-    settings: &BTreeMap<String, Vec<ResolvedSetting>>,
-) {
-    for list in settings.values() {
-        for s in list {
-            let Some(info) = connstr::parse(&s.value) else {
-                continue;
-            };
-            let Some(tech) = info.technology else {
-                continue;
-            };
-            for (host, _) in &info.hosts {
-                let Some(id) = b.lookup_host(host) else {
-                    continue;
-                };
-                if let Some(c) = b.components.get_mut(&id)
-                    && c.kind == ComponentKind::Service
-                {
-                    c.kind = if connstr::technology_is_broker(tech) {
-                        ComponentKind::Broker
-                    } else {
-                        ComponentKind::Datastore
-                    };
-                    c.technology.get_or_insert_with(|| tech.to_string());
-                }
-            }
-        }
     }
 }
 
@@ -193,13 +174,10 @@ fn record(
                 ComponentKind::Datastore
             };
             let declared = b.declared_external.get(&host).cloned();
-            b.add_component(
-                &id,
-                kind,
-                Some(tech),
-                declared.unwrap_or_else(|| s.location.clone()),
-                None,
-            );
+            let at = declared.unwrap_or_else(|| s.location.clone());
+            let why = format!("a {tech} connection string of `{svc}` names it");
+            let class = Classified::new(kind, Some(tech), reason("referenced", why, &s.location));
+            b.add_component(&id, class, at, None);
             (id, Some(tech.to_string()))
         }
     };
@@ -211,16 +189,7 @@ fn record(
     let tech = tech.unwrap_or_else(|| "unknown".into());
     let is_broker = b.components[&id].kind == ComponentKind::Broker;
     if is_broker {
-        let key = (svc.to_string(), id.clone(), EdgeKind::Async, None);
-        let edge = b.edges.entry(key).or_insert_with(|| Edge {
-            from: svc.to_string(),
-            to: id.clone(),
-            kind: EdgeKind::Async,
-            protocol: Some(tech.clone()),
-            database: None,
-            topic: None,
-            evidence: Vec::new(),
-        });
+        let edge = b.edge(svc, &id, EdgeKind::Async, Some(tech.clone()));
         push_unique(&mut edge.evidence, evidence);
         return;
     }

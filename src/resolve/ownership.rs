@@ -1,59 +1,22 @@
-//! Who owns what: files and folders per service, CODEOWNERS and Backstage owners, and the
-//! hosts an init container waits for.
+//! Who owns what: which service each folder (and so each file) belongs to, and the teams
+//! that own each component (CODEOWNERS, Backstage).
 
-use super::*;
+use super::ResolveOptions;
+use super::builder::{Builder, dir_of, join, normalise, strip_role_suffix};
+use super::inputs::Inputs;
+use crate::model::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Hosts an init container waits for: `nc -z host port`, `wait-for host:port`,
-/// `wait-for-it.sh host:port`, `curl http://host/…`, `until nslookup host`, `pg_isready -h host`.
-pub(super) fn wait_targets(cmd: &str) -> Vec<String> {
-    let words: Vec<&str> = cmd
-        .split(|c: char| c.is_whitespace() || c == ';' || c == '"' || c == '\'')
-        .filter(|w| !w.is_empty())
-        .collect();
-    let waits = words.iter().any(|w| {
-        let w = w.rsplit('/').next().unwrap_or(w);
-        w == "nc"
-            || w.starts_with("wait-for")
-            || w == "curl"
-            || w == "wget"
-            || w == "until"
-            || w == "nslookup"
-            || w == "pg_isready"
-            || w == "dockerize"
-    });
-    if !waits {
-        return Vec::new();
-    }
-    let mut hosts = Vec::new();
-    for (i, w) in words.iter().enumerate() {
-        let candidate = if let Some((_, rest)) = w.split_once("://") {
-            rest.split(['/', ':', '?']).next().unwrap_or("")
-        } else if w.starts_with('-') {
-            continue;
-        } else if i > 0
-            && matches!(
-                words[i - 1],
-                "-z" | "-h" | "--host" | "-wait" | "nslookup" | "nc"
-            )
-            || w.contains(':')
-        {
-            w.split(':').next().unwrap_or("")
-        } else {
-            continue;
-        };
-        let candidate = candidate.trim_start_matches("tcp://");
-        if !candidate.is_empty()
-            && candidate.chars().any(|c| c.is_ascii_alphabetic())
-            && candidate
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        {
-            hosts.push(candidate.to_string());
-        }
-    }
-    hosts.sort();
-    hosts.dedup();
-    hosts
+/// The ownership pass: which service each folder belongs to.
+pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
+    b.service_dirs = ownership(b, &inputs.all_paths, &b.opts);
+}
+
+/// Teams: owners of every component, once all components exist.
+pub(super) fn teams(b: &mut Builder, inputs: &Inputs) {
+    let dirs = std::mem::take(&mut b.service_dirs);
+    assign_owners(b, &inputs.owner_rules, &dirs);
+    b.service_dirs = dirs;
 }
 
 /// Does a CODEOWNERS pattern (gitignore-style) cover `path` (a file path)?
@@ -78,11 +41,7 @@ fn codeowners_match(pattern: &str, path: &str) -> bool {
 
 /// Owners from CODEOWNERS (last matching line wins; `.github/`, root, then `docs/`, as GitHub
 /// reads them) for each service's directories, and from Backstage components by name.
-pub(super) fn assign_owners(
-    b: &mut Builder,
-    rules: &[OwnerRule],
-    service_dirs: &[(String, String)],
-) {
+fn assign_owners(b: &mut Builder, rules: &[OwnerRule], service_dirs: &[(String, String)]) {
     let mut by_file: BTreeMap<&str, Vec<(&String, &Vec<String>)>> = BTreeMap::new();
     for r in rules {
         if let OwnerRule::Path {
@@ -144,12 +103,7 @@ pub(super) fn assign_owners(
 
 /// Directory → service, from explicit config, build contexts, manifest paths and directory
 /// names that match service names.
-pub(super) fn ownership(
-    b: &Builder,
-    units: &[(String, Workload, Vec<ResolvedSetting>)],
-    all_paths: &[String],
-    opts: &ResolveOptions,
-) -> Vec<(String, String)> {
+fn ownership(b: &Builder, all_paths: &[String], opts: &ResolveOptions) -> Vec<(String, String)> {
     let mut dirs: BTreeSet<(String, String)> = BTreeSet::new();
     let mut all_dirs: BTreeSet<&str> = BTreeSet::new();
     for p in all_paths {
@@ -180,7 +134,8 @@ pub(super) fn ownership(
     }
     let explicit: Vec<String> = dirs.iter().map(|(d, _)| d.clone()).collect();
     let app = |name: &str| b.components.get(name).is_some_and(|c| c.kind.is_app());
-    for (id, w, _) in units {
+    for u in &b.units {
+        let (id, w) = (&u.id, &u.workload);
         if !app(id)
             && b.components
                 .get(id)
@@ -261,23 +216,6 @@ pub(super) fn ownership(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn init_waits() {
-        assert_eq!(
-            wait_targets("sh -c until nc -z orders 8080; do sleep 1; done"),
-            vec!["orders"]
-        );
-        assert_eq!(
-            wait_targets("/wait-for-it.sh billing:8080 -t 30"),
-            vec!["billing"]
-        );
-        assert_eq!(
-            wait_targets("curl -sf http://catalog/health"),
-            vec!["catalog"]
-        );
-        assert!(wait_targets("java -jar app.jar").is_empty());
-    }
 
     #[test]
     fn codeowners_patterns() {

@@ -1,7 +1,64 @@
 //! SQL ownership: which service (or datastore init script) creates which table, the tables
 //! other services use, foreign keys, and databases named only by SQL.
 
-use super::*;
+use super::builder::{Builder, Classified, join, push_unique, reason};
+use super::inputs::Inputs;
+use crate::model::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// What SQL says, resolved: tables, their uses and foreign keys.
+#[derive(Default)]
+pub(super) struct SqlModel {
+    pub tables: Vec<TableInfo>,
+    pub uses: Vec<TableUse>,
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+/// The SQL pass. Scripts mounted into a database container's init folder describe that
+/// datastore; every other script belongs to the service that owns its file.
+pub(super) fn run(b: &mut Builder, inputs: &mut Inputs) -> SqlModel {
+    let mut init_dirs: Vec<(String, String)> = Vec::new();
+    for u in &b.units {
+        if b.kind(&u.id) != Some(ComponentKind::Datastore) {
+            continue;
+        }
+        let w = &u.workload;
+        for (source, _, _) in w.volumes.iter().filter(|(_, t, _)| t.contains("initdb")) {
+            match (&w.origin, source.strip_prefix("configmap:")) {
+                // A ConfigMap's scripts: filed under a path of their own, owned by the datastore.
+                (Origin::Kubernetes { .. }, Some(cm)) => {
+                    for c in inputs
+                        .config_data
+                        .iter()
+                        .filter(|c| c.name == cm && !c.sql.is_empty())
+                    {
+                        let key = format!("{}#configmap/{}", c.declared.file, c.name);
+                        let facts = inputs.sql_facts.entry(key.clone()).or_default();
+                        facts.extend(c.sql.iter().cloned());
+                        init_dirs.push((key, u.id.clone()));
+                    }
+                }
+                (Origin::Compose { dir }, None) if !source.starts_with('/') => {
+                    init_dirs.push((join(dir, source), u.id.clone()))
+                }
+                _ => {}
+            }
+        }
+    }
+    let dirs = std::mem::take(&mut b.service_dirs);
+    let (tables, uses, foreign_keys) = sql_tables(
+        b,
+        &inputs.sql_facts,
+        &OwnerIndex::new(&init_dirs),
+        &OwnerIndex::new(&dirs),
+    );
+    b.service_dirs = dirs;
+    SqlModel {
+        tables,
+        uses,
+        foreign_keys,
+    }
+}
 
 /// Technologies whose databases hold SQL tables.
 fn is_sql(tech: &str) -> bool {
@@ -41,13 +98,12 @@ const UNDECLARED_SERVER: &str = "undeclared-sql-server";
 /// datastore's init folder owns. A table's identity is its server, database and
 /// `schema.name`; where those are unknown the key stays private to its creator, so two
 /// unrelated `outbox` tables are never matched.
-pub(super) fn sql_tables(
+fn sql_tables(
     b: &mut Builder,
-    files: &BTreeMap<String, Vec<crate::parse::sql::SqlFact>>,
+    files: &BTreeMap<String, Vec<SqlFact>>,
     init: &OwnerIndex,
     owners: &OwnerIndex,
 ) -> (Vec<TableInfo>, Vec<TableUse>, Vec<crate::model::ForeignKey>) {
-    use crate::parse::sql::{SqlFactKind, TableName};
     let mut tables: BTreeMap<String, TableInfo> = BTreeMap::new();
     let contexts_of = sql_contexts(b);
     let mut uses = Vec::new();
@@ -107,13 +163,13 @@ pub(super) fn sql_tables(
                     }
                     let server = ds.clone().unwrap_or_else(|| UNDECLARED_SERVER.to_string());
                     if !b.components.contains_key(&server) {
-                        b.add_component(
-                            &server,
-                            ComponentKind::Datastore,
-                            Some("unknown"),
-                            at.clone(),
-                            None,
+                        let why = reason(
+                            "referenced",
+                            "SQL names a database no connection string reaches",
+                            at,
                         );
+                        let class = Classified::new(ComponentKind::Datastore, Some("unknown"), why);
+                        b.add_component(&server, class, at.clone(), None);
                     }
                     let technology = b.components[&server]
                         .technology

@@ -1,0 +1,227 @@
+//! The last pass: deploy units and app images, protected calls, plaintext credentials, and
+//! the sorted `Model` the rules read.
+
+use super::builder::{Builder, Unit};
+use super::compose::is_base_compose;
+use super::inputs::Inputs;
+use super::sql::SqlModel;
+use crate::classify;
+use crate::discover;
+use crate::model::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub(super) fn model(b: Builder, mut inputs: Inputs, sql: SqlModel, root: &str) -> Model {
+    let (units, app_images) = deploy_units(&b);
+    let protected_calls = protected_calls(&b, &inputs.mesh_policies);
+    let credentials = credentials(&b);
+    let settings = b.settings.clone();
+    let variants = b.variants.clone();
+    let mut model = assemble(b, root);
+    inputs.release_tags.sort();
+    inputs.ignores.sort_by(|a, b| a.location.cmp(&b.location));
+    model.units = units;
+    model.release_tags = inputs.release_tags;
+    model.app_images = app_images;
+    model.tables = sql.tables;
+    model.table_uses = sql.uses;
+    model.foreign_keys = sql.foreign_keys;
+    model.credentials = credentials;
+    model.protected_calls = protected_calls;
+    model.ignores = inputs.ignores;
+    model.settings = settings;
+    model.variants = variants;
+    model
+}
+
+fn unit_containers(b: &Builder, u: &Unit) -> Vec<UnitContainer> {
+    let w = &u.workload;
+    w.containers
+        .iter()
+        .map(|c| {
+            let image = c.image.as_ref().map(|(i, _)| i.clone());
+            UnitContainer {
+                name: c.name.clone(),
+                sidecar: image
+                    .as_deref()
+                    .is_some_and(|i| classify::is_sidecar(i, &b.opts.sidecars)),
+                infrastructure: image
+                    .as_deref()
+                    .is_some_and(|i| classify::image(i).is_some()),
+                location: c
+                    .image
+                    .as_ref()
+                    .map_or_else(|| w.declared.clone(), |(_, l)| l.clone()),
+                image,
+                init: c.init,
+            }
+        })
+        .collect()
+}
+
+/// Deploy units, and each app service's images as written (for release-tag checks).
+fn deploy_units(b: &Builder) -> (Vec<DeployUnit>, Vec<(String, String, Location)>) {
+    let mut units = Vec::new();
+    let mut app_images = Vec::new();
+    for u in &b.units {
+        let containers = unit_containers(b, u);
+        if b.kind(&u.id) == Some(ComponentKind::Service) {
+            for c in containers
+                .iter()
+                .filter(|c| !c.init && !c.sidecar && !c.infrastructure)
+            {
+                if let Some(image) = &c.image {
+                    app_images.push((u.id.clone(), image.clone(), c.location.clone()));
+                }
+            }
+        }
+        units.push(DeployUnit {
+            component: u.id.clone(),
+            declared: u.workload.declared.clone(),
+            containers,
+        });
+    }
+    units.sort_by(|a, b| (&a.component, &a.declared).cmp(&(&b.component, &b.declared)));
+    app_images.sort();
+    (units, app_images)
+}
+
+/// Settings that configure timeouts, retries or circuit breakers for a service's calls
+/// (resilience4j, Hystrix, Polly, Spring Cloud Circuit Breaker, HTTP client timeouts).
+fn is_resilience_key(key: &str) -> bool {
+    let k = key.to_ascii_uppercase();
+    [
+        "TIMEOUT",
+        "CIRCUIT",
+        "BREAKER",
+        "RESILIENCE4J",
+        "HYSTRIX",
+        "RETRY",
+        "RETRIES",
+        "POLLY",
+        "BULKHEAD",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
+}
+
+/// Sync calls whose caller configures resilience or whose callee a mesh policy guards.
+fn protected_calls(b: &Builder, mesh_policies: &[String]) -> BTreeSet<(String, String)> {
+    let guarded_hosts: BTreeSet<String> = mesh_policies
+        .iter()
+        .filter_map(|h| b.lookup_host(h))
+        .collect();
+    let guarded_callers: BTreeSet<&String> = b
+        .settings
+        .iter()
+        .filter(|(_, list)| list.iter().any(|s| is_resilience_key(&s.key)))
+        .map(|(svc, _)| svc)
+        .collect();
+    b.edges
+        .values()
+        .filter(|e| {
+            e.kind == EdgeKind::Sync
+                && (guarded_callers.contains(&e.from) || guarded_hosts.contains(&e.to))
+        })
+        .map(|e| (e.from.clone(), e.to.clone()))
+        .collect()
+}
+
+fn credentials(b: &Builder) -> Vec<Credential> {
+    let mut credentials: BTreeMap<Location, Credential> = BTreeMap::new();
+    for (svc, list) in &b.settings {
+        for s in list.iter().filter(|s| {
+            !s.from_secret()
+                && !s.key.is_empty()
+                && crate::redact::plaintext_password(&s.key, &s.value)
+        }) {
+            let c = credentials
+                .entry(s.location.clone())
+                .or_insert_with(|| Credential {
+                    evidence: Evidence::new(s.location.clone(), &format!("{}={}", s.key, s.value)),
+                    components: Vec::new(),
+                });
+            if !c.components.contains(svc) {
+                c.components.push(svc.clone());
+            }
+        }
+    }
+    credentials.into_values().collect()
+}
+
+/// Evidence order: the default compose files (base and `.override`) and everything else
+/// before compose variants (`docker-compose.prod.yml`), then by location.
+fn sort_evidence(list: &mut [Evidence]) {
+    let rank = |file: &str| {
+        let name = file.rsplit('/').next().unwrap_or(file).to_ascii_lowercase();
+        let variant = discover::is_compose_name(&name)
+            && !is_base_compose(&name)
+            && !name.contains(".override.");
+        u8::from(variant)
+    };
+    list.sort_by(|a, b| {
+        (rank(&a.location.file), &a.location).cmp(&(rank(&b.location.file), &b.location))
+    });
+}
+
+/// Accesses (an unnamed database beside a named one on the same server, for the same
+/// service, is the same use seen through a weaker setting), edges and components, sorted.
+fn assemble(b: Builder, root: &str) -> Model {
+    let named: BTreeSet<(String, String)> = b
+        .accesses
+        .values()
+        .filter(|a| a.database.is_some())
+        .map(|a| (a.service.clone(), a.datastore.clone()))
+        .collect();
+    let mut accesses: Vec<Access> = b
+        .accesses
+        .into_values()
+        .filter(|a| {
+            a.database.is_some() || !named.contains(&(a.service.clone(), a.datastore.clone()))
+        })
+        .collect();
+    for a in &mut accesses {
+        sort_evidence(&mut a.evidence);
+    }
+    let mut edges: Vec<Edge> = b.edges.into_values().collect();
+    for e in &mut edges {
+        sort_evidence(&mut e.evidence);
+    }
+    edges.extend(accesses.iter().map(|a| Edge {
+        from: a.service.clone(),
+        to: a.datastore.clone(),
+        kind: EdgeKind::Data,
+        protocol: Some(a.technology.clone()),
+        database: a.database.clone(),
+        topic: None,
+        evidence: a.evidence.clone(),
+    }));
+    edges.sort_by(|x, y| {
+        (&x.from, &x.to, x.kind, &x.database, &x.topic).cmp(&(
+            &y.from,
+            &y.to,
+            y.kind,
+            &y.database,
+            &y.topic,
+        ))
+    });
+    let mut components: Vec<Component> = b.components.into_values().collect();
+    for c in &mut components {
+        c.declarations.sort();
+        if let Some(first) = c.declarations.first() {
+            c.location = first.clone();
+        }
+    }
+    let mut diagnostics = b.diagnostics;
+    diagnostics.sort();
+    diagnostics.dedup();
+    Model {
+        root: root.to_string(),
+        repo_prefix: String::new(),
+        components,
+        edges,
+        accesses,
+        diagnostics,
+        service_dirs: b.service_dirs,
+        ..Model::default()
+    }
+}

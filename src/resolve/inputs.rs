@@ -1,0 +1,83 @@
+//! The first pass: facts of every file, sorted by kind into one place the later passes read.
+//! Nothing is linked here.
+
+use crate::model::*;
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Default)]
+pub(super) struct Inputs {
+    /// Compose services per compose directory, as parsed (merged by `compose::prepare`).
+    pub compose_by_dir: BTreeMap<String, Vec<Workload>>,
+    /// Compose services after override merging, `extends` and interpolation.
+    pub compose: Vec<Workload>,
+    pub k8s_workloads: Vec<Workload>,
+    pub k8s_services: Vec<K8sService>,
+    /// Selectorless Services' Endpoints with addresses, by name.
+    pub endpoints: HashMap<String, Location>,
+    pub config_data: Vec<ConfigData>,
+    pub ingresses: Vec<Ingress>,
+    pub release_tags: Vec<ReleaseTag>,
+    pub owner_rules: Vec<OwnerRule>,
+    pub ignores: Vec<IgnoreComment>,
+    /// Hosts a mesh policy protects.
+    pub mesh_policies: Vec<String>,
+    pub sql_facts: BTreeMap<String, Vec<SqlFact>>,
+    /// Settings of `.env`, Spring, appsettings and other config files, by file.
+    pub file_settings: BTreeMap<String, Vec<Setting>>,
+    /// Source literals by file.
+    pub literals: BTreeMap<String, Vec<(String, Location)>>,
+    pub all_paths: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Inputs {
+    /// Every workload: compose services first, then k8s workloads.
+    pub fn workloads(&self) -> impl Iterator<Item = &Workload> {
+        self.compose.iter().chain(self.k8s_workloads.iter())
+    }
+}
+
+pub(super) fn gather(files: Vec<FileFacts>) -> Inputs {
+    let mut i = Inputs::default();
+    for f in files {
+        i.diagnostics.extend(f.diagnostics);
+        for fact in f.facts {
+            add(&mut i, &f.path, fact);
+        }
+        i.all_paths.push(f.path);
+    }
+    i
+}
+
+fn add(i: &mut Inputs, path: &str, fact: Fact) {
+    match fact {
+        Fact::Workload(w) => match &w.origin {
+            Origin::Compose { dir } => i.compose_by_dir.entry(dir.clone()).or_default().push(*w),
+            Origin::Kubernetes { .. } => i.k8s_workloads.push(*w),
+        },
+        Fact::K8sService(s) => i.k8s_services.push(s),
+        Fact::K8sEndpoints {
+            name,
+            addresses,
+            location,
+            ..
+        } => {
+            if !addresses.is_empty() {
+                i.endpoints.insert(name, location);
+            }
+        }
+        Fact::ConfigData(c) => i.config_data.push(c),
+        Fact::Ingress(x) => i.ingresses.push(x),
+        Fact::ReleaseTag(t) => i.release_tags.push(t),
+        Fact::Owner(o) => i.owner_rules.push(o),
+        Fact::Ignore(c) => i.ignores.push(c),
+        Fact::Sql(q) => i.sql_facts.entry(path.to_string()).or_default().push(q),
+        Fact::Resilience { host, .. } => i.mesh_policies.push(host),
+        Fact::Setting(s) => i.file_settings.entry(path.to_string()).or_default().push(s),
+        Fact::Literal { value, location } => i
+            .literals
+            .entry(path.to_string())
+            .or_default()
+            .push((value, location)),
+    }
+}

@@ -1,0 +1,241 @@
+//! Settings: every key a service is given, in increasing precedence of where it is written
+//! (owned config files and source literals, env files, env entries, ConfigMap and Secret
+//! references), each with its source and variant. ConfigMaps resolve in the reader's own
+//! variant first, then the primary variant.
+
+use super::builder::{Builder, dir_of, join};
+use super::inputs::Inputs;
+use crate::connstr;
+use crate::discover::{self, InputKind};
+use crate::interp;
+use crate::model::*;
+use std::collections::{BTreeSet, HashMap};
+
+type ConfigIndex<'a> = HashMap<(RefKind, &'a str), Vec<&'a ConfigData>>;
+
+pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
+    let mut index: ConfigIndex = HashMap::new();
+    for c in &inputs.config_data {
+        index.entry((c.kind, c.name.as_str())).or_default().push(c);
+    }
+    let mut per_unit = Vec::new();
+    let units = std::mem::take(&mut b.units);
+    for u in &units {
+        let mut list = Vec::new();
+        for c in &u.workload.containers {
+            list.extend(args(c, &u.variant));
+            for s in &c.env {
+                list.extend(env(b, &index, s, &u.variant));
+            }
+            for ef in &c.env_from {
+                list.extend(env_from(b, &index, ef, &u.variant));
+            }
+        }
+        list.extend(env_files(b, inputs, &u.workload, &u.variant));
+        per_unit.push((u.id.clone(), list));
+    }
+    b.units = units;
+    for (id, list) in per_unit {
+        b.settings.entry(id).or_default().extend(list);
+    }
+    owned_files(b, inputs);
+}
+
+fn setting(
+    key: &str,
+    value: &str,
+    location: &Location,
+    source: SettingSource,
+    variant: &Option<String>,
+) -> ResolvedSetting {
+    ResolvedSetting {
+        key: key.to_string(),
+        value: value.to_string(),
+        location: location.clone(),
+        via: None,
+        source,
+        variant: variant.clone(),
+    }
+}
+
+/// Connection strings passed as arguments: `-DSN=…`, `--spring.datasource.url=…`.
+fn args(c: &Container, variant: &Option<String>) -> Vec<ResolvedSetting> {
+    let Some((cmd, at)) = &c.command else {
+        return Vec::new();
+    };
+    cmd.split_whitespace()
+        .map(|token| token.split_once('=').map_or(token, |(_, v)| v))
+        .filter(|value| connstr::parse(value).is_some())
+        .map(|value| setting("args", value, at, SettingSource::Args, variant))
+        .collect()
+}
+
+/// The ConfigMap or Secret a reader in `variant` sees under a name.
+fn pick<'a>(
+    b: &Builder,
+    index: &ConfigIndex<'a>,
+    kind: RefKind,
+    name: &str,
+    variant: &Option<String>,
+) -> Option<&'a ConfigData> {
+    let all = index.get(&(kind, name))?;
+    let in_variant = |v: &Option<String>| {
+        v.as_ref().and_then(|v| {
+            all.iter()
+                .find(|c| b.variant(&c.declared.file).as_ref() == Some(v))
+        })
+    };
+    in_variant(variant)
+        .or_else(|| in_variant(&b.primary_variant))
+        .or_else(|| all.first())
+        .copied()
+}
+
+fn env(
+    b: &Builder,
+    index: &ConfigIndex,
+    s: &Setting,
+    variant: &Option<String>,
+) -> Option<ResolvedSetting> {
+    match &s.source {
+        EnvSource::Literal => Some(setting(
+            &s.key,
+            &s.value,
+            &s.location,
+            SettingSource::Env,
+            variant,
+        )),
+        EnvSource::Ref { kind, name, key } => {
+            let e = pick(b, index, *kind, name, variant)?
+                .entries
+                .iter()
+                .find(|e| &e.key == key)?;
+            let source = match kind {
+                RefKind::ConfigMap => SettingSource::ConfigMapRef,
+                RefKind::Secret => SettingSource::SecretRef,
+            };
+            let mut r = setting(&s.key, &e.value, &e.location, source, variant);
+            r.via = Some(s.location.clone());
+            Some(r)
+        }
+        EnvSource::Runtime => None,
+    }
+}
+
+fn env_from(
+    b: &Builder,
+    index: &ConfigIndex,
+    ef: &EnvFrom,
+    variant: &Option<String>,
+) -> Vec<ResolvedSetting> {
+    let Some(cd) = pick(b, index, ef.kind, &ef.name, variant) else {
+        return Vec::new();
+    };
+    let source = match ef.kind {
+        RefKind::ConfigMap => SettingSource::EnvFrom,
+        RefKind::Secret => SettingSource::SecretEnvFrom,
+    };
+    cd.entries
+        .iter()
+        .map(|e| {
+            let key = format!("{}{}", ef.prefix, e.key);
+            let mut r = setting(&key, &e.value, &e.location, source, variant);
+            r.via = Some(ef.location.clone());
+            r
+        })
+        .collect()
+}
+
+fn env_files(
+    b: &mut Builder,
+    inputs: &Inputs,
+    w: &Workload,
+    variant: &Option<String>,
+) -> Vec<ResolvedSetting> {
+    let Origin::Compose { dir } = &w.origin else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (file, at) in &w.env_files {
+        let Some(list) = inputs.file_settings.get(&join(dir, file)) else {
+            let msg = format!("env_file `{file}` was not found among the scanned files");
+            b.diagnostics.push(Diagnostic::note(&at.file, at.line, msg));
+            continue;
+        };
+        out.extend(list.iter().map(|s| {
+            let mut r = setting(
+                &s.key,
+                &s.value,
+                &s.location,
+                SettingSource::EnvFile,
+                variant,
+            );
+            r.via = Some(at.clone());
+            r
+        }));
+    }
+    out
+}
+
+/// Config files and source literals a service owns: for every variant it runs in. Spring
+/// placeholders resolve against what the service is given.
+fn owned_files(b: &mut Builder, inputs: &Inputs) {
+    let index = OwnerIndex::new(&b.service_dirs);
+    let compose_dirs: BTreeSet<&str> = inputs
+        .compose
+        .iter()
+        .filter_map(|w| match &w.origin {
+            Origin::Compose { dir } => Some(dir.as_str()),
+            _ => None,
+        })
+        .collect();
+    for (path, list) in &inputs.file_settings {
+        // A `.env` beside a compose file feeds interpolation, not a service.
+        if discover::kind_by_name(path) == Some(InputKind::DotEnv)
+            && compose_dirs.contains(dir_of(path))
+        {
+            continue;
+        }
+        for svc in index.owners_of(path) {
+            let resolved = config_file(b.settings.get(&svc), list);
+            b.settings.entry(svc).or_default().extend(resolved);
+        }
+    }
+    for (path, list) in &inputs.literals {
+        for svc in index.owners_of(path) {
+            let literal =
+                |(v, l): &(String, Location)| setting("", v, l, SettingSource::Source, &None);
+            b.settings
+                .entry(svc)
+                .or_default()
+                .extend(list.iter().map(literal));
+        }
+    }
+}
+
+fn config_file(given: Option<&Vec<ResolvedSetting>>, list: &[Setting]) -> Vec<ResolvedSetting> {
+    let env: HashMap<&str, &str> = given
+        .map(|s| {
+            s.iter()
+                .map(|s| (s.key.as_str(), s.value.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let lookup = |name: &str| {
+        env.get(name)
+            .or_else(|| env.get(name.replace(['.', '-'], "_").to_ascii_uppercase().as_str()))
+            .map(|v| v.to_string())
+    };
+    list.iter()
+        .map(|s| {
+            let value = interp::spring(&s.value, &lookup);
+            setting(
+                &s.key,
+                &value,
+                &s.location,
+                SettingSource::ConfigFile,
+                &None,
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,189 @@
+//! Messages: topic and queue settings become async edges to their broker, and producer →
+//! consumer edges where both sides of a topic can be told apart.
+
+use super::builder::{Builder, push_unique};
+use super::calls::upper_key;
+use crate::model::*;
+
+/// Topic edges of every app service, then producer → consumer edges.
+pub(super) fn run(b: &mut Builder) {
+    let settings = std::mem::take(&mut b.settings);
+    for (svc, list) in &settings {
+        if b.is_app(svc) {
+            topics(b, svc, list);
+        }
+    }
+    b.settings = settings;
+    derive_topic_edges(b);
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Producer,
+    Consumer,
+    Unknown,
+}
+
+/// Topic and queue settings: `*_TOPIC`, `*_QUEUE`, `*_EXCHANGE`, Spring Cloud Stream
+/// `bindings.<name>.destination`, kafka `topics`. Returns (topic, role, technology hint).
+fn topic_setting(key: &str, value: &str) -> Vec<(String, Role, Option<&'static str>)> {
+    let k = upper_key(key);
+    let is_topic = [
+        "_TOPIC",
+        "_TOPICS",
+        "_QUEUE",
+        "_QUEUES",
+        "_EXCHANGE",
+        "_DESTINATION",
+        "_SUBJECT",
+        "TOPIC",
+        "TOPICS",
+    ]
+    .iter()
+    .any(|s| k.ends_with(s));
+    if !is_topic || value.contains("://") || value.trim().is_empty() || value.contains('$') {
+        return Vec::new();
+    }
+    let has = |words: &[&str]| words.iter().any(|w| k.contains(w));
+    let binding = key.contains("bindings.").then(|| {
+        key.split("bindings.")
+            .nth(1)
+            .unwrap_or("")
+            .split('.')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    });
+    let role = match binding.as_deref() {
+        Some(b) if b.contains("-out-") || b.ends_with("output") || b.ends_with("out") => {
+            Role::Producer
+        }
+        Some(b) if b.contains("-in-") || b.ends_with("input") || b.ends_with("in") => {
+            Role::Consumer
+        }
+        _ if has(&[
+            "PRODUC", "PUBLISH", "_PUB_", "OUTBOUND", "_OUT", "SEND", "EMIT", "WRITE", "SINK",
+        ]) =>
+        {
+            Role::Producer
+        }
+        _ if has(&[
+            "CONSUM", "SUBSCRI", "_SUB_", "INBOUND", "_IN_", "LISTEN", "RECEIV", "READ", "SOURCE",
+            "GROUP",
+        ]) =>
+        {
+            Role::Consumer
+        }
+        _ => Role::Unknown,
+    };
+    let tech = if has(&["KAFKA"]) {
+        Some("kafka")
+    } else if has(&["RABBIT", "AMQP"]) {
+        Some("rabbitmq")
+    } else if has(&["NATS"]) {
+        Some("nats")
+    } else if has(&["SQS", "SNS"]) {
+        Some("sqs")
+    } else if has(&["PUBSUB"]) {
+        Some("pubsub")
+    } else {
+        None
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|t| {
+            !t.is_empty()
+                && t.len() < 250
+                && !matches!(
+                    t.to_ascii_lowercase().as_str(),
+                    "true" | "false" | "none" | "null"
+                )
+                && !t.chars().all(|c| c.is_ascii_digit())
+        })
+        .map(|t| (t.to_string(), role, tech))
+        .collect()
+}
+
+fn topics(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
+    for s in list {
+        for (topic, role, tech) in topic_setting(&s.key, &s.value) {
+            // The broker: one this service already connects to (matching the key's
+            // technology), else the repository's only broker of that technology.
+            // Edges are keyed by (from, to, kind, topic): a range scan finds this service's.
+            let mut own: Vec<String> = b
+                .edges
+                .range((svc.to_string(), String::new(), EdgeKind::Sync, None)..)
+                .take_while(|((from, _, _, _), _)| from == svc)
+                .filter(|(_, e)| e.kind == EdgeKind::Async && e.topic.is_none())
+                .map(|(_, e)| e.to.clone())
+                .collect();
+            let matches_tech = |b: &Builder, id: &str| {
+                tech.is_none() || b.components[id].technology.as_deref() == tech
+            };
+            own.retain(|id| matches_tech(b, id));
+            let broker = match own.first() {
+                Some(id) => id.clone(),
+                None => {
+                    let all: Vec<&Component> = b
+                        .components
+                        .values()
+                        .filter(|c| c.kind == ComponentKind::Broker && matches_tech(b, &c.id))
+                        .collect();
+                    match all.as_slice() {
+                        [only] => only.id.clone(),
+                        _ => continue,
+                    }
+                }
+            };
+            let technology = b.components[&broker].technology.clone();
+            let evidence = Evidence::new(s.location.clone(), &format!("{}={}", s.key, s.value));
+            let edge = b.edge_on(
+                svc,
+                &broker,
+                EdgeKind::Async,
+                technology,
+                Some(topic.clone()),
+            );
+            push_unique(&mut edge.evidence, vec![evidence.clone()]);
+            let usage = b.topic_roles.entry((broker, topic)).or_default();
+            match role {
+                Role::Producer => usage
+                    .producers
+                    .entry(svc.to_string())
+                    .or_default()
+                    .push(evidence),
+                Role::Consumer => usage
+                    .consumers
+                    .entry(svc.to_string())
+                    .or_default()
+                    .push(evidence),
+                Role::Unknown => {}
+            }
+        }
+    }
+}
+
+/// Producer → consumer async edges for every topic whose two sides can be told apart.
+fn derive_topic_edges(b: &mut Builder) {
+    let roles = std::mem::take(&mut b.topic_roles);
+    for ((broker, topic), usage) in &roles {
+        let technology = b.components.get(broker).and_then(|c| c.technology.clone());
+        for (producer, pe) in &usage.producers {
+            for (consumer, ce) in &usage.consumers {
+                if producer == consumer {
+                    continue;
+                }
+                let edge = b.edge_on(
+                    producer,
+                    consumer,
+                    EdgeKind::Async,
+                    technology.clone(),
+                    Some(topic.clone()),
+                );
+                push_unique(&mut edge.evidence, pe.iter().chain(ce).cloned().collect());
+            }
+        }
+    }
+    b.topic_roles = roles;
+}

@@ -1,0 +1,258 @@
+//! Deployment variants: which declaration files deploy together. A repository may hold a k8s
+//! base, `extras/` copies, a monolith variant, `-istio` / `-linkerd` copies of manifests, and
+//! compose projects beside them; each redefines the same workloads or ConfigMaps. Files are
+//! grouped bottom-up over the folder tree: a folder (or a `<name>-<tag>` family of files in
+//! one folder) joins its parent's group unless it declares a name the group already declares,
+//! in which case it stays a variant of its own. A repository whose files never collide has
+//! one variant, and nothing downstream changes.
+
+use super::builder::{Builder, dir_of};
+use super::inputs::Inputs;
+use crate::model::*;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Folder and file-suffix words that name an alternative deployment, merged last.
+const VARIANT_WORDS: &[&str] = &[
+    "extras",
+    "extra",
+    "examples",
+    "example",
+    "samples",
+    "sample",
+    "contrib",
+    "variants",
+    "alternatives",
+    "legacy",
+    "deprecated",
+    "old",
+    "archive",
+    "istio",
+    "linkerd",
+    "openshift",
+    "knative",
+    "swarm",
+    "nomad",
+    "canary",
+    "e2e",
+    "test",
+    "tests",
+];
+
+struct Group {
+    name: String,
+    keys: HashSet<String>,
+    files: Vec<String>,
+}
+
+impl Group {
+    fn absorb(&mut self, other: Group) {
+        self.keys.extend(other.keys);
+        self.files.extend(other.files);
+    }
+
+    fn collides(&self, other: &Group) -> bool {
+        let (small, large) = if self.keys.len() < other.keys.len() {
+            (&self.keys, &other.keys)
+        } else {
+            (&other.keys, &self.keys)
+        };
+        small.iter().any(|k| large.contains(k))
+    }
+}
+
+/// The names each declaration file declares: workloads, k8s Services, ConfigMaps and Secrets.
+fn declared_keys(inputs: &Inputs) -> BTreeMap<String, HashSet<String>> {
+    let mut keys: BTreeMap<String, HashSet<String>> = BTreeMap::new();
+    for w in inputs.workloads() {
+        // All compose files of one folder form one project (overrides are merged).
+        let file = match &w.origin {
+            Origin::Compose { dir } => format!("{dir}/docker-compose"),
+            Origin::Kubernetes { .. } => w.declared.file.clone(),
+        };
+        keys.entry(file)
+            .or_default()
+            .insert(format!("w:{}", w.name));
+    }
+    for s in &inputs.k8s_services {
+        let k = format!("s:{}", s.name);
+        keys.entry(s.declared.file.clone()).or_default().insert(k);
+    }
+    for c in &inputs.config_data {
+        let k = format!("c:{:?}:{}", c.kind, c.name);
+        keys.entry(c.declared.file.clone()).or_default().insert(k);
+    }
+    keys
+}
+
+fn stem(file: &str) -> &str {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    name.rsplit_once('.').map_or(name, |(s, _)| s)
+}
+
+/// `orders-istio.yaml` beside `orders.yaml`: the tag `istio`.
+fn file_tag(file: &str, stems: &HashSet<&str>) -> Option<String> {
+    let s = stem(file);
+    let (base, tag) = s.rsplit_once(['-', '.', '_'])?;
+    (stems.contains(base) && tag.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then(|| tag.to_ascii_lowercase())
+}
+
+fn is_variant_word(name: &str) -> bool {
+    let last = name.rsplit(['/', ' ']).next().unwrap_or(name);
+    let last = last.trim_matches(['(', ')', '-']);
+    VARIANT_WORDS.contains(&last.to_ascii_lowercase().as_str())
+}
+
+/// Groups of one folder: its own files (split by file tag), keyed by folder.
+fn folder_groups(keys: BTreeMap<String, HashSet<String>>) -> BTreeMap<String, Vec<Group>> {
+    let mut by_dir: BTreeMap<String, Vec<(String, HashSet<String>)>> = BTreeMap::new();
+    for (file, k) in keys {
+        by_dir
+            .entry(dir_of(&file).to_string())
+            .or_default()
+            .push((file, k));
+    }
+    let mut out = BTreeMap::new();
+    for (dir, files) in by_dir {
+        let stems: HashSet<&str> = files.iter().map(|(f, _)| stem(f)).collect();
+        let mut tagged: BTreeMap<Option<String>, Group> = BTreeMap::new();
+        for (file, k) in &files {
+            let tag = file_tag(file, &stems);
+            let name = match &tag {
+                Some(t) => format!("{} (-{t})", display(&dir)),
+                None => display(&dir),
+            };
+            let g = tagged.entry(tag).or_insert_with(|| Group {
+                name,
+                keys: HashSet::new(),
+                files: Vec::new(),
+            });
+            g.keys.extend(k.iter().cloned());
+            g.files.push(file.clone());
+        }
+        out.insert(dir, tagged.into_values().collect());
+    }
+    out
+}
+
+fn display(dir: &str) -> String {
+    if dir.is_empty() {
+        ".".into()
+    } else {
+        dir.to_string()
+    }
+}
+
+/// Merge `groups` into the first in a fixed order; the ones that collide are finished.
+fn merge_level(mut groups: Vec<Group>, done: &mut Vec<Group>) -> Option<Group> {
+    if groups.is_empty() {
+        return None;
+    }
+    let first = groups.remove(0);
+    groups.sort_by(|a, b| {
+        (
+            is_variant_word(&a.name),
+            std::cmp::Reverse(a.keys.len()),
+            &a.name,
+        )
+            .cmp(&(
+                is_variant_word(&b.name),
+                std::cmp::Reverse(b.keys.len()),
+                &b.name,
+            ))
+    });
+    let mut top = first;
+    for g in groups {
+        if top.collides(&g) {
+            done.push(g);
+        } else {
+            top.absorb(g);
+        }
+    }
+    Some(top)
+}
+
+pub(super) fn assign(b: &mut Builder, inputs: &Inputs) {
+    let mut pending = folder_groups(declared_keys(inputs));
+    let mut done = Vec::new();
+    // Deepest folders first; each passes its group up to its parent.
+    let mut carried: HashMap<String, Vec<Group>> = HashMap::new();
+    let mut dirs: Vec<String> = pending.keys().cloned().collect();
+    let mut seen: HashSet<String> = dirs.iter().cloned().collect();
+    let mut i = 0;
+    while i < dirs.len() {
+        let d = dirs[i].clone();
+        if !d.is_empty() && seen.insert(dir_of(&d).to_string()) {
+            dirs.push(dir_of(&d).to_string());
+        }
+        i += 1;
+    }
+    dirs.sort_by_key(|d| (std::cmp::Reverse(depth(d)), d.clone()));
+    let mut top = None;
+    for d in dirs {
+        let mut groups = pending.remove(&d).unwrap_or_default();
+        let mut children = carried.remove(&d).unwrap_or_default();
+        children.sort_by(|a, b| a.name.cmp(&b.name));
+        groups.extend(children);
+        // A folder with no declarations of its own is named by its first child.
+        let Some(g) = merge_level(groups, &mut done) else {
+            continue;
+        };
+        if d.is_empty() {
+            top = Some(g);
+        } else {
+            carried.entry(dir_of(&d).to_string()).or_default().push(g);
+        }
+    }
+    let Some(top) = top else { return };
+    if done.is_empty() {
+        return;
+    }
+    b.primary_variant = Some(top.name.clone());
+    done.push(top);
+    done.sort_by(|a, b| a.name.cmp(&b.name));
+    for g in done {
+        for f in &g.files {
+            b.variant_of_file.insert(f.clone(), g.name.clone());
+        }
+        b.variants.push(g.name);
+    }
+}
+
+fn depth(dir: &str) -> usize {
+    if dir.is_empty() {
+        0
+    } else {
+        dir.matches('/').count() + 1
+    }
+}
+
+/// The variant of a workload's declaring file (compose projects by folder).
+pub(super) fn of_workload(b: &Builder, w: &Workload) -> Option<String> {
+    match &w.origin {
+        Origin::Compose { dir } => b.variant(&format!("{dir}/docker-compose")),
+        Origin::Kubernetes { .. } => b.variant(&w.declared.file),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags() {
+        let stems: HashSet<&str> = ["orders", "orders-v1"].into_iter().collect();
+        assert_eq!(
+            file_tag("k8s/orders-istio.yaml", &stems).as_deref(),
+            Some("istio")
+        );
+        assert_eq!(
+            file_tag("k8s/orders-v1-istio.yaml", &stems).as_deref(),
+            Some("istio")
+        );
+        assert_eq!(file_tag("k8s/billing-istio.yaml", &stems), None);
+        assert!(is_variant_word("extras"));
+        assert!(is_variant_word("src/k8s (-linkerd)"));
+        assert!(!is_variant_word("kubernetes-manifests"));
+    }
+}
