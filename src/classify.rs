@@ -137,6 +137,7 @@ const NAME_WORDS: &[(&str, ComponentKind, &str)] = &[
     ("loadtest", ComponentKind::Tool, "load or test client"),
     ("locust", ComponentKind::Tool, "load or test client"),
     ("apache", ComponentKind::Gateway, "web server"),
+    ("operator", ComponentKind::Platform, "k8s operator"),
 ];
 
 /// Hyphenated name patterns with the same meaning (`load-test`, `user-sim`).

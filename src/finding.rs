@@ -33,6 +33,8 @@ pub struct Finding {
     /// Model edges (from, to, kind) this finding is about, so pictures can colour them.
     #[serde(skip)]
     pub edges: Vec<(String, String, crate::model::EdgeKind)>,
+    /// The deployment variants it was found in, when the repository has several.
+    pub variants: Vec<String>,
 }
 
 impl Finding {
@@ -60,6 +62,7 @@ impl Finding {
             crosses_teams: false,
             detail: None,
             edges: Vec::new(),
+            variants: Vec::new(),
         }
     }
 

@@ -322,6 +322,7 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
         graph: &graph,
         options: &options,
     };
+    let views = rules::Views::new(&model);
     let mut findings = Vec::new();
     for rule in rules::RULES {
         let severity = config
@@ -331,7 +332,7 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
         if severity == Some("off") {
             continue;
         }
-        let mut found = (rule.check)(&ctx);
+        let mut found = rules::run(rule, &ctx, &views);
         if let Some(s) = severity.and_then(parse_severity) {
             found.iter_mut().for_each(|f| f.severity = s);
         }

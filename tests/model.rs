@@ -29,8 +29,14 @@ fn render(m: &Model) -> String {
     }
     for e in &m.edges {
         let what = e.topic.as_deref().or(e.database.as_deref()).unwrap_or("");
+        let scope = e.scope.names();
+        let scope = if scope.is_empty() {
+            String::new()
+        } else {
+            format!(" in {}", scope.join(", "))
+        };
         out.push_str(&format!(
-            "edge {} -> {} {} {what}\n",
+            "edge {} -> {} {} {what}{scope}\n",
             e.from,
             e.to,
             e.kind.as_str()

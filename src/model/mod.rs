@@ -2,7 +2,7 @@
 //! resolved `Model` of components and edges that rules read.
 
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub mod facts;
 pub use facts::*;
@@ -265,6 +265,62 @@ pub struct Edge {
     pub database: Option<String>,
     pub topic: Option<String>,
     pub evidence: Vec<Evidence>,
+    /// The deployment variants it exists in.
+    pub scope: Scope,
+}
+
+/// The deployment variants an edge or access exists in: all of them (the repository has one,
+/// or the evidence is code and config every variant runs), or only some.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Scope {
+    #[default]
+    All,
+    Only(BTreeSet<String>),
+}
+
+impl Scope {
+    /// Not yet seen in any variant: the start of a scope built by `widen`.
+    pub fn none() -> Self {
+        Scope::Only(BTreeSet::new())
+    }
+
+    /// Add where one more piece of evidence comes from (`None`: every variant).
+    pub fn widen(&mut self, variant: Option<&String>) {
+        match (self, variant) {
+            (s, None) => *s = Scope::All,
+            (Scope::All, Some(_)) => {}
+            (Scope::Only(set), Some(v)) => {
+                set.insert(v.clone());
+            }
+        }
+    }
+
+    /// What both sides share (a producer and a consumer that run together).
+    pub fn intersect(&self, other: &Scope) -> Scope {
+        match (self, other) {
+            (Scope::All, s) | (s, Scope::All) => s.clone(),
+            (Scope::Only(a), Scope::Only(b)) => Scope::Only(a.intersection(b).cloned().collect()),
+        }
+    }
+
+    pub fn contains(&self, variant: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Only(set) => set.contains(variant),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Scope::Only(set) if set.is_empty())
+    }
+
+    /// The variants named, empty for all.
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            Scope::All => Vec::new(),
+            Scope::Only(set) => set.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 /// A service's use of one logical database on one server.
@@ -277,6 +333,7 @@ pub struct Access {
     /// Logical database (name / keyspace / redis db index), when the repository says.
     pub database: Option<String>,
     pub evidence: Vec<Evidence>,
+    pub scope: Scope,
 }
 
 impl Access {
@@ -379,9 +436,11 @@ pub struct Model {
     /// Sync calls (from, to) with a timeout, retry or circuit breaker the repository shows.
     pub protected_calls: BTreeSet<(String, String)>,
     /// Every setting each component sees, by component id (for `inspect`).
-    pub settings: std::collections::BTreeMap<String, Vec<ResolvedSetting>>,
-    /// The deployment variants found (empty when there is only one).
+    pub settings: BTreeMap<String, Vec<ResolvedSetting>>,
+    /// The deployment variants found, the primary first (empty when there is only one).
     pub variants: Vec<String>,
+    /// Declaration file → variant, when there are several (compose projects by folder).
+    pub variant_of_file: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -431,6 +490,70 @@ impl Model {
     pub fn app_services(&self) -> impl Iterator<Item = &Component> {
         self.components.iter().filter(|c| c.kind.is_app())
     }
+
+    /// The variant a declaration file belongs to; `None` for files every variant shares.
+    pub fn variant_of(&self, file: &str) -> Option<&str> {
+        variant_of_file(&self.variant_of_file, file)
+    }
+
+    /// The model as one variant runs it: edges and accesses of that variant, its deploy
+    /// units, release tags and images. Rules that combine several facts read this view, so a
+    /// finding never mixes variants that never run together.
+    pub fn in_variant(&self, variant: &str) -> Model {
+        let here = |file: &str| self.variant_of(file).is_none_or(|v| v == variant);
+        Model {
+            edges: self
+                .edges
+                .iter()
+                .filter(|e| e.scope.contains(variant))
+                .cloned()
+                .collect(),
+            accesses: self
+                .accesses
+                .iter()
+                .filter(|a| a.scope.contains(variant))
+                .cloned()
+                .collect(),
+            units: self
+                .units
+                .iter()
+                .filter(|u| here(&u.declared.file))
+                .cloned()
+                .collect(),
+            release_tags: self
+                .release_tags
+                .iter()
+                .filter(|t| here(&t.location.file))
+                .cloned()
+                .collect(),
+            app_images: self
+                .app_images
+                .iter()
+                .filter(|(_, _, at)| here(&at.file))
+                .cloned()
+                .collect(),
+            protected_calls: self.protected_calls.clone(),
+            components: self.components.clone(),
+            root: self.root.clone(),
+            ..Model::default()
+        }
+    }
+}
+
+/// File → variant: declaration files by name, compose files by their project folder.
+pub fn variant_of_file<'a>(map: &'a BTreeMap<String, String>, file: &str) -> Option<&'a str> {
+    if map.is_empty() {
+        return None;
+    }
+    let (dir, name) = file.rsplit_once('/').unwrap_or(("", file));
+    let compose = name.contains("compose") && (name.ends_with(".yml") || name.ends_with(".yaml"));
+    map.get(file)
+        .or_else(|| {
+            compose
+                .then(|| map.get(&format!("{dir}/docker-compose")))
+                .flatten()
+        })
+        .map(String::as_str)
 }
 
 /// Two services whose directories change in the same commits (from git history).

@@ -71,7 +71,7 @@ pub(super) struct Builder {
     /// Repository-relative directory → owning service.
     pub service_dirs: Vec<(String, String)>,
     /// File → deployment variant, for declaration files when the repository has several.
-    pub variant_of_file: HashMap<String, String>,
+    pub variant_of_file: BTreeMap<String, String>,
     pub variants: Vec<String>,
     /// The variant a name resolves in when its own variant does not declare it.
     pub primary_variant: Option<String>,
@@ -94,7 +94,7 @@ impl Builder {
             diagnostics,
             units: Vec::new(),
             service_dirs: Vec::new(),
-            variant_of_file: HashMap::new(),
+            variant_of_file: BTreeMap::new(),
             variants: Vec::new(),
             primary_variant: None,
         }
@@ -102,7 +102,7 @@ impl Builder {
 
     /// The variant a declaration file belongs to, when there are several.
     pub fn variant(&self, file: &str) -> Option<String> {
-        self.variant_of_file.get(file).cloned()
+        variant_of_file(&self.variant_of_file, file).map(str::to_string)
     }
 
     /// The component id a workload name maps to.
@@ -263,6 +263,7 @@ impl Builder {
                 database: None,
                 topic,
                 evidence: Vec::new(),
+                scope: Scope::none(),
             })
     }
 }

@@ -148,6 +148,7 @@ fn calls(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
                 format!("{}={}", s.key, s.value)
             };
             let edge = b.edge(svc, &to, kind, Some(protocol.to_string()));
+            edge.scope.widen(s.variant.as_ref());
             push_unique(
                 &mut edge.evidence,
                 vec![Evidence::new(s.location.clone(), &text)],

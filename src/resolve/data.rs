@@ -190,6 +190,7 @@ fn record(
     let is_broker = b.components[&id].kind == ComponentKind::Broker;
     if is_broker {
         let edge = b.edge(svc, &id, EdgeKind::Async, Some(tech.clone()));
+        edge.scope.widen(s.variant.as_ref());
         push_unique(&mut edge.evidence, evidence);
         return;
     }
@@ -209,7 +210,9 @@ fn record(
         technology: tech.clone(),
         database: database.clone(),
         evidence: Vec::new(),
+        scope: Scope::none(),
     });
+    access.scope.widen(s.variant.as_ref());
     push_unique(&mut access.evidence, evidence);
 }
 

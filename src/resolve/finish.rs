@@ -163,6 +163,13 @@ fn sort_evidence(list: &mut [Evidence]) {
     });
 }
 
+/// A scope no variant-bound evidence narrowed (ingress of a single variant, SQL) is all.
+fn settle(scope: &mut Scope) {
+    if scope.is_empty() {
+        *scope = Scope::All;
+    }
+}
+
 /// Accesses (an unnamed database beside a named one on the same server, for the same
 /// service, is the same use seen through a weaker setting), edges and components, sorted.
 fn assemble(b: Builder, root: &str) -> Model {
@@ -181,10 +188,12 @@ fn assemble(b: Builder, root: &str) -> Model {
         .collect();
     for a in &mut accesses {
         sort_evidence(&mut a.evidence);
+        settle(&mut a.scope);
     }
     let mut edges: Vec<Edge> = b.edges.into_values().collect();
     for e in &mut edges {
         sort_evidence(&mut e.evidence);
+        settle(&mut e.scope);
     }
     edges.extend(accesses.iter().map(|a| Edge {
         from: a.service.clone(),
@@ -194,6 +203,7 @@ fn assemble(b: Builder, root: &str) -> Model {
         database: a.database.clone(),
         topic: None,
         evidence: a.evidence.clone(),
+        scope: a.scope.clone(),
     }));
     edges.sort_by(|x, y| {
         (&x.from, &x.to, x.kind, &x.database, &x.topic).cmp(&(
@@ -222,6 +232,7 @@ fn assemble(b: Builder, root: &str) -> Model {
         accesses,
         diagnostics,
         service_dirs: b.service_dirs,
+        variant_of_file: b.variant_of_file,
         ..Model::default()
     }
 }

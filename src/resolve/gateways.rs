@@ -36,7 +36,9 @@ fn ingress(b: &mut Builder, ing: &Ingress) {
         if to == id {
             continue;
         }
+        let variant = b.variant(&ing.declared.file);
         let edge = b.edge(&id, &to, EdgeKind::Sync, Some("http".into()));
+        edge.scope.widen(variant.as_ref());
         push_unique(
             &mut edge.evidence,
             vec![Evidence::new(at.clone(), &format!("backend: {svc}"))],

@@ -181,6 +181,7 @@ fn sql_tables(
                         Some(database_key(&technology, database)),
                     );
                     let access = b.accesses.entry(k).or_insert_with(|| Access {
+                        scope: Scope::All,
                         service: creator.clone(),
                         datastore: server.clone(),
                         technology,

@@ -8,26 +8,33 @@ use crate::model::*;
 pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
     for w in &inputs.compose {
         let from = b.id_of(&w.name);
+        let variant = b.variant(&w.declared.file);
         for d in &w.depends_on {
             let Some(to) = b.lookup_host(&d.name) else {
                 continue;
             };
             let ev = Evidence::new(d.location.clone(), &format!("depends_on: {}", d.name));
-            b.edge(&from, &to, EdgeKind::Startup, d.condition.clone())
-                .evidence
-                .push(ev);
+            let edge = b.edge(&from, &to, EdgeKind::Startup, d.condition.clone());
+            edge.scope.widen(variant.as_ref());
+            edge.evidence.push(ev);
         }
     }
-    let waits: Vec<(String, String, Evidence)> = b
+    let waits: Vec<(String, String, Evidence, Option<String>)> = b
         .units
         .iter()
-        .flat_map(|u| init_waits(&u.id, &u.workload))
+        .flat_map(|u| {
+            let waits = init_waits(&u.id, &u.workload);
+            waits
+                .into_iter()
+                .map(|(f, h, e)| (f, h, e, u.variant.clone()))
+        })
         .collect();
-    for (from, host, ev) in waits {
+    for (from, host, ev, variant) in waits {
         let Some(to) = b.lookup_host(&host).filter(|to| *to != from) else {
             continue;
         };
         let edge = b.edge(&from, &to, EdgeKind::Startup, Some("init-wait".into()));
+        edge.scope.widen(variant.as_ref());
         push_unique(&mut edge.evidence, vec![ev]);
     }
 }

@@ -145,6 +145,7 @@ fn topics(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
                 technology,
                 Some(topic.clone()),
             );
+            edge.scope.widen(s.variant.as_ref());
             push_unique(&mut edge.evidence, vec![evidence.clone()]);
             let usage = b.topic_roles.entry((broker, topic)).or_default();
             match role {
@@ -171,7 +172,17 @@ fn derive_topic_edges(b: &mut Builder) {
         let technology = b.components.get(broker).and_then(|c| c.technology.clone());
         for (producer, pe) in &usage.producers {
             for (consumer, ce) in &usage.consumers {
-                if producer == consumer {
+                let side = |svc: &String| {
+                    let key = (
+                        svc.clone(),
+                        broker.clone(),
+                        EdgeKind::Async,
+                        Some(topic.clone()),
+                    );
+                    b.edges.get(&key).map_or(Scope::All, |e| e.scope.clone())
+                };
+                let scope = side(producer).intersect(&side(consumer));
+                if producer == consumer || scope.is_empty() {
                     continue;
                 }
                 let edge = b.edge_on(
@@ -181,6 +192,7 @@ fn derive_topic_edges(b: &mut Builder) {
                     technology.clone(),
                     Some(topic.clone()),
                 );
+                edge.scope = scope;
                 push_unique(&mut edge.evidence, pe.iter().chain(ce).cloned().collect());
             }
         }

@@ -38,8 +38,13 @@ const VARIANT_WORDS: &[&str] = &[
     "tests",
 ];
 
+/// The key that stands for all compose files of one folder (one compose project).
+const COMPOSE_PROJECT: &str = "/docker-compose";
+
 struct Group {
     name: String,
+    /// Compose projects and k8s manifests never run together.
+    compose: bool,
     keys: HashSet<String>,
     files: Vec<String>,
 }
@@ -51,6 +56,9 @@ impl Group {
     }
 
     fn collides(&self, other: &Group) -> bool {
+        if self.compose != other.compose {
+            return true;
+        }
         let (small, large) = if self.keys.len() < other.keys.len() {
             (&self.keys, &other.keys)
         } else {
@@ -66,7 +74,7 @@ fn declared_keys(inputs: &Inputs) -> BTreeMap<String, HashSet<String>> {
     for w in inputs.workloads() {
         // All compose files of one folder form one project (overrides are merged).
         let file = match &w.origin {
-            Origin::Compose { dir } => format!("{dir}/docker-compose"),
+            Origin::Compose { dir } => format!("{dir}{COMPOSE_PROJECT}"),
             Origin::Kubernetes { .. } => w.declared.file.clone(),
         };
         keys.entry(file)
@@ -115,15 +123,22 @@ fn folder_groups(keys: BTreeMap<String, HashSet<String>>) -> BTreeMap<String, Ve
     let mut out = BTreeMap::new();
     for (dir, files) in by_dir {
         let stems: HashSet<&str> = files.iter().map(|(f, _)| stem(f)).collect();
-        let mut tagged: BTreeMap<Option<String>, Group> = BTreeMap::new();
+        let mut tagged: BTreeMap<(bool, Option<String>), Group> = BTreeMap::new();
         for (file, k) in &files {
-            let tag = file_tag(file, &stems);
+            let compose = file.ends_with(COMPOSE_PROJECT);
+            let tag = if compose {
+                None
+            } else {
+                file_tag(file, &stems)
+            };
             let name = match &tag {
                 Some(t) => format!("{} (-{t})", display(&dir)),
+                None if compose => file.trim_start_matches('/').to_string(),
                 None => display(&dir),
             };
-            let g = tagged.entry(tag).or_insert_with(|| Group {
+            let g = tagged.entry((compose, tag)).or_insert_with(|| Group {
                 name,
+                compose,
                 keys: HashSet::new(),
                 files: Vec::new(),
             });
@@ -143,33 +158,83 @@ fn display(dir: &str) -> String {
     }
 }
 
-/// Merge `groups` into the first in a fixed order; the ones that collide are finished.
-fn merge_level(mut groups: Vec<Group>, done: &mut Vec<Group>) -> Option<Group> {
-    if groups.is_empty() {
-        return None;
-    }
-    let first = groups.remove(0);
-    groups.sort_by(|a, b| {
-        (
-            is_variant_word(&a.name),
-            std::cmp::Reverse(a.keys.len()),
-            &a.name,
-        )
-            .cmp(&(
-                is_variant_word(&b.name),
-                std::cmp::Reverse(b.keys.len()),
-                &b.name,
-            ))
-    });
-    let mut top = first;
-    for g in groups {
-        if top.collides(&g) {
-            done.push(g);
-        } else {
-            top.absorb(g);
+/// Merge order: own files first, then alternatives last, shallow before deep, larger first.
+fn order(g: &Group) -> (bool, usize, std::cmp::Reverse<usize>, String) {
+    let depth = g
+        .files
+        .iter()
+        .map(|f| f.matches('/').count())
+        .min()
+        .unwrap_or(0);
+    (
+        is_variant_word(&g.name),
+        depth,
+        std::cmp::Reverse(g.keys.len()),
+        g.name.clone(),
+    )
+}
+
+/// Merge the groups of folder `dir` into bins: each group joins the first bin it does not
+/// collide with. The first bin (seeded by the folder's own files, else its best child) goes up
+/// to the parent; the others are finished variants. A bin that absorbed a group at `dir` is
+/// named after `dir` (the first) or after what its members share (`*/k8s`).
+fn merge_level(
+    dir: &str,
+    own: Vec<Group>,
+    mut children: Vec<Group>,
+    done: &mut Vec<Group>,
+) -> Option<Group> {
+    children.sort_by_key(order);
+    let mut bins: Vec<(Group, Vec<String>)> = Vec::new();
+    for g in own.into_iter().chain(children) {
+        match bins.iter_mut().find(|(bin, _)| !bin.collides(&g)) {
+            Some((bin, members)) => {
+                members.push(g.name.clone());
+                bin.absorb(g);
+            }
+            None => {
+                let name = g.name.clone();
+                bins.push((g, vec![name]));
+            }
         }
     }
+    let mut bins = bins.into_iter();
+    let (mut top, members) = bins.next()?;
+    if members.len() > 1 {
+        top.name = display(dir);
+    }
+    for (mut bin, members) in bins {
+        if members.len() > 1 {
+            bin.name = shared_name(&members);
+        }
+        done.push(bin);
+    }
     Some(top)
+}
+
+/// `a/src/k8s`, `b/src/k8s` → `*/src/k8s`; no shared tail → `a/src/k8s +1`.
+fn shared_name(members: &[String]) -> String {
+    let split: Vec<Vec<&str>> = members
+        .iter()
+        .map(|m| m.split('/').rev().collect())
+        .collect();
+    let mut tail = Vec::new();
+    for i in 0.. {
+        let Some(seg) = split[0].get(i) else { break };
+        if split
+            .iter()
+            .all(|s| s.get(i) == Some(seg) && s.len() > i + 1)
+        {
+            tail.push(*seg);
+        } else {
+            break;
+        }
+    }
+    if tail.is_empty() {
+        return format!("{} +{}", members[0], members.len() - 1);
+    }
+    tail.reverse();
+    format!("*/{}", tail.join("/"))
 }
 
 pub(super) fn assign(b: &mut Builder, inputs: &Inputs) {
@@ -190,12 +255,9 @@ pub(super) fn assign(b: &mut Builder, inputs: &Inputs) {
     dirs.sort_by_key(|d| (std::cmp::Reverse(depth(d)), d.clone()));
     let mut top = None;
     for d in dirs {
-        let mut groups = pending.remove(&d).unwrap_or_default();
-        let mut children = carried.remove(&d).unwrap_or_default();
-        children.sort_by(|a, b| a.name.cmp(&b.name));
-        groups.extend(children);
-        // A folder with no declarations of its own is named by its first child.
-        let Some(g) = merge_level(groups, &mut done) else {
+        let own = pending.remove(&d).unwrap_or_default();
+        let children = carried.remove(&d).unwrap_or_default();
+        let Some(g) = merge_level(&d, own, children, &mut done) else {
             continue;
         };
         if d.is_empty() {
@@ -209,8 +271,9 @@ pub(super) fn assign(b: &mut Builder, inputs: &Inputs) {
         return;
     }
     b.primary_variant = Some(top.name.clone());
-    done.push(top);
+    // The primary variant first: findings every variant shares are reported as it sees them.
     done.sort_by(|a, b| a.name.cmp(&b.name));
+    done.insert(0, top);
     for g in done {
         for f in &g.files {
             b.variant_of_file.insert(f.clone(), g.name.clone());
@@ -229,10 +292,7 @@ fn depth(dir: &str) -> usize {
 
 /// The variant of a workload's declaring file (compose projects by folder).
 pub(super) fn of_workload(b: &Builder, w: &Workload) -> Option<String> {
-    match &w.origin {
-        Origin::Compose { dir } => b.variant(&format!("{dir}/docker-compose")),
-        Origin::Kubernetes { .. } => b.variant(&w.declared.file),
-    }
+    b.variant(&w.declared.file)
 }
 
 #[cfg(test)]

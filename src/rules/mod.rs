@@ -18,7 +18,7 @@ use crate::catalog;
 use crate::finding::Finding;
 use crate::graph::Graph;
 use crate::model::{Model, Severity};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What a rule sees.
 pub struct Context<'a> {
@@ -42,6 +42,77 @@ impl Context<'_> {
 pub struct Rule {
     pub id: &'static str,
     pub check: fn(&Context) -> Vec<Finding>,
+}
+
+/// Rules whose findings combine facts that must run together (accesses, call paths, deploy
+/// units): with several deployment variants they run once per variant.
+const PER_VARIANT: &[&str] = &[
+    "shared-database",
+    "shared-database-server",
+    "cyclic-sync-calls",
+    "deep-sync-chain",
+    "sync-fan-out",
+    "unprotected-sync-call",
+    "lockstep-deploy",
+];
+
+/// The model and graph as each variant runs them; empty when the repository has one variant.
+pub struct Views(Vec<(String, Model, Graph)>);
+
+impl Views {
+    pub fn new(model: &Model) -> Self {
+        if model.variants.len() < 2 {
+            return Views(Vec::new());
+        }
+        let views = model.variants.iter().map(|v| {
+            let view = model.in_variant(v);
+            let graph = Graph::build(&view);
+            (v.clone(), view, graph)
+        });
+        Views(views.collect())
+    }
+}
+
+/// Run one rule: on the whole model, or on each variant's view with findings that are the
+/// same in several variants merged (and the variants named).
+pub fn run(rule: &Rule, ctx: &Context, views: &Views) -> Vec<Finding> {
+    if views.0.is_empty() || !PER_VARIANT.contains(&rule.id) {
+        return (rule.check)(ctx);
+    }
+    let mut out: Vec<Finding> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (name, model, graph) in &views.0 {
+        let view = Context {
+            model,
+            graph,
+            options: ctx.options,
+        };
+        for f in (rule.check)(&view) {
+            match seen.get(&f.fingerprint) {
+                Some(&i) => out[i].variants.push(name.clone()),
+                None => {
+                    seen.insert(f.fingerprint.clone(), out.len());
+                    out.push(Finding {
+                        variants: vec![name.clone()],
+                        ..f
+                    });
+                }
+            }
+        }
+    }
+    // A finding every variant shares needs no variant named.
+    for f in out.iter_mut().filter(|f| f.variants.len() < views.0.len()) {
+        f.message.push_str(&format!(
+            " (in {}: {})",
+            plural(f.variants.len()),
+            f.variants.join(", ")
+        ));
+    }
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "variant" } else { "variants" }
 }
 
 /// Every rule, in catalog order.
