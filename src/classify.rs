@@ -4,6 +4,8 @@
 //! catalog: a pattern is one line here, never an `if`.
 
 use crate::model::ComponentKind;
+use aho_corasick::AhoCorasick;
+use std::sync::LazyLock;
 
 /// Known images, matched as substrings of the repository path (registry and tag stripped),
 /// first match wins: tools before the datastores their names contain (`mongo-express`).
@@ -201,10 +203,21 @@ pub fn image_tag(image: &str) -> Option<&str> {
 /// Classify an image. `None`: application code (or unknown).
 pub fn image(image: &str) -> Option<(ComponentKind, &'static str)> {
     let repo = image_repository(image);
-    IMAGES
-        .iter()
-        .find(|(pat, _, _)| repo.contains(pat))
-        .map(|(_, kind, tech)| (*kind, *tech))
+    first_image(&repo).map(|(_, kind, tech)| (*kind, *tech))
+}
+
+/// All image patterns in one automaton: one pass over a name finds every pattern in it.
+static IMAGE_PATTERNS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new(IMAGES.iter().map(|(p, _, _)| p)).expect("image patterns build")
+});
+
+/// The first catalog entry, in table order, whose pattern occurs in `text`.
+fn first_image(text: &str) -> Option<&'static (&'static str, ComponentKind, &'static str)> {
+    IMAGE_PATTERNS
+        .find_overlapping_iter(text)
+        .map(|m| m.pattern().as_usize())
+        .min()
+        .map(|i| &IMAGES[i])
 }
 
 pub fn is_sidecar(image: &str, extra: &[String]) -> bool {
@@ -224,22 +237,28 @@ pub fn is_sidecar(image: &str, extra: &[String]) -> bool {
 pub fn name(name: &str) -> Option<(ComponentKind, &'static str)> {
     let lower = name.to_ascii_lowercase();
     let last = lower.rsplit('/').next().unwrap_or(&lower);
-    let tool = IMAGES
-        .iter()
-        .filter(|(pat, kind, _)| *kind == ComponentKind::Tool && !pat.contains('/'))
-        .find(|(pat, _, _)| last.contains(pat));
-    if let Some((_, kind, tech)) = tool {
-        return Some((*kind, *tech));
+    let found: Vec<(usize, usize)> = IMAGE_PATTERNS
+        .find_overlapping_iter(last)
+        .map(|m| (m.pattern().as_usize(), m.start()))
+        .filter(|(i, _)| !IMAGES[*i].0.contains('/'))
+        .collect();
+    let pick = |keep: &dyn Fn(usize, usize) -> bool| {
+        found
+            .iter()
+            .filter(|(i, at)| keep(*i, *at))
+            .map(|(i, _)| *i)
+            .min()
+            .map(|i| (IMAGES[i].1, IMAGES[i].2))
+    };
+    if let Some(tool) = pick(&|i, _| IMAGES[i].1 == ComponentKind::Tool) {
+        return Some(tool);
     }
     if last.ends_with("-gui") || last.ends_with("-ui") || last.ends_with("-exporter") {
         return None;
     }
-    let words: Vec<&str> = last.split(['-', '_', '.']).collect();
-    IMAGES
-        .iter()
-        .filter(|(pat, _, _)| !pat.contains('/') && !pat.contains('-'))
-        .find(|(pat, _, _)| words.iter().any(|w| w.starts_with(pat)))
-        .map(|(_, kind, tech)| (*kind, *tech))
+    // A pattern that starts one of the name's `-`/`_`/`.`-separated words.
+    let word_start = |at: usize| at == 0 || matches!(last.as_bytes()[at - 1], b'-' | b'_' | b'.');
+    pick(&|i, at| !IMAGES[i].0.contains('-') && word_start(at))
 }
 
 /// A role a name's words give (job, tool, web server), with what it means.

@@ -10,12 +10,12 @@ use crate::discover;
 use crate::model::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub(super) fn model(b: Builder, mut inputs: Inputs, sql: SqlModel, root: &str) -> Model {
+pub(super) fn model(mut b: Builder, mut inputs: Inputs, sql: SqlModel, root: &str) -> Model {
     let (units, app_images) = deploy_units(&b);
     let protected_calls = protected_calls(&b, &inputs.mesh_policies);
     let credentials = credentials(&b);
-    let settings = b.settings.clone();
-    let variants = b.variants.clone();
+    let settings = std::mem::take(&mut b.settings);
+    let variants = std::mem::take(&mut b.variants);
     let mut model = assemble(b, root);
     inputs.release_tags.sort();
     inputs.ignores.sort_by(|a, b| a.location.cmp(&b.location));
