@@ -252,3 +252,29 @@ fn ambiguous_suffix_match_names_the_candidates() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("orders, orders-api"), "{stderr}");
 }
+
+/// Every component of the demo and of eShop (when the corpus is beside this checkout), in both
+/// formats: no committed password survives.
+#[test]
+fn no_component_leaks_a_password() {
+    use monolens::report::inspect::{InspectFormat, View, render};
+    let mut cases = vec![(
+        common::root().join("fixtures/demo"),
+        vec!["b1ll1ng", "orders-secret"],
+    )];
+    if let Some(dir) = common::corpus("eshoponcontainers") {
+        cases.push((dir, vec!["Pass@word"]));
+    }
+    for (dir, secrets) in cases {
+        let scan = common::scan_dir(&dir);
+        for c in &scan.model.components {
+            let view = View::new(&scan.model, c);
+            for format in [InspectFormat::Text, InspectFormat::Json] {
+                let out = render(&view, format, false);
+                for s in &secrets {
+                    assert!(!out.contains(s), "{} leaks {s} ({format:?})", c.id);
+                }
+            }
+        }
+    }
+}
