@@ -92,11 +92,11 @@ pub fn find<'a>(model: &'a Model, name: &str) -> Result<&'a Component, String> {
     if let Some(found) = pick(exact) {
         return found;
     }
-    let stem = stem(&query);
+    let query_stem = stem(&query);
     let loose: Vec<&Component> = model
         .components
         .iter()
-        .filter(|c| names(c).any(|n| self::stem(&n.to_lowercase()) == stem))
+        .filter(|c| names(c).any(|n| stem(&n.to_lowercase()) == query_stem))
         .collect();
     if let Some(found) = pick(loose) {
         return found;
@@ -107,14 +107,13 @@ pub fn find<'a>(model: &'a Model, name: &str) -> Result<&'a Component, String> {
         .filter(|c| {
             names(c).any(|n| {
                 let n = n.to_lowercase();
-                n.contains(stem)
+                n.contains(query_stem)
                     || (n.len() >= 3 && query.contains(&n))
                     || common_prefix(&n, &query) >= 3
             })
         })
         .map(|c| c.id.as_str())
         .collect();
-    close.dedup();
     let root = &model.root;
     Err(if close.is_empty() {
         let some: Vec<&str> = model
