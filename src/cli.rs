@@ -41,7 +41,7 @@ pub enum ColorChoice {
     Never,
 }
 
-/// What to scan and how: shared by `scan` and `baseline`.
+/// What to scan and how: shared by `scan`, `baseline` and `inspect`.
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
     /// Directory to scan, or `-` to read a multi-document YAML stream from stdin.
@@ -51,7 +51,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub exclude: Vec<String>,
     /// Config file (default: monolens.yaml at the scan root, if present).
-    #[arg(long)]
+    #[arg(long, short = 'c')]
     pub config: Option<PathBuf>,
     /// Read git history from this git directory (e.g. a bare mirror) for co-change.
     #[arg(long)]
@@ -100,6 +100,21 @@ pub enum Command {
         /// Where to write the baseline.
         #[arg(long, short, default_value = ".monolens-baseline.json")]
         output: PathBuf,
+    },
+    /// Show one component: why it has its kind, what it owns, its settings and its edges.
+    Inspect {
+        /// Component id or any of its names (case-insensitive; `-service`, `-svc`, `-api` optional).
+        name: String,
+        #[command(flatten)]
+        args: ScanArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: report::inspect::InspectFormat,
+        /// Write the output to this file instead of stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "auto")]
+        color: ColorChoice,
     },
     /// List the rules.
     Rules,
@@ -165,20 +180,9 @@ fn execute(command: Command) -> Result<i32, String> {
             by_service,
         } => {
             let scan = run_scan(&args, baseline)?;
-            let color = output.is_none()
-                && match color {
-                    ColorChoice::Always => true,
-                    ColorChoice::Never => false,
-                    ColorChoice::Auto => {
-                        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                    }
-                };
+            let color = use_color(color, output.is_some());
             let text = report::render(format, &scan.report(), report::Style { color, by_service });
-            match output {
-                Some(p) => std::fs::write(&p, text)
-                    .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
-                None => print_stdout(&text)?,
-            }
+            write_output(output.as_deref(), &text)?;
             let threshold = match fail_on {
                 FailOn::Error => Some(crate::model::Severity::Error),
                 FailOn::Warning => Some(crate::model::Severity::Warning),
@@ -196,6 +200,23 @@ fn execute(command: Command) -> Result<i32, String> {
             } else {
                 exit::CLEAN
             })
+        }
+        Command::Inspect {
+            name,
+            args,
+            format,
+            output,
+            color,
+        } => {
+            let scan = run_scan(&args, None)?;
+            let component = report::inspect::find(&scan.model, &name)?;
+            let view = report::inspect::View::new(&scan.model, component);
+            let color = use_color(color, output.is_some());
+            write_output(
+                output.as_deref(),
+                &report::inspect::render(&view, format, color),
+            )?;
+            Ok(exit::CLEAN)
         }
         Command::Baseline { args, output } => {
             let scan = run_scan(&args, None)?;
@@ -250,6 +271,27 @@ fn run_scan(args: &ScanArgs, baseline: Option<PathBuf>) -> Result<crate::Scan, S
         }),
     };
     crate::scan(input, &config, &options)
+}
+
+/// Colour only on a terminal without `NO_COLOR`, unless forced; never into a file.
+fn use_color(choice: ColorChoice, to_file: bool) -> bool {
+    !to_file
+        && match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        }
+}
+
+fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<(), String> {
+    match path {
+        Some(p) => {
+            std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
+        }
+        None => print_stdout(text),
+    }
 }
 
 fn print_stdout(text: &str) -> Result<(), String> {

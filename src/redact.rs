@@ -55,6 +55,41 @@ pub fn plaintext_password(key: &str, value: &str) -> bool {
     has_plaintext_password(v)
 }
 
+static SECRET_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(password|passwd|pwd|(^|[_.\-])pass($|[_.\-])|secret|token|api[_.\-]?key|access[_.\-]?key|private[_.\-]?key|credential)",
+    )
+    .expect("valid regex")
+});
+
+/// Keys that name a secret's address rather than the secret (`TOKEN_URL`, `SECRET_FILE`), and
+/// nginx's `proxy_pass`-style directives.
+static ADDRESS_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)([_.\-](url|uri|endpoint|host|file|path|dir)$|^(proxy|fastcgi|uwsgi|scgi|grpc|memcached)_pass$)",
+    )
+    .expect("valid regex")
+});
+
+/// Whether a setting key names a secret (`DB_PASSWORD`, `API_KEY`, `spring.datasource.password`).
+pub fn is_secret_key(key: &str) -> bool {
+    SECRET_KEY.is_match(key) && !ADDRESS_KEY.is_match(key)
+}
+
+/// A setting's value as it may be shown: masked whole when its key names a secret or it comes
+/// from a k8s Secret (unless it is a URL or connection string, which `redact` handles), else
+/// redacted.
+pub fn setting_value(key: &str, value: &str, from_secret: bool) -> String {
+    let address = value.contains("://") || (value.contains('=') && value.contains(';'));
+    if value.is_empty() {
+        String::new()
+    } else if is_secret_key(key) || (from_secret && !address) {
+        "***".to_string()
+    } else {
+        redact(value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +142,36 @@ mod tests {
         assert!(has_plaintext_password("postgres://a:b@h/d"));
         assert!(!has_plaintext_password("postgres://a:${PW}@h/d"));
         assert!(!has_plaintext_password("postgres://h/d"));
+    }
+
+    #[test]
+    fn setting_values() {
+        assert_eq!(setting_value("DB_PASSWORD", "hunter2", false), "***");
+        assert_eq!(setting_value("DB_PASS", "hunter2", false), "***");
+        assert_eq!(setting_value("STRIPE_API_KEY", "sk_live_1", false), "***");
+        assert_eq!(
+            setting_value("spring.datasource.password", "x", false),
+            "***"
+        );
+        assert_eq!(
+            setting_value("TOKEN_URL", "http://auth/token", false),
+            "http://auth/token"
+        );
+        assert_eq!(
+            setting_value("DATABASE_URL", "postgres://u:pw@h/d", false),
+            "postgres://u:***@h/d"
+        );
+        assert_eq!(setting_value("STRIPE", "sk_live_1", true), "***");
+        assert_eq!(
+            setting_value("DATABASE_URL", "postgres://u:pw@h/d", true),
+            "postgres://u:***@h/d"
+        );
+        assert_eq!(setting_value("PASSPORT_MODE", "strict", false), "strict");
+        assert_eq!(setting_value("CACHE_BYPASS", "true", false), "true");
+        assert_eq!(
+            setting_value("proxy_pass", "http://orders:8080", false),
+            "http://orders:8080"
+        );
+        assert_eq!(setting_value("PORT", "8080", false), "8080");
     }
 }

@@ -1,6 +1,7 @@
 //! JSON output: versioned (`schema_version`), stable key order, sorted arrays.
 
 use super::Report;
+use crate::model::{Edge, KindReason};
 use serde_json::{Value, json};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -19,6 +20,8 @@ pub fn to_value(r: &Report) -> Value {
                 "location": c.location,
                 "names": c.names,
                 "owners": c.owners,
+                "kind_reason": kind_reason(&c.kind_reason),
+                "variants": c.variants,
                 "tables": r.model.tables.iter().filter(|t| t.owners.contains(&c.id)).map(|t| json!({
                     "name": t.name,
                     "database": t.database,
@@ -27,25 +30,7 @@ pub fn to_value(r: &Report) -> Value {
             })
         })
         .collect();
-    let edges: Vec<Value> = r
-        .model
-        .edges
-        .iter()
-        .map(|e| {
-            json!({
-                "from": e.from,
-                "to": e.to,
-                "kind": e.kind.as_str(),
-                "protocol": e.protocol,
-                "database": e.database,
-                "topic": e.topic,
-                "evidence": e.evidence.iter().map(|ev| json!({
-                    "file": ev.location.file, "line": ev.location.line,
-                    "column": ev.location.column, "text": ev.text,
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
+    let edges: Vec<Value> = r.model.edges.iter().map(edge).collect();
     let findings: Vec<Value> = r
         .findings
         .iter()
@@ -69,6 +54,7 @@ pub fn to_value(r: &Report) -> Value {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "monolens", "version": env!("CARGO_PKG_VERSION")},
         "root": r.model.root,
+        "variants": r.model.variants,
         "components": components,
         "edges": edges,
         "findings": findings,
@@ -85,6 +71,31 @@ pub fn to_value(r: &Report) -> Value {
             "findings": {"error": s.errors, "warning": s.warnings, "note": s.notes, "suppressed": s.suppressed},
             "diagnostics": r.model.diagnostics.len(),
         },
+    })
+}
+
+/// Why a component has its kind: `{rule, detail, location}`, the detail redacted.
+pub(crate) fn kind_reason(k: &KindReason) -> Value {
+    json!({
+        "rule": k.rule,
+        "detail": crate::redact::redact(&k.detail),
+        "location": k.location,
+    })
+}
+
+/// One edge with its evidence (shared with `inspect`).
+pub(crate) fn edge(e: &Edge) -> Value {
+    json!({
+        "from": e.from,
+        "to": e.to,
+        "kind": e.kind.as_str(),
+        "protocol": e.protocol,
+        "database": e.database,
+        "topic": e.topic,
+        "evidence": e.evidence.iter().map(|ev| json!({
+            "file": ev.location.file, "line": ev.location.line,
+            "column": ev.location.column, "text": ev.text,
+        })).collect::<Vec<_>>(),
     })
 }
 

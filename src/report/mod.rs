@@ -2,6 +2,7 @@
 
 pub mod github;
 pub mod graphviz;
+pub mod inspect;
 pub mod json;
 pub mod junit;
 pub mod markdown;
