@@ -161,7 +161,7 @@ fn json_has_the_same_content_in_a_stable_order() {
     assert_eq!(c["kind"], "service");
     assert_eq!(c["kind_reason"]["rule"], "application");
     assert_eq!(c["kind_reason"]["location"]["line"], 34);
-    assert_eq!(c["variants"], serde_json::json!([".", "k8s"]));
+    assert_eq!(c["variants"], serde_json::json!(["docker-compose", "k8s"]));
     assert_eq!(v["directories"], serde_json::json!(["services/billing"]));
     let env_from = v["settings"]
         .as_array()

@@ -47,6 +47,7 @@ pub fn to_value(r: &Report) -> Value {
                 "suppression": f.suppressed,
                 "crosses_teams": f.crosses_teams,
                 "detail": f.detail,
+                "variants": f.variants,
             })
         })
         .collect();
@@ -92,6 +93,7 @@ pub(crate) fn edge(e: &Edge) -> Value {
         "protocol": e.protocol,
         "database": e.database,
         "topic": e.topic,
+        "variants": e.scope.names(),
         "evidence": e.evidence.iter().map(|ev| json!({
             "file": ev.location.file, "line": ev.location.line,
             "column": ev.location.column, "text": ev.text,
