@@ -94,6 +94,99 @@ fn sql_contexts(b: &Builder) -> HashMap<String, Vec<SqlContext>> {
 /// The server named when SQL names a database that no connection string reaches.
 const UNDECLARED_SERVER: &str = "undeclared-sql-server";
 
+/// Where one file's SQL runs: who wrote it (a service, or a datastore's init folder) and the
+/// server and database it runs against, either unknown.
+struct Target<'a> {
+    creator: &'a str,
+    from_init: bool,
+    server: Option<String>,
+    database: Option<String>,
+    technology: String,
+}
+
+impl Target<'_> {
+    /// A table's identity, with the server and database it lives in.
+    fn key_of(&self, t: &TableName) -> (String, Option<String>, Option<String>) {
+        let database = t
+            .database
+            .clone()
+            .or_else(|| self.database.clone())
+            .map(|d| database_key(&self.technology, &d));
+        let server = self
+            .server
+            .clone()
+            .or_else(|| database.as_ref().map(|_| UNDECLARED_SERVER.to_string()));
+        let key = match (&server, &database) {
+            (None, None) => format!("?{}/{}", self.creator, t.local_key()),
+            (s, d) => format!(
+                "{}/{}/{}",
+                s.as_deref().unwrap_or("?"),
+                d.as_deref().unwrap_or("?"),
+                t.local_key()
+            ),
+        };
+        (key, server, database)
+    }
+
+    /// A database the SQL names is a use of it by its service.
+    fn access(&self, b: &mut Builder, database: &str, at: &Location, text: String) {
+        if self.from_init {
+            return;
+        }
+        let server = self
+            .server
+            .clone()
+            .unwrap_or_else(|| UNDECLARED_SERVER.to_string());
+        if !b.components.contains_key(&server) {
+            let why = reason(
+                "referenced",
+                "SQL names a database no connection string reaches",
+                at,
+            );
+            let class = Classified::new(ComponentKind::Datastore, Some("unknown"), why);
+            b.add_component(&server, class, at.clone(), None);
+        }
+        let technology = b.components[&server]
+            .technology
+            .clone()
+            .unwrap_or_else(|| "unknown".into());
+        let k = (
+            self.creator.to_string(),
+            server.clone(),
+            Some(database_key(&technology, database)),
+        );
+        let access = b.accesses.entry(k).or_insert_with(|| Access {
+            scope: Scope::All,
+            service: self.creator.to_string(),
+            datastore: server,
+            technology,
+            database: Some(database.to_string()),
+            evidence: Vec::new(),
+        });
+        push_unique(&mut access.evidence, vec![Evidence::new(at.clone(), &text)]);
+    }
+}
+
+/// The creators of one SQL file: the datastore whose init folder holds it, else the app
+/// services that own it.
+fn creators(
+    b: &Builder,
+    path: &str,
+    init: &OwnerIndex,
+    owners: &OwnerIndex,
+) -> (bool, Vec<String>) {
+    let datastores = init.owners_of(path);
+    if !datastores.is_empty() {
+        return (true, datastores);
+    }
+    let svcs = owners
+        .owners_of(path)
+        .into_iter()
+        .filter(|s| b.is_app(s))
+        .collect();
+    (false, svcs)
+}
+
 /// Tables, their owners, their uses and foreign keys, from every SQL file a service or a
 /// datastore's init folder owns. A table's identity is its server, database and
 /// `schema.name`; where those are unknown the key stays private to its creator, so two
@@ -104,154 +197,109 @@ fn sql_tables(
     init: &OwnerIndex,
     owners: &OwnerIndex,
 ) -> (Vec<TableInfo>, Vec<TableUse>, Vec<crate::model::ForeignKey>) {
-    let mut tables: BTreeMap<String, TableInfo> = BTreeMap::new();
+    let mut out = Collected::default();
     let contexts_of = sql_contexts(b);
-    let mut uses = Vec::new();
-    let mut fks = Vec::new();
     for (path, facts) in files {
-        let datastores = init.owners_of(path);
-        let (from_init, creators) = if datastores.is_empty() {
-            let svcs: Vec<String> = owners
-                .owners_of(path)
-                .into_iter()
-                .filter(|s| b.components.get(s).is_some_and(|c| c.kind.is_app()))
-                .collect();
-            (false, svcs)
-        } else {
-            (true, datastores)
-        };
-        for creator in creators {
+        let (from_init, creators) = creators(b, path, init, owners);
+        for creator in &creators {
             // A service deployed in several variants (compose, k8s) runs its migrations against
             // each database it uses: the tables exist in each.
             let contexts = if from_init {
                 vec![(Some(creator.clone()), None)]
             } else {
                 contexts_of
-                    .get(&creator)
+                    .get(creator)
                     .cloned()
                     .unwrap_or_else(|| vec![(None, None)])
             };
-            for (ds, db) in contexts {
-                let technology = ds
+            for (server, database) in contexts {
+                let technology = server
                     .as_ref()
                     .and_then(|d| b.components.get(d))
                     .and_then(|c| c.technology.clone())
                     .unwrap_or_default();
-                let key_of = |t: &TableName| -> (String, Option<String>, Option<String>) {
-                    let database = t
-                        .database
-                        .clone()
-                        .or_else(|| db.clone())
-                        .map(|d| database_key(&technology, &d));
-                    let server = ds
-                        .clone()
-                        .or_else(|| database.as_ref().map(|_| UNDECLARED_SERVER.to_string()));
-                    let key = match (&server, &database) {
-                        (None, None) => format!("?{creator}/{}", t.local_key()),
-                        (s, d) => format!(
-                            "{}/{}/{}",
-                            s.as_deref().unwrap_or("?"),
-                            d.as_deref().unwrap_or("?"),
-                            t.local_key()
-                        ),
-                    };
-                    (key, server, database)
-                };
-                let sql_access = |b: &mut Builder, database: &str, at: &Location, text: String| {
-                    if from_init {
-                        return;
-                    }
-                    let server = ds.clone().unwrap_or_else(|| UNDECLARED_SERVER.to_string());
-                    if !b.components.contains_key(&server) {
-                        let why = reason(
-                            "referenced",
-                            "SQL names a database no connection string reaches",
-                            at,
-                        );
-                        let class = Classified::new(ComponentKind::Datastore, Some("unknown"), why);
-                        b.add_component(&server, class, at.clone(), None);
-                    }
-                    let technology = b.components[&server]
-                        .technology
-                        .clone()
-                        .unwrap_or_else(|| "unknown".into());
-                    let k = (
-                        creator.clone(),
-                        server.clone(),
-                        Some(database_key(&technology, database)),
-                    );
-                    let access = b.accesses.entry(k).or_insert_with(|| Access {
-                        scope: Scope::All,
-                        service: creator.clone(),
-                        datastore: server.clone(),
-                        technology,
-                        database: Some(database.to_string()),
-                        evidence: Vec::new(),
-                    });
-                    push_unique(&mut access.evidence, vec![Evidence::new(at.clone(), &text)]);
+                let target = Target {
+                    creator,
+                    from_init,
+                    server,
+                    database,
+                    technology,
                 };
                 for f in facts {
-                    match &f.kind {
-                        SqlFactKind::CreateTable { table }
-                        | SqlFactKind::CreateView { view: table } => {
-                            let (key, server, database) = key_of(table);
-                            let info = tables.entry(key.clone()).or_insert_with(|| TableInfo {
-                                key,
-                                name: table.local_key(),
-                                schema: table.schema.clone(),
-                                datastore: server,
-                                database: database.clone(),
-                                owners: Vec::new(),
-                                created: Vec::new(),
-                            });
-                            if !from_init && !info.owners.contains(&creator) {
-                                info.owners.push(creator.clone());
-                            }
-                            info.created.push((creator.clone(), f.location.clone()));
-                            // A table created in a database the script names is a use of it.
-                            if let Some(d) = &table.database {
-                                sql_access(
-                                    b,
-                                    d,
-                                    &f.location,
-                                    format!("CREATE TABLE {}", table.key()),
-                                );
-                            }
-                        }
-                        SqlFactKind::CreateDatabase { name } => {
-                            sql_access(b, name, &f.location, format!("CREATE DATABASE {name}"))
-                        }
-                        SqlFactKind::UseDatabase { name } => {
-                            sql_access(b, name, &f.location, format!("USE {name}"))
-                        }
-                        SqlFactKind::References { table, statement } if !from_init => {
-                            uses.push(TableUse {
-                                service: creator.clone(),
-                                table: key_of(table).0,
-                                statement,
-                                location: f.location.clone(),
-                            })
-                        }
-                        SqlFactKind::ForeignKey { from, to } if !from_init => {
-                            fks.push(crate::model::ForeignKey {
-                                service: creator.clone(),
-                                from: key_of(from).0,
-                                to: key_of(to).0,
-                                location: f.location.clone(),
-                            })
-                        }
-                        _ => {}
-                    }
+                    out.add(b, &target, f);
                 }
             }
         }
     }
-    let mut tables: Vec<TableInfo> = tables.into_values().collect();
-    for t in &mut tables {
-        t.owners.sort();
-        t.created.sort_by(|a, b| a.1.cmp(&b.1));
+    out.finish()
+}
+
+#[derive(Default)]
+struct Collected {
+    tables: BTreeMap<String, TableInfo>,
+    uses: Vec<TableUse>,
+    fks: Vec<crate::model::ForeignKey>,
+}
+
+impl Collected {
+    fn add(&mut self, b: &mut Builder, t: &Target, f: &SqlFact) {
+        let creator = t.creator.to_string();
+        match &f.kind {
+            SqlFactKind::CreateTable { table } | SqlFactKind::CreateView { view: table } => {
+                let (key, server, database) = t.key_of(table);
+                let info = self.tables.entry(key.clone()).or_insert_with(|| TableInfo {
+                    key,
+                    name: table.local_key(),
+                    schema: table.schema.clone(),
+                    datastore: server,
+                    database,
+                    owners: Vec::new(),
+                    created: Vec::new(),
+                });
+                if !t.from_init && !info.owners.contains(&creator) {
+                    info.owners.push(creator.clone());
+                }
+                info.created.push((creator, f.location.clone()));
+                // A table created in a database the script names is a use of it.
+                if let Some(d) = &table.database {
+                    t.access(b, d, &f.location, format!("CREATE TABLE {}", table.key()));
+                }
+            }
+            SqlFactKind::CreateDatabase { name } => {
+                t.access(b, name, &f.location, format!("CREATE DATABASE {name}"))
+            }
+            SqlFactKind::UseDatabase { name } => {
+                t.access(b, name, &f.location, format!("USE {name}"))
+            }
+            SqlFactKind::References { table, statement } if !t.from_init => {
+                self.uses.push(TableUse {
+                    service: creator,
+                    table: t.key_of(table).0,
+                    statement,
+                    location: f.location.clone(),
+                })
+            }
+            SqlFactKind::ForeignKey { from, to } if !t.from_init => {
+                self.fks.push(crate::model::ForeignKey {
+                    service: creator,
+                    from: t.key_of(from).0,
+                    to: t.key_of(to).0,
+                    location: f.location.clone(),
+                })
+            }
+            _ => {}
+        }
     }
-    uses.sort_by(|a, b| a.location.cmp(&b.location));
-    fks.sort_by(|a, b| a.location.cmp(&b.location));
-    (tables, uses, fks)
+
+    fn finish(self) -> (Vec<TableInfo>, Vec<TableUse>, Vec<crate::model::ForeignKey>) {
+        let mut tables: Vec<TableInfo> = self.tables.into_values().collect();
+        for t in &mut tables {
+            t.owners.sort();
+            t.created.sort_by(|a, b| a.1.cmp(&b.1));
+        }
+        let (mut uses, mut fks) = (self.uses, self.fks);
+        uses.sort_by(|a, b| a.location.cmp(&b.location));
+        fks.sort_by(|a, b| a.location.cmp(&b.location));
+        (tables, uses, fks)
+    }
 }
