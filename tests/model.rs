@@ -15,8 +15,19 @@ fn render(m: &Model) -> String {
     }
     for c in &m.components {
         let r = &c.kind_reason;
+        let others: Vec<&str> = c
+            .names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| *n != c.id.to_ascii_lowercase())
+            .collect();
+        let aka = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" (also {})", others.join(", "))
+        };
         out.push_str(&format!(
-            "component {} {} [{}] {} @ {}\n",
+            "component {}{aka} {} [{}] {} @ {}\n",
             c.id,
             c.kind.as_str(),
             r.rule,
