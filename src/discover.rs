@@ -375,7 +375,10 @@ mod tests {
             kind_by_name("src/Ordering.API/Ordering.API.csproj"),
             Some(InputKind::BuildFile)
         );
-        assert_eq!(kind_by_name("settings.gradle.kts"), Some(InputKind::BuildFile));
+        assert_eq!(
+            kind_by_name("settings.gradle.kts"),
+            Some(InputKind::BuildFile)
+        );
         assert_eq!(kind_by_name("x/tsconfig.json"), None);
         assert_eq!(kind_by_name("x/.envrc"), None);
     }
@@ -395,7 +398,10 @@ mod tests {
         );
         assert_eq!(classify("ci.yaml", "jobs:\n  x: 1\n"), None);
         assert_eq!(
-            classify("config/src/main/resources/shared/orders.yml", "server:\n  port: 1\n"),
+            classify(
+                "config/src/main/resources/shared/orders.yml",
+                "server:\n  port: 1\n"
+            ),
             Some(InputKind::SpringYaml)
         );
         assert_eq!(

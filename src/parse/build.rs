@@ -33,11 +33,8 @@ const POM_IMAGES: &[&[&str]] = &[
 
 pub fn parse(path: &str, text: &str, out: &mut FileFacts) {
     if text.len() > MAX_BUILD_FILE_BYTES {
-        out.diagnostics.push(Diagnostic::note(
-            path,
-            1,
-            "build file over 2 MB; skipped",
-        ));
+        out.diagnostics
+            .push(Diagnostic::note(path, 1, "build file over 2 MB; skipped"));
         return;
     }
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
@@ -87,10 +84,17 @@ fn go_mod(path: &str, text: &str, out: &mut FileFacts) {
         if !rest.starts_with([' ', '\t']) {
             continue;
         }
-        let module = rest.split("//").next().unwrap_or("").trim().trim_matches('"');
+        let module = rest
+            .split("//")
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
         let mut segments = module.rsplit('/');
         let mut last = segments.next().unwrap_or("");
-        let major = last.strip_prefix('v').is_some_and(|n| n.parse::<u32>().is_ok());
+        let major = last
+            .strip_prefix('v')
+            .is_some_and(|n| n.parse::<u32>().is_ok());
         if major && let Some(prev) = segments.next() {
             last = prev;
         }
@@ -143,7 +147,13 @@ fn gradle(path: &str, text: &str, out: &mut FileFacts) {
     for (i, line) in text.lines().enumerate() {
         let at = |col: usize| Location::new(path, i as u32 + 1, col as u32 + 1);
         if let Some(c) = ROOT_PROJECT.captures(line).and_then(|c| c.get(1)) {
-            push(out, c.as_str(), ProjectName::Build, dir.to_string(), at(c.start()));
+            push(
+                out,
+                c.as_str(),
+                ProjectName::Build,
+                dir.to_string(),
+                at(c.start()),
+            );
             continue;
         }
         let Some(list) = INCLUDE.captures(line).and_then(|c| c.get(1)) else {
@@ -156,7 +166,13 @@ fn gradle(path: &str, text: &str, out: &mut FileFacts) {
             };
             let sub = project.replace(':', "/");
             let folder = crate::resolve::join(dir, &sub);
-            push(out, name, ProjectName::Build, folder, at(list.start() + q.start()));
+            push(
+                out,
+                name,
+                ProjectName::Build,
+                folder,
+                at(list.start() + q.start()),
+            );
         }
     }
 }
@@ -197,8 +213,11 @@ fn pom(path: &str, text: &str, out: &mut FileFacts) {
         Ok(l) => l,
         Err((offset, message)) => {
             let (line, _) = LineIndex::new(text).position(text, offset);
-            out.diagnostics
-                .push(Diagnostic::warning(path, line, format!("invalid XML: {message}")));
+            out.diagnostics.push(Diagnostic::warning(
+                path,
+                line,
+                format!("invalid XML: {message}"),
+            ));
             return;
         }
     };
@@ -256,9 +275,14 @@ fn xml_leaves(text: &str) -> Result<Vec<Leaf<'_>>, (usize, String)> {
     while let Some(rel) = text[i..].find('<') {
         let lt = i + rel;
         let rest = &text[lt..];
-        let skip = [("<!--", "-->"), ("<![CDATA[", "]]>"), ("<?", "?>"), ("<!", ">")]
-            .iter()
-            .find(|(open, _)| rest.starts_with(open));
+        let skip = [
+            ("<!--", "-->"),
+            ("<![CDATA[", "]]>"),
+            ("<?", "?>"),
+            ("<!", ">"),
+        ]
+        .iter()
+        .find(|(open, _)| rest.starts_with(open));
         if let Some((open, close)) = skip {
             let end = rest[open.len()..]
                 .find(close)
@@ -266,7 +290,9 @@ fn xml_leaves(text: &str) -> Result<Vec<Leaf<'_>>, (usize, String)> {
             i = lt + open.len() + end + close.len();
             continue;
         }
-        let gt = rest.find('>').ok_or((lt, "a tag is never closed".to_string()))?;
+        let gt = rest
+            .find('>')
+            .ok_or((lt, "a tag is never closed".to_string()))?;
         let tag = &rest[1..gt];
         let local = |t: &'_ str| -> String {
             let name = t.split(|c: char| c.is_whitespace() || c == '/').next();
@@ -293,10 +319,7 @@ fn xml_leaves(text: &str) -> Result<Vec<Leaf<'_>>, (usize, String)> {
         } else if tag.ends_with('/') {
             leaf_start = None;
         } else {
-            let name = tag
-                .split(|c: char| c.is_whitespace())
-                .next()
-                .unwrap_or("");
+            let name = tag.split(|c: char| c.is_whitespace()).next().unwrap_or("");
             stack.push(name.rsplit(':').next().unwrap_or(name));
             leaf_start = Some(lt + gt + 1);
         }
@@ -378,7 +401,10 @@ mod tests {
         assert_eq!(got[0].3, 2);
         assert_eq!(projects("web/package.json", "{\"name\": ").1, 1);
         let (got, _) = projects("svc/go.mod", "// x\nmodule github.com/acme/orders/v2\n");
-        assert_eq!(got, vec![("orders".into(), ProjectName::Build, "svc".into(), 2)]);
+        assert_eq!(
+            got,
+            vec![("orders".into(), ProjectName::Build, "svc".into(), 2)]
+        );
         assert_eq!(projects("go.mod", "go 1.22\n").1, 1);
         let (got, _) = projects("src/Ordering.API/Ordering.API.csproj", "<Project/>");
         assert_eq!(got[0].0, "Ordering.API");
@@ -402,7 +428,12 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("acme/frontend".into(), ProjectName::Artifact, "src/frontend".into(), 5),
+                (
+                    "acme/frontend".into(),
+                    ProjectName::Artifact,
+                    "src/frontend".into(),
+                    5
+                ),
                 ("acme/ledger".into(), ProjectName::Artifact, "".into(), 7),
             ]
         );
