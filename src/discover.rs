@@ -25,6 +25,38 @@ pub enum InputKind {
     Envoy,
     /// A YAML file with Helm/Go template syntax: not YAML until rendered.
     HelmTemplate,
+    /// A build file that names the project in its folder (`pom.xml`, `package.json`, …).
+    BuildFile,
+}
+
+/// Build files by exact (lowercase) file name; `.csproj` goes by extension.
+const BUILD_FILES: &[&str] = &[
+    "pom.xml",
+    "settings.gradle",
+    "settings.gradle.kts",
+    "package.json",
+    "go.mod",
+    "skaffold.yaml",
+    "skaffold.yml",
+];
+
+/// Folders whose plain `*.yml` files are Spring configuration (a config server's native search
+/// locations and Spring's own resource folder), matched against the end of a file's folder.
+const SPRING_CONFIG_DIRS: &[&str] = &[
+    "src/main/resources",
+    "src/main/resources/shared",
+    "src/main/resources/config",
+    "src/main/resources/configs",
+    "src/main/resources/config-repo",
+    "config-repo",
+];
+
+/// Whether a YAML file sits where Spring (or a config server) reads configuration.
+fn in_spring_config_dir(rel: &str) -> bool {
+    let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+    SPRING_CONFIG_DIRS
+        .iter()
+        .any(|s| dir == *s || dir.ends_with(&format!("/{s}")))
 }
 
 /// Directories never descended into.
@@ -265,6 +297,9 @@ pub fn kind_by_name(rel: &str) -> Option<InputKind> {
     if lower.starts_with("appsettings") && ext == "json" {
         return Some(InputKind::AppSettings);
     }
+    if BUILD_FILES.contains(&lower.as_str()) || ext == "csproj" {
+        return Some(InputKind::BuildFile);
+    }
     match ext {
         "yml" | "yaml" => Some(InputKind::Kubernetes),
         "properties" => Some(InputKind::Properties),
@@ -291,7 +326,8 @@ pub fn classify(rel: &str, text: &str) -> Option<InputKind> {
             }
             let k8s = has_top_level_key(text, "apiVersion") && has_top_level_key(text, "kind");
             if !k8s {
-                return None;
+                // `<app>.yml` in a config server's folder is that app's Spring configuration.
+                return in_spring_config_dir(rel).then_some(InputKind::SpringYaml);
             }
             if text.contains("{{") {
                 Some(InputKind::HelmTemplate)
@@ -334,7 +370,16 @@ mod tests {
             kind_by_name("x/appsettings.Development.json"),
             Some(InputKind::AppSettings)
         );
-        assert_eq!(kind_by_name("x/package.json"), None);
+        assert_eq!(kind_by_name("x/package.json"), Some(InputKind::BuildFile));
+        assert_eq!(
+            kind_by_name("src/Ordering.API/Ordering.API.csproj"),
+            Some(InputKind::BuildFile)
+        );
+        assert_eq!(
+            kind_by_name("settings.gradle.kts"),
+            Some(InputKind::BuildFile)
+        );
+        assert_eq!(kind_by_name("x/tsconfig.json"), None);
         assert_eq!(kind_by_name("x/.envrc"), None);
     }
 
@@ -352,6 +397,17 @@ mod tests {
             Some(InputKind::HelmTemplate)
         );
         assert_eq!(classify("ci.yaml", "jobs:\n  x: 1\n"), None);
+        assert_eq!(
+            classify(
+                "config/src/main/resources/shared/orders.yml",
+                "server:\n  port: 1\n"
+            ),
+            Some(InputKind::SpringYaml)
+        );
+        assert_eq!(
+            classify("x/src/main/resources/db/changelog/master.yaml", "a: 1\n"),
+            None
+        );
         assert_eq!(
             classify("docker-compose.yml", "version: '3'\nservices:\n  a: {}\n"),
             Some(InputKind::Compose)

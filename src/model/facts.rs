@@ -176,11 +176,35 @@ pub enum Fact {
     Owner(OwnerRule),
     /// A key/value from `.env`, Spring, appsettings or another config file.
     Setting(Setting),
+    /// A project a build file declares (Maven, Gradle, npm, Go, .NET, skaffold): a name it
+    /// goes by and the folder it builds.
+    Project(Project),
     /// A string literal in source code that looks like a URL or connection string.
     Literal {
         value: String,
         location: Location,
     },
+}
+
+/// What a project's name is: the build's own name for it, or the image it builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ProjectName {
+    /// `artifactId`, `rootProject.name`, package `name`, module path, `.csproj` stem.
+    Build,
+    /// An image the build makes (jib `<to><image>`, spring-boot `<image><name>`).
+    Image,
+    /// A skaffold artifact: an image built from a context folder, as strong as compose `build`.
+    Artifact,
+}
+
+/// One name a build file gives the folder it builds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    pub name: String,
+    pub what: ProjectName,
+    /// The folder built, repository-relative ("" for the root).
+    pub dir: String,
+    pub location: Location,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -24,6 +24,8 @@ pub(super) struct Inputs {
     pub sql_facts: BTreeMap<String, Vec<SqlFact>>,
     /// Settings of `.env`, Spring, appsettings and other config files, by file.
     pub file_settings: BTreeMap<String, Vec<Setting>>,
+    /// Projects build files declare (names and images of folders).
+    pub projects: Vec<Project>,
     /// Source literals by file.
     pub literals: BTreeMap<String, Vec<(String, Location)>>,
     pub all_paths: Vec<String>,
@@ -74,6 +76,7 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
         Fact::Sql(q) => i.sql_facts.entry(path.to_string()).or_default().push(q),
         Fact::Resilience { host, .. } => i.mesh_policies.push(host),
         Fact::Setting(s) => i.file_settings.entry(path.to_string()).or_default().push(s),
+        Fact::Project(p) => i.projects.push(p),
         Fact::Literal { value, location } => i
             .literals
             .entry(path.to_string())

@@ -8,7 +8,8 @@
 //! 2. `variants`: which declaration files deploy together, before any name is resolved.
 //! 3. `identity`: components and their names (canaries, aliases, k8s Services) and each
 //!    workload's kind from its own declaration, before anything looks a host up.
-//! 4. `ownership`: which service owns each folder, from the identities just built.
+//! 4. `ownership`: which service owns each folder, from the identities just built, strongest
+//!    evidence first (`folders`: build contexts, build files, images, Spring names, folders).
 //! 5. `settings`: what each service is given, which needs ownership (config files) and
 //!    variants (ConfigMaps).
 //! 6. `kinds::refine`: what other services' settings say a component is (connection string
@@ -22,6 +23,7 @@ mod calls;
 mod compose;
 mod data;
 mod finish;
+mod folders;
 mod gateways;
 mod identity;
 mod inputs;
