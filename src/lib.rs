@@ -322,22 +322,17 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
         graph: &graph,
         options: &options,
     };
-    let views = rules::Views::new(&model);
-    let mut findings = Vec::new();
-    for rule in rules::RULES {
-        let severity = config
-            .rules
-            .get(rule.id)
-            .and_then(|r| r.severity.as_deref());
-        if severity == Some("off") {
-            continue;
-        }
-        let mut found = rules::run(rule, &ctx, &views);
-        if let Some(s) = severity.and_then(parse_severity) {
-            found.iter_mut().for_each(|f| f.severity = s);
-        }
-        findings.extend(found);
-    }
+    let enabled: Vec<(&rules::Rule, Option<Severity>)> = rules::RULES
+        .iter()
+        .filter_map(|rule| {
+            let severity = config
+                .rules
+                .get(rule.id)
+                .and_then(|r| r.severity.as_deref());
+            (severity != Some("off")).then(|| (rule, severity.and_then(parse_severity)))
+        })
+        .collect();
+    let mut findings = rules::check_all(&ctx, &enabled);
     findings.sort_by(|a, b| {
         (&a.location, a.rule, &a.fingerprint).cmp(&(&b.location, b.rule, &b.fingerprint))
     });

@@ -56,59 +56,64 @@ const PER_VARIANT: &[&str] = &[
     "lockstep-deploy",
 ];
 
-/// The model and graph as each variant runs them; empty when the repository has one variant.
-pub struct Views(Vec<(String, Model, Graph)>);
-
-impl Views {
-    pub fn new(model: &Model) -> Self {
-        if model.variants.len() < 2 {
-            return Views(Vec::new());
-        }
-        let views = model.variants.iter().map(|v| {
-            let view = model.in_variant(v);
-            let graph = Graph::build(&view);
-            (v.clone(), view, graph)
-        });
-        Views(views.collect())
+/// Run the given rules (with an optional severity override each). Rules that combine facts
+/// run on each variant's view when the repository has several, one view at a time; findings
+/// that several variants share are merged and name the variants they hold in.
+pub fn check_all(ctx: &Context, rules: &[(&Rule, Option<Severity>)]) -> Vec<Finding> {
+    let variants = &ctx.model.variants;
+    let split = |r: &Rule| variants.len() > 1 && PER_VARIANT.contains(&r.id);
+    let mut out = Vec::new();
+    for (rule, severity) in rules.iter().filter(|(r, _)| !split(r)) {
+        out.extend(with_severity((rule.check)(ctx), *severity));
     }
-}
-
-/// Run one rule: on the whole model, or on each variant's view with findings that are the
-/// same in several variants merged (and the variants named).
-pub fn run(rule: &Rule, ctx: &Context, views: &Views) -> Vec<Finding> {
-    if views.0.is_empty() || !PER_VARIANT.contains(&rule.id) {
-        return (rule.check)(ctx);
-    }
-    let mut out: Vec<Finding> = Vec::new();
+    let mut merged: Vec<Finding> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (name, model, graph) in &views.0 {
+    for name in variants
+        .iter()
+        .filter(|_| rules.iter().any(|(r, _)| split(r)))
+    {
+        let model = ctx.model.in_variant(name);
+        let graph = Graph::build(&model);
         let view = Context {
-            model,
-            graph,
+            model: &model,
+            graph: &graph,
             options: ctx.options,
         };
-        for f in (rule.check)(&view) {
-            match seen.get(&f.fingerprint) {
-                Some(&i) => out[i].variants.push(name.clone()),
-                None => {
-                    seen.insert(f.fingerprint.clone(), out.len());
-                    out.push(Finding {
-                        variants: vec![name.clone()],
-                        ..f
-                    });
+        for (rule, severity) in rules.iter().filter(|(r, _)| split(r)) {
+            for f in with_severity((rule.check)(&view), *severity) {
+                match seen.get(&f.fingerprint) {
+                    Some(&i) => merged[i].variants.push(name.clone()),
+                    None => {
+                        seen.insert(f.fingerprint.clone(), merged.len());
+                        merged.push(Finding {
+                            variants: vec![name.clone()],
+                            ..f
+                        });
+                    }
                 }
             }
         }
     }
     // A finding every variant shares needs no variant named.
-    for f in out.iter_mut().filter(|f| f.variants.len() < views.0.len()) {
+    for f in merged
+        .iter_mut()
+        .filter(|f| f.variants.len() < variants.len())
+    {
         f.message.push_str(&format!(
             " (in {}: {})",
             plural(f.variants.len()),
             f.variants.join(", ")
         ));
     }
+    out.extend(merged);
     out
+}
+
+fn with_severity(mut found: Vec<Finding>, severity: Option<Severity>) -> Vec<Finding> {
+    if let Some(s) = severity {
+        found.iter_mut().for_each(|f| f.severity = s);
+    }
+    found
 }
 
 fn plural(n: usize) -> &'static str {
