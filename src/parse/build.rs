@@ -108,27 +108,14 @@ fn go_mod(path: &str, text: &str, out: &mut FileFacts) {
 
 /// `package.json` `name`, without its npm scope (`@acme/orders` → `orders`).
 fn npm(path: &str, text: &str, out: &mut FileFacts) {
-    let text = text.replace('\t', " ");
-    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&text) {
-        out.diagnostics.push(Diagnostic::warning(
-            path,
-            e.line() as u32,
-            format!("invalid JSON: {e}"),
-        ));
+    let docs = super::config::json_documents(path, text, out);
+    let Some(name) = docs.first().and_then(|d| d.get("name")) else {
         return;
-    }
-    match parse_documents(&text) {
-        Ok(docs) => {
-            let Some(name) = docs.first().and_then(|d| d.get("name")) else {
-                return;
-            };
-            if let Some(n) = name.as_str() {
-                let bare = n.rsplit_once('/').map_or(n, |(_, b)| b);
-                let at = loc(path, name);
-                push(out, bare, ProjectName::Build, dir_of(path).to_string(), at);
-            }
-        }
-        Err(e) => yaml_error(path, &e, out),
+    };
+    if let Some(n) = name.as_str() {
+        let bare = n.rsplit_once('/').map_or(n, |(_, b)| b);
+        let at = loc(path, name);
+        push(out, bare, ProjectName::Build, dir_of(path).to_string(), at);
     }
 }
 

@@ -119,23 +119,29 @@ pub fn parse_yaml_settings(path: &str, text: &str, out: &mut FileFacts) {
 /// `appsettings*.json`. JSON is read by the YAML parser (JSON is YAML 1.2), which keeps
 /// positions; `//` and `/* */` comments, which .NET allows, are blanked first.
 pub fn parse_json_settings(path: &str, text: &str, out: &mut FileFacts) {
-    let text = strip_trailing_commas(&strip_json_comments(text)).replace('\t', " ");
-    // YAML accepts more than JSON (`"b": }`); serde_json says where real JSON breaks.
+    let text = strip_trailing_commas(&strip_json_comments(text));
+    for d in json_documents(path, &text, out) {
+        flatten(path, "", &d, ":", out);
+    }
+}
+
+/// JSON as positioned nodes (read by the YAML parser, which keeps positions), or a
+/// diagnostic where serde_json says the JSON breaks: YAML accepts more than JSON (`"b": }`).
+pub(crate) fn json_documents(path: &str, text: &str, out: &mut FileFacts) -> Vec<Node> {
+    let text = text.replace('\t', " ");
     if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&text) {
-        out.diagnostics.push(Diagnostic::warning(
-            path,
-            e.line() as u32,
-            format!("invalid JSON: {e}"),
-        ));
-        return;
+        let msg = format!("invalid JSON: {e}");
+        out.diagnostics
+            .push(Diagnostic::warning(path, e.line() as u32, msg));
+        return Vec::new();
     }
     match parse_documents(&text) {
-        Ok(docs) => docs.iter().for_each(|d| flatten(path, "", d, ":", out)),
-        Err(e) => out.diagnostics.push(Diagnostic::warning(
-            path,
-            e.line,
-            format!("invalid JSON: {}", e.message),
-        )),
+        Ok(docs) => docs,
+        Err(e) => {
+            let msg = format!("invalid JSON: {}", e.message);
+            out.diagnostics.push(Diagnostic::warning(path, e.line, msg));
+            Vec::new()
+        }
     }
 }
 
