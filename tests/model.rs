@@ -36,7 +36,7 @@ fn render(m: &Model) -> String {
         ));
     }
     for (dir, svc) in &m.service_dirs {
-        out.push_str(&format!("owns {dir}/ -> {svc}\n"));
+        out.push_str(&format!("owns {dir} -> {svc}\n"));
     }
     for e in &m.edges {
         let what = e.topic.as_deref().or(e.database.as_deref()).unwrap_or("");

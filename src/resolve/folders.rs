@@ -292,7 +292,8 @@ fn spring_names(claims: &mut Claims, names: &Names, files: &BTreeMap<String, Vec
 }
 
 /// Config-server repositories: a folder with `<app>.yml` / `<app>-<profile>.yml` files for at
-/// least two known services; each such file is its app's.
+/// least two known services; each such file is its app's, and the folder's `application.yml`
+/// is every one of those apps'.
 fn config_repos(claims: &mut Claims, names: &Names, files: &BTreeMap<String, Vec<Setting>>) {
     let mut by_dir: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
     for path in files.keys() {
@@ -316,14 +317,33 @@ fn config_repos(claims: &mut Claims, names: &Names, files: &BTreeMap<String, Vec
             by_dir.entry(dir_of(path)).or_default().push((path, svc));
         }
     }
-    for files in by_dir.values() {
-        let apps: BTreeSet<&str> = files.iter().map(|(_, s)| *s).collect();
-        if apps.len() >= 2 {
-            for (path, svc) in files {
-                claims.claim(path, svc, Tier::ConfigRepo);
+    for (dir, files_here) in &by_dir {
+        let apps: BTreeSet<&str> = files_here.iter().map(|(_, s)| *s).collect();
+        if apps.len() < 2 {
+            continue;
+        }
+        for (path, svc) in files_here {
+            claims.claim(path, svc, Tier::ConfigRepo);
+        }
+        // `application.yml` there is served to every client of the config server.
+        for shared in files
+            .keys()
+            .filter(|p| dir_of(p) == *dir && is_shared_config(p))
+        {
+            for svc in &apps {
+                claims.claim(shared, svc, Tier::ConfigRepo);
             }
         }
     }
+}
+
+/// `application.yml`, `application-<profile>.properties`: what a config server serves to all.
+fn is_shared_config(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.rsplit_once('.').is_some_and(|(stem, ext)| {
+        matches!(ext, "yml" | "yaml" | "properties")
+            && (stem == "application" || stem.starts_with("application-"))
+    })
 }
 
 /// Folders named like a service (normalised), or like it without a role suffix.
