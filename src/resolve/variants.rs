@@ -105,10 +105,11 @@ fn file_tag(file: &str, stems: &HashSet<&str>) -> Option<String> {
         .then(|| tag.to_ascii_lowercase())
 }
 
+/// Does a group's name (its folder path, with a file tag) name an alternative deployment?
 fn is_variant_word(name: &str) -> bool {
-    let last = name.rsplit(['/', ' ']).next().unwrap_or(name);
-    let last = last.trim_matches(['(', ')', '-']);
-    VARIANT_WORDS.contains(&last.to_ascii_lowercase().as_str())
+    name.split(['/', ' '])
+        .map(|w| w.trim_matches(['(', ')', '-']).to_ascii_lowercase())
+        .any(|w| VARIANT_WORDS.contains(&w.as_str()))
 }
 
 /// Groups of one folder: its own files (split by file tag), keyed by folder.
@@ -185,8 +186,15 @@ fn merge_level(
     done: &mut Vec<Group>,
 ) -> Option<Group> {
     children.sort_by_key(order);
+    let alone = own.is_empty() && children.len() == 1;
     let mut bins: Vec<(Group, Vec<String>)> = Vec::new();
     for g in own.into_iter().chain(children) {
+        // An `examples/` or `extras/` tree is an alternative deployment even when its names
+        // do not collide: it never joins another group, unless nothing else is here.
+        if !alone && !bins.is_empty() && is_variant_word(&g.name) {
+            done.push(g);
+            continue;
+        }
         match bins.iter_mut().find(|(bin, _)| !bin.collides(&g)) {
             Some((bin, members)) => {
                 members.push(g.name.clone());
