@@ -313,7 +313,8 @@ fn logical_lines(text: &str) -> Vec<Logical> {
             continue;
         }
         let trimmed = raw.trim_start();
-        if trimmed.starts_with('#') || (trimmed.is_empty() && current.is_none()) {
+        // Docker skips comment and empty lines, also inside a continued instruction.
+        if trimmed.starts_with('#') || trimmed.is_empty() {
             continue;
         }
         let column = (raw.len() - trimmed.len()) as u32 + 1;
@@ -400,6 +401,9 @@ mod tests {
             })
             .collect();
         assert_eq!(locs, vec![(2, 5), (3, 3)]);
+        let text = "FROM x\nRUN a \\\n\n  # note\n    && b\nENV C=1\n";
+        assert!(run(text).diagnostics.is_empty());
+        assert_eq!(settings(text), vec![kv("C", "1", 6)]);
     }
 
     #[test]
