@@ -27,6 +27,8 @@ pub enum InputKind {
     HelmTemplate,
     /// A build file that names the project in its folder (`pom.xml`, `package.json`, …).
     BuildFile,
+    /// `Dockerfile`, `Dockerfile.<x>`, `<x>.Dockerfile`: the image a service runs.
+    Dockerfile,
 }
 
 /// Build files by exact (lowercase) file name; `.csproj` goes by extension.
@@ -283,6 +285,9 @@ pub fn kind_by_name(rel: &str) -> Option<InputKind> {
     if lower == ".env" || lower.starts_with(".env.") || (ext == "env" && lower != ".envrc") {
         return Some(InputKind::DotEnv);
     }
+    if lower == "dockerfile" || lower.starts_with("dockerfile.") || ext == "dockerfile" {
+        return Some(InputKind::Dockerfile);
+    }
     if lower == "codeowners" {
         return Some(InputKind::Codeowners);
     }
@@ -381,6 +386,14 @@ mod tests {
         );
         assert_eq!(kind_by_name("x/tsconfig.json"), None);
         assert_eq!(kind_by_name("x/.envrc"), None);
+        for df in [
+            "a/Dockerfile",
+            "Dockerfile.prod",
+            "web.Dockerfile",
+            "b/api.dockerfile",
+        ] {
+            assert_eq!(kind_by_name(df), Some(InputKind::Dockerfile), "{df}");
+        }
     }
 
     #[test]

@@ -278,3 +278,21 @@ fn no_component_leaks_a_password() {
         }
     }
 }
+
+#[test]
+fn dockerfile_settings_show_their_source() {
+    let case = common::root().join("fixtures/model/dockerfile-env");
+    let text = stdout(&[
+        "inspect",
+        "web",
+        &case.display().to_string(),
+        "--no-history",
+    ]);
+    for want in [
+        "CART_URL   dockerfile  web/Dockerfile:9:5",
+        "args       dockerfile  web/Dockerfile:11:39",
+        "→ cart",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+}

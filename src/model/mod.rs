@@ -189,6 +189,9 @@ pub enum SettingSource {
     Args,
     /// A config file the service owns (Spring, appsettings, `.env` in its folder, …).
     ConfigFile,
+    /// `ENV` (or a command's connection strings) in the Dockerfile the service is built from;
+    /// compose and k8s env of the same key override it.
+    Dockerfile,
     /// A URL or address literal in the service's source code.
     Source,
 }
@@ -204,6 +207,7 @@ impl SettingSource {
             SettingSource::EnvFile => "env-file",
             SettingSource::Args => "args",
             SettingSource::ConfigFile => "config-file",
+            SettingSource::Dockerfile => "dockerfile",
             SettingSource::Source => "source",
         }
     }

@@ -2,8 +2,10 @@
 //! `appsettings*.json`. Each leaf value becomes a `Setting` with its exact line.
 
 use super::{loc, yaml_error};
+use crate::interp;
 use crate::model::{Diagnostic, EnvSource, Fact, FileFacts, Location, Setting};
 use crate::yaml::{Node, Value, parse_documents};
+use std::collections::HashMap;
 
 fn push(out: &mut FileFacts, key: String, value: String, location: Location) {
     out.facts.push(Fact::Setting(Setting {
@@ -14,8 +16,11 @@ fn push(out: &mut FileFacts, key: String, value: String, location: Location) {
     }));
 }
 
-/// `.env`: `KEY=value`, `export KEY=value`, quotes, `#` comments.
+/// `.env`: `KEY=value`, `export KEY=value`, quotes, `#` comments. Values may use earlier keys
+/// of the same file (`ADDR=cart:${PORT}`), as compose reads them; single-quoted values are
+/// literal, and a value naming a key the file does not define earlier is kept as written.
 pub fn parse_dotenv(path: &str, text: &str, out: &mut FileFacts) {
+    let mut earlier: HashMap<String, String> = HashMap::new();
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim_start();
         if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -31,21 +36,26 @@ pub fn parse_dotenv(path: &str, text: &str, out: &mut FileFacts) {
             continue;
         };
         let value = value.trim();
-        let value = if let Some(q) = value.strip_prefix('"').and_then(|v| v.split_once('"')) {
-            q.0.to_string()
-        } else if let Some(q) = value.strip_prefix('\'').and_then(|v| v.split_once('\'')) {
-            q.0.to_string()
+        let (value, literal) =
+            if let Some(q) = value.strip_prefix('"').and_then(|v| v.split_once('"')) {
+                (q.0.to_string(), false)
+            } else if let Some(q) = value.strip_prefix('\'').and_then(|v| v.split_once('\'')) {
+                (q.0.to_string(), true)
+            } else {
+                // An unquoted value ends at ` #`.
+                let v = value.split(" #").next().unwrap_or(value).trim();
+                (v.to_string(), false)
+            };
+        let known = |v: &str| interp::variables(v).iter().all(|n| earlier.contains_key(n));
+        let value = if !literal && value.contains('$') && known(&value) {
+            interp::compose(&value, &|n| earlier.get(n).cloned())
         } else {
-            // An unquoted value ends at ` #`.
-            value.split(" #").next().unwrap_or(value).trim().to_string()
+            value
         };
+        let key = key.trim().to_string();
+        earlier.insert(key.clone(), value.clone());
         let column = (line.len() - trimmed.len()) as u32 + 1;
-        push(
-            out,
-            key.trim().to_string(),
-            value,
-            Location::new(path, i as u32 + 1, column),
-        );
+        push(out, key, value, Location::new(path, i as u32 + 1, column));
     }
 }
 
@@ -251,6 +261,26 @@ mod tests {
             ]
         );
         assert_eq!(out.diagnostics.len(), 1);
+    }
+
+    #[test]
+    fn dotenv_uses_earlier_keys() {
+        let mut out = FileFacts::default();
+        let text = "PORT=7070\nADDR=cart:${PORT}\nURL=\"http://$ADDR/x\"\n\
+                    RAW='cart:${PORT}'\nLATER=${NEXT}:1\nNEXT=2\n";
+        parse_dotenv(".env", text, &mut out);
+        let values: Vec<String> = settings(&out).into_iter().map(|s| s.1).collect();
+        assert_eq!(
+            values,
+            [
+                "7070",
+                "cart:7070",
+                "http://cart:7070/x",
+                "cart:${PORT}",
+                "${NEXT}:1",
+                "2"
+            ]
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod build;
 pub mod compose;
 pub mod config;
+pub mod dockerfile;
 pub mod gateway;
 pub mod k8s;
 pub mod release;
@@ -38,6 +39,7 @@ pub fn parse(kind: InputKind, path: &str, text: &str) -> FileFacts {
         InputKind::SpringYaml => config::parse_yaml_settings(path, text, &mut out),
         InputKind::AppSettings => config::parse_json_settings(path, text, &mut out),
         InputKind::BuildFile => build::parse(path, text, &mut out),
+        InputKind::Dockerfile => dockerfile::parse(path, text, &mut out),
         InputKind::Nginx => gateway::parse_nginx(path, text, &mut out),
         InputKind::Envoy => gateway::parse_envoy(path, text, &mut out),
         // Without the model's names, only connection-string literals are found.

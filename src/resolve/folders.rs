@@ -113,7 +113,8 @@ pub(super) fn ownership(b: &Builder, inputs: &Inputs) -> Vec<(String, String)> {
     let mut claims = Claims::default();
     let explicit = explicit(&mut claims, &all_dirs, opts);
     let names = Names::new(b);
-    build_contexts(&mut claims, b);
+    let files: BTreeSet<&str> = inputs.all_paths.iter().map(String::as_str).collect();
+    build_contexts(&mut claims, b, &files);
     projects(&mut claims, b, &names, &inputs.projects);
     // Folders by their normalised last segment: one lookup per service name.
     let mut by_name: HashMap<String, Vec<&str>> = HashMap::new();
@@ -169,8 +170,9 @@ fn explicit(claims: &mut Claims, all_dirs: &BTreeSet<&str>, opts: &ResolveOption
 }
 
 /// Compose build contexts (or the Dockerfile's folder when every service shares one context)
-/// and bind-mounted config, for app and platform services.
-fn build_contexts(claims: &mut Claims, b: &Builder) {
+/// and bind-mounted config, for app and platform services; a Dockerfile outside the claimed
+/// folder is claimed as a file.
+fn build_contexts(claims: &mut Claims, b: &Builder, files: &BTreeSet<&str>) {
     for u in &b.units {
         let (id, w) = (&u.id, &u.workload);
         let kind = b.kind(id);
@@ -188,10 +190,18 @@ fn build_contexts(claims: &mut Claims, b: &Builder) {
                 Some(df) if context == *dir || context.is_empty() => {
                     dir_of(&join(&context, df)).to_string()
                 }
-                _ => context,
+                _ => context.clone(),
             };
-            if !root.is_empty() && root != *dir {
+            let root_claimed = !root.is_empty() && root != *dir;
+            if root_claimed {
                 claims.claim(&root, id, Tier::Build);
+            }
+            // The Dockerfile itself, wherever it is (`dockerfile: ../x/Dockerfile`, or beside
+            // the compose file): its ENV is what the service runs with.
+            let file = join(&context, w.dockerfile.as_deref().unwrap_or("Dockerfile"));
+            let covered = root_claimed && file.starts_with(&format!("{root}/"));
+            if !covered && files.contains(file.as_str()) {
+                claims.claim(&file, id, Tier::Build);
             }
         }
         // Bind-mounted config (`./nginx.conf:/etc/nginx/nginx.conf`) belongs to the service.

@@ -1,7 +1,8 @@
 //! Settings: every key a service is given, in increasing precedence of where it is written
-//! (owned config files and source literals, env files, env entries, ConfigMap and Secret
-//! references), each with its source and variant. ConfigMaps resolve in the reader's own
-//! variant first, then the primary variant.
+//! (owned config files and source literals, Dockerfile `ENV`, env files, env entries,
+//! ConfigMap and Secret references), each with its source and variant. ConfigMaps resolve in
+//! the reader's own variant first, then the primary variant. A Dockerfile setting that the
+//! service's compose or k8s env sets again is dropped (`precedence`).
 
 use super::builder::{Builder, dir_of, join};
 use super::inputs::Inputs;
@@ -39,6 +40,54 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
         b.settings.entry(id).or_default().extend(list);
     }
     owned_files(b, inputs);
+    precedence(b);
+}
+
+/// Sources that override a Dockerfile's `ENV` and `CMD` for the same key: what compose and
+/// k8s give the container (env, env files, ConfigMap/Secret refs, the command).
+fn overrides_image(source: SettingSource) -> bool {
+    !matches!(
+        source,
+        SettingSource::Dockerfile | SettingSource::ConfigFile | SettingSource::Source
+    )
+}
+
+/// One value per key where a Dockerfile and the deployment both set it: edges and accesses
+/// are read from every setting, so the image's default would add a second, stale target.
+/// A Dockerfile setting holds for every variant; where only some variants override its key,
+/// it is kept for the others only.
+fn precedence(b: &mut Builder) {
+    let mut runs_in: HashMap<&str, BTreeSet<Option<String>>> = HashMap::new();
+    for u in &b.units {
+        runs_in
+            .entry(u.id.as_str())
+            .or_default()
+            .insert(u.variant.clone());
+    }
+    for (svc, list) in b.settings.iter_mut() {
+        let set: BTreeSet<(&str, &Option<String>)> = list
+            .iter()
+            .filter(|s| overrides_image(s.source))
+            .map(|s| (s.key.as_str(), &s.variant))
+            .collect();
+        let overridden =
+            |key: &str, v: &Option<String>| set.contains(&(key, v)) || set.contains(&(key, &None));
+        let variants = runs_in.get(svc.as_str()).cloned().unwrap_or_default();
+        let mut kept = Vec::with_capacity(list.len());
+        for s in list.iter() {
+            if s.source != SettingSource::Dockerfile || !set.iter().any(|(k, _)| *k == s.key) {
+                kept.push(s.clone());
+                continue;
+            }
+            for v in variants.iter().filter(|v| !overridden(&s.key, v)) {
+                kept.push(ResolvedSetting {
+                    variant: v.clone(),
+                    ..s.clone()
+                });
+            }
+        }
+        *list = kept;
+    }
 }
 
 fn setting(
@@ -196,8 +245,22 @@ fn owned_files(b: &mut Builder, inputs: &Inputs) {
         {
             continue;
         }
+        let dockerfile = discover::kind_by_name(path) == Some(InputKind::Dockerfile);
         for svc in index.owners_of(path) {
-            let resolved = config_file(b.settings.get(&svc), list);
+            let resolved = if dockerfile {
+                let to = |s: &Setting| {
+                    setting(
+                        &s.key,
+                        &s.value,
+                        &s.location,
+                        SettingSource::Dockerfile,
+                        &None,
+                    )
+                };
+                list.iter().map(to).collect()
+            } else {
+                config_file(b.settings.get(&svc), list)
+            };
             b.settings.entry(svc).or_default().extend(resolved);
         }
     }
