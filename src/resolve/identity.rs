@@ -4,7 +4,7 @@
 //! same ports) is the same component; k8s Services add DNS names, ExternalName redirects and
 //! declared external servers.
 
-use super::builder::{Builder, Unit, normalise};
+use super::builder::{Builder, Unit, normalise, reason};
 use super::inputs::Inputs;
 use super::kinds;
 use super::variants;
@@ -37,10 +37,39 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
         });
     }
     k8s_services(b, inputs);
+    examples_only(b);
     // Component names themselves come last so an alias never shadows a real name.
     let ids: Vec<String> = b.components.keys().cloned().collect();
     for id in &ids {
         b.names.insert(id.to_ascii_lowercase(), id.clone());
+    }
+}
+
+/// A service declared only in example or test deployments, beside a deployment that is not
+/// one, is not a service of the system (a vendored library's example, an e2e harness).
+fn examples_only(b: &mut Builder) {
+    if !b.variants.iter().any(|v| !variants::is_example(v)) {
+        return;
+    }
+    let ids: Vec<(String, String, Location)> = b
+        .components
+        .values()
+        .filter(|c| !c.variants.is_empty() && c.variants.iter().all(|v| variants::is_example(v)))
+        .map(|c| {
+            (
+                c.id.clone(),
+                c.variants.iter().next().cloned().unwrap_or_default(),
+                c.location.clone(),
+            )
+        })
+        .collect();
+    for (id, variant, at) in ids {
+        let why = reason(
+            "example",
+            format!("declared only in the example or test deployment `{variant}`"),
+            &at,
+        );
+        b.reclassify(&id, ComponentKind::Tool, why);
     }
 }
 

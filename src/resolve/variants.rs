@@ -105,6 +105,17 @@ fn file_tag(file: &str, stems: &HashSet<&str>) -> Option<String> {
         .then(|| tag.to_ascii_lowercase())
 }
 
+/// Folder words of deployments that are not the system: examples, samples, tests.
+const EXAMPLE_WORDS: &[&str] = &[
+    "examples", "example", "samples", "sample", "e2e", "test", "tests",
+];
+
+/// Is a variant an example or test deployment (`vendor/lib/example/docker-compose`)?
+pub(super) fn is_example(name: &str) -> bool {
+    name.split(['/', ' '])
+        .any(|w| EXAMPLE_WORDS.contains(&w.to_ascii_lowercase().as_str()))
+}
+
 /// Does a group's name (its folder path, with a file tag) name an alternative deployment?
 fn is_variant_word(name: &str) -> bool {
     name.split(['/', ' '])
