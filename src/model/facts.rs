@@ -184,6 +184,11 @@ pub enum Fact {
         value: String,
         location: Location,
     },
+    /// An env key (or Spring property) a source file's own code reads: `os.getenv("X")`.
+    EnvRead {
+        key: String,
+        location: Location,
+    },
 }
 
 /// What a project's name is: the build's own name for it, or the image it builds.
