@@ -1,7 +1,8 @@
 //! Settings: every key a service is given, in increasing precedence of where it is written
-//! (owned config files and source literals, env files, env entries, ConfigMap and Secret
-//! references), each with its source and variant. ConfigMaps resolve in the reader's own
-//! variant first, then the primary variant.
+//! (code defaults, owned config files and source literals, env files, env entries, ConfigMap
+//! and Secret references), each with its source and variant. ConfigMaps resolve in the
+//! reader's own variant first, then the primary variant. Also the env keys each service's
+//! code reads, which decide whether an injected setting is used or only configured.
 
 use super::builder::{Builder, dir_of, join};
 use super::inputs::Inputs;
