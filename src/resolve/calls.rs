@@ -111,7 +111,7 @@ fn is_used(b: &Builder, svc: &str, s: &ResolvedSetting) -> bool {
     !injected
         || b.env_reads
             .get(svc)
-            .is_none_or(|keys| keys.contains(&normal_key(&s.key)))
+            .is_none_or(|keys| keys.contains(ANY_ENV_KEY) || keys.contains(&normal_key(&s.key)))
 }
 
 /// Sync and platform edges from one service's settings.

@@ -3,7 +3,7 @@
 //! is that key's value for the service when nothing else sets it.
 
 use super::LineIndex;
-use crate::model::{EnvSource, Fact, Location, Setting};
+use crate::model::{ANY_ENV_KEY, EnvSource, Fact, Location, Setting};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -147,10 +147,11 @@ const PATTERNS: &[Pattern] = &[
         ),
         reads: true,
     },
-    // Spring `@Value("${cart.url:http://cart:8080}")` (Kotlin escapes the `$`).
+    // Spring `@Value("${cart.url:http://cart:8080}")`, also inside a longer value
+    // (`"http://${BALANCES_API_ADDR}/balances"`); Kotlin escapes the `$`.
     Pattern {
         trigger: "@Value",
-        regex: r#"@Value\(\s*"\\?\$\{(?P<k>[^:}"\s]+)(?::(?P<d>[^}"\n]*))?\}""#,
+        regex: r#"@Value\(\s*"[^"\n$]*\\?\$\{(?P<k>[^:}"\s]+)(?::(?P<d>[^}"\n]*))?\}"#,
         reads: true,
     },
     // .NET `configuration["K"] ?? "d"`.
@@ -216,6 +217,28 @@ const PATTERNS: &[Pattern] = &[
         ),
         reads: false,
     },
+    // Lookups of a key the code computes (`getenv(name)`, `process.env[k]`, destructuring all
+    // of `process.env`, `env::vars()`): the code may read any key. No `k` group: a wildcard.
+    Pattern {
+        trigger: "env",
+        regex: r"\b(?P<f>\w*(?i:env)\w*)\(\s*[A-Za-z_][\w.]*\s*[,)]",
+        reads: true,
+    },
+    Pattern {
+        trigger: "env",
+        regex: r"\b(?:environ|ENV|process\.env)(?:\[\s*[A-Za-z_]|\.get\(\s*[A-Za-z_])",
+        reads: true,
+    },
+    Pattern {
+        trigger: "process.env",
+        regex: r"\}\s*=\s*process\.env\b",
+        reads: true,
+    },
+    Pattern {
+        trigger: "env::var",
+        regex: r"\benv::var(?:s\(|(?:_os)?\(\s*[A-Za-z_&])",
+        reads: true,
+    },
 ];
 
 struct Compiled {
@@ -262,7 +285,14 @@ pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) -> Vec<(usize,
             if cap.name("f").is_some_and(|f| is_writer(f.as_str())) {
                 continue;
             }
-            let Some(k) = cap.name("k") else { continue };
+            let Some(k) = cap.name("k") else {
+                if p.reads
+                    && let Some(m) = cap.get(0)
+                {
+                    reads.push((ANY_ENV_KEY.to_string(), m.start()));
+                }
+                continue;
+            };
             if p.reads {
                 reads.push((k.as_str().to_string(), k.start()));
             }
@@ -406,6 +436,22 @@ mod tests {
              configuration[\"F\"]\nENV['G']\nenv::var(\"H\")\ngetEnv(\"I\")\nos.Setenv(\"J\", \"j\")\n",
         );
         assert_eq!(reads, ["A", "B", "C", "d.e", "F", "G", "H", "I"]);
+        assert!(defaults.is_empty());
+    }
+
+    #[test]
+    fn computed_keys_read_anything() {
+        for src in [
+            "v = System.getenv(name);",
+            "v = os.environ.get(key)",
+            "v = process.env[key]",
+            "const { A, B } = process.env;",
+            "for (k, v) in std::env::vars() {}",
+        ] {
+            assert_eq!(run(src).0, [ANY_ENV_KEY], "{src}");
+        }
+        let (reads, defaults) = run("@Value(\"http://${BALANCES_API_ADDR}/balances\") String u;");
+        assert_eq!(reads, ["BALANCES_API_ADDR"]);
         assert!(defaults.is_empty());
     }
 
