@@ -239,6 +239,40 @@ const PATTERNS: &[Pattern] = &[
         regex: r"\benv::var(?:s\(|(?:_os)?\(\s*[A-Za-z_&])",
         reads: true,
     },
+    // Binders that fill a whole options object from env and config by name (Spring
+    // `@ConfigurationProperties`, .NET `GetSection`, Go envconfig/viper/caarlos0 env, pydantic
+    // `BaseSettings`): the keys are not written as strings, so any key may be read.
+    Pattern {
+        trigger: "@ConfigurationProperties",
+        regex: r"@ConfigurationProperties\b",
+        reads: true,
+    },
+    Pattern {
+        trigger: "GetSection",
+        regex: r"\bGetSection\(",
+        reads: true,
+    },
+    Pattern {
+        trigger: "env",
+        regex: r"\b(?:envconfig\.Process|AutomaticEnv|env\.Parse|BaseSettings)\b",
+        reads: true,
+    },
+    // Spring `environment.getProperty("cart.url", "http://cart")`.
+    Pattern {
+        trigger: "Property(",
+        regex: concat!(
+            r"\.get(?:Required)?Property\(\s*",
+            q!(),
+            key!(),
+            q!(),
+            r"(?:\s*,\s*",
+            q!(),
+            dflt!("d"),
+            q!(),
+            r"\s*[,)])?"
+        ),
+        reads: true,
+    },
 ];
 
 struct Compiled {
@@ -447,6 +481,9 @@ mod tests {
             "v = process.env[key]",
             "const { A, B } = process.env;",
             "for (k, v) in std::env::vars() {}",
+            "@ConfigurationProperties(prefix = \"retail.ui\")",
+            "services.Configure<Urls>(configuration.GetSection(\"urls\"));",
+            "viper.AutomaticEnv()",
         ] {
             assert_eq!(run(src).0, [ANY_ENV_KEY], "{src}");
         }
