@@ -13,8 +13,21 @@ struct Pattern {
     /// A substring every match contains, checked before the regex runs (case-insensitive).
     trigger: &'static str,
     regex: &'static str,
-    /// The key is an env key the code reads (a command-line flag name is not).
-    reads: bool,
+    does: Does,
+}
+
+/// What a match says about the keys the code reads.
+#[derive(PartialEq)]
+enum Does {
+    /// Reads the key `k`.
+    Read,
+    /// `k` is a command-line flag, not an env key; only its default counts.
+    Flag,
+    /// Reads a key the code computes: the file's env-like string literals (a list of names
+    /// checked in a loop), or any key when it has none.
+    Computed,
+    /// Binds a whole options object by name: any key.
+    Binds,
 }
 
 // Building blocks: a quote, a key, a default literal's text.
@@ -54,7 +67,7 @@ const PATTERNS: &[Pattern] = &[
             q!(),
             ")?"
         ),
-        reads: true,
+        does: Does::Read,
     },
     // Python `os.environ.get(k, d)`.
     Pattern {
@@ -70,7 +83,7 @@ const PATTERNS: &[Pattern] = &[
             q!(),
             r"\s*[,)])?"
         ),
-        reads: true,
+        does: Does::Read,
     },
     // Python `os.environ[k]`, Ruby `ENV[k] || d`.
     Pattern {
@@ -86,7 +99,7 @@ const PATTERNS: &[Pattern] = &[
             q!(),
             ")?"
         ),
-        reads: true,
+        does: Does::Read,
     },
     // Ruby `ENV.fetch(k, d)`.
     Pattern {
@@ -102,7 +115,7 @@ const PATTERNS: &[Pattern] = &[
             q!(),
             r"\s*[,)])?"
         ),
-        reads: true,
+        does: Does::Read,
     },
     // JS/TS `process.env.K || d`, `process.env.K ?? d`.
     Pattern {
@@ -114,7 +127,7 @@ const PATTERNS: &[Pattern] = &[
             q!(),
             ")?"
         ),
-        reads: true,
+        does: Does::Read,
     },
     // JS/TS `process.env['K'] || d`.
     Pattern {
@@ -130,7 +143,7 @@ const PATTERNS: &[Pattern] = &[
             q!(),
             ")?"
         ),
-        reads: true,
+        does: Does::Read,
     },
     // Java `System.getenv().getOrDefault(k, d)`.
     Pattern {
@@ -145,14 +158,14 @@ const PATTERNS: &[Pattern] = &[
             dflt!("d"),
             q!()
         ),
-        reads: true,
+        does: Does::Read,
     },
     // Spring `@Value("${cart.url:http://cart:8080}")`, also inside a longer value
     // (`"http://${BALANCES_API_ADDR}/balances"`); Kotlin escapes the `$`.
     Pattern {
         trigger: "@Value",
         regex: r#"@Value\(\s*"[^"\n$]*\\?\$\{(?P<k>[^:}"\s]+)(?::(?P<d>[^}"\n]*))?\}"#,
-        reads: true,
+        does: Does::Read,
     },
     // .NET `configuration["K"] ?? "d"`.
     Pattern {
@@ -168,7 +181,7 @@ const PATTERNS: &[Pattern] = &[
             q!(),
             ")?"
         ),
-        reads: true,
+        does: Does::Read,
     },
     // .NET `GetValue<string>("K", "d")`, `GetValue("K", "d")`.
     Pattern {
@@ -184,7 +197,7 @@ const PATTERNS: &[Pattern] = &[
             q!(),
             r"\s*[,)])?"
         ),
-        reads: true,
+        does: Does::Read,
     },
     // Rust `env::var("K").unwrap_or("d"…)`, `.unwrap_or_else(|_| "d".into())`.
     Pattern {
@@ -200,7 +213,7 @@ const PATTERNS: &[Pattern] = &[
             q!(),
             ")?"
         ),
-        reads: true,
+        does: Does::Read,
     },
     // Go `flag.String("user-addr", "user:8081", …)`, `flag.StringVar(&x, "k", "d", …)`.
     Pattern {
@@ -215,29 +228,29 @@ const PATTERNS: &[Pattern] = &[
             dflt!("d"),
             q!()
         ),
-        reads: false,
+        does: Does::Flag,
     },
     // Lookups of a key the code computes (`getenv(name)`, `process.env[k]`, destructuring all
-    // of `process.env`, `env::vars()`): the code may read any key. No `k` group: a wildcard.
+    // of `process.env`, `env::vars()`). No `k` group.
     Pattern {
         trigger: "env",
         regex: r"\b(?P<f>\w*(?i:env)\w*)\(\s*[A-Za-z_][\w.]*\s*[,)]",
-        reads: true,
+        does: Does::Computed,
     },
     Pattern {
         trigger: "env",
         regex: r"\b(?:environ|ENV|process\.env)(?:\[\s*[A-Za-z_]|\.get\(\s*[A-Za-z_])",
-        reads: true,
+        does: Does::Computed,
     },
     Pattern {
         trigger: "process.env",
         regex: r"\}\s*=\s*process\.env\b",
-        reads: true,
+        does: Does::Computed,
     },
     Pattern {
         trigger: "env::var",
         regex: r"\benv::var(?:s\(|(?:_os)?\(\s*[A-Za-z_&])",
-        reads: true,
+        does: Does::Computed,
     },
     // Binders that fill a whole options object from env and config by name (Spring
     // `@ConfigurationProperties`, .NET `GetSection`, Go envconfig/viper/caarlos0 env, pydantic
@@ -245,17 +258,17 @@ const PATTERNS: &[Pattern] = &[
     Pattern {
         trigger: "@ConfigurationProperties",
         regex: r"@ConfigurationProperties\b",
-        reads: true,
+        does: Does::Binds,
     },
     Pattern {
         trigger: "GetSection",
         regex: r"\bGetSection\(",
-        reads: true,
+        does: Does::Binds,
     },
     Pattern {
         trigger: "env",
         regex: r"\b(?:envconfig\.Process|AutomaticEnv|env\.Parse|BaseSettings)\b",
-        reads: true,
+        does: Does::Binds,
     },
     // Spring `environment.getProperty("cart.url", "http://cart")`.
     Pattern {
@@ -271,7 +284,7 @@ const PATTERNS: &[Pattern] = &[
             q!(),
             r"\s*[,)])?"
         ),
-        reads: true,
+        does: Does::Read,
     },
 ];
 
@@ -290,6 +303,10 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| Compiled {
         .map(|p| Regex::new(p.regex).expect("valid env pattern"))
         .collect(),
 });
+
+/// A quoted env-like name (`"BALANCES_API_ADDR"`): what a computed lookup may read.
+static ENV_LIKE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"["'`]([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)["'`]"#).expect("valid"));
 
 /// A function named like env that writes, not reads.
 fn is_writer(function: &str) -> bool {
@@ -311,6 +328,7 @@ pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) -> Vec<(usize,
     // Several triggers share patterns' work; every pattern whose trigger occurs runs once.
     let mut reads: Vec<(String, usize)> = Vec::new();
     let mut defaults: Vec<(String, usize, usize)> = Vec::new();
+    let mut computed: Option<usize> = None;
     for (i, p) in PATTERNS.iter().enumerate() {
         if !active[i] {
             continue;
@@ -319,15 +337,17 @@ pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) -> Vec<(usize,
             if cap.name("f").is_some_and(|f| is_writer(f.as_str())) {
                 continue;
             }
+            let Some(m) = cap.get(0) else { continue };
             let Some(k) = cap.name("k") else {
-                if p.reads
-                    && let Some(m) = cap.get(0)
-                {
+                if p.does == Does::Computed {
+                    computed.get_or_insert(m.start());
+                }
+                if p.does == Does::Binds {
                     reads.push((ANY_ENV_KEY.to_string(), m.start()));
                 }
                 continue;
             };
-            if p.reads {
+            if p.does == Does::Read {
                 reads.push((k.as_str().to_string(), k.start()));
             }
             if let Some(d) = cap.name("d").or_else(|| cap.name("e"))
@@ -335,6 +355,18 @@ pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) -> Vec<(usize,
             {
                 defaults.push((k.as_str().to_string(), d.start(), d.end()));
             }
+        }
+    }
+    if let Some(at) = computed {
+        let before = reads.len();
+        reads.extend(
+            ENV_LIKE
+                .captures_iter(text)
+                .filter_map(|c| c.get(1))
+                .map(|k| (k.as_str().to_string(), k.start())),
+        );
+        if reads.len() == before {
+            reads.push((ANY_ENV_KEY.to_string(), at));
         }
     }
     if reads.is_empty() && defaults.is_empty() {
@@ -490,6 +522,12 @@ mod tests {
         let (reads, defaults) = run("@Value(\"http://${BALANCES_API_ADDR}/balances\") String u;");
         assert_eq!(reads, ["BALANCES_API_ADDR"]);
         assert!(defaults.is_empty());
+    }
+
+    #[test]
+    fn computed_keys_over_a_list_of_names_read_those_names() {
+        let src = "String[] NEED = {\"BALANCES_API_ADDR\", \"PORT\"};\nfor (String v : NEED) System.getenv(v);\n";
+        assert_eq!(run(src).0, ["BALANCES_API_ADDR"]);
     }
 
     #[test]
