@@ -97,8 +97,13 @@ pub(super) fn call_targets(key: &str, value: &str) -> Vec<(String, Option<u16>, 
 
 /// Whether a setting's call is used: anything but an injected env value counts, and an
 /// injected one counts when the service's code reads its key, or reads no key at all (then
-/// nothing can be known).
+/// nothing can be known). Keys libraries read by themselves count too: platform keys (the
+/// OpenTelemetry SDK, config and registry clients) and .NET configuration paths
+/// (`HealthChecksUI__HealthChecks__0__Uri`, bound by sections the code never spells out).
 fn is_used(b: &Builder, svc: &str, s: &ResolvedSetting) -> bool {
+    if is_platform_key(&s.key) || s.key.contains("__") {
+        return true;
+    }
     let injected = matches!(
         s.source,
         SettingSource::Env
