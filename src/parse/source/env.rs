@@ -48,12 +48,13 @@ macro_rules! dflt {
 }
 
 const PATTERNS: &[Pattern] = &[
-    // Any function whose name says env: Python/PHP/C `getenv`, Go `os.Getenv` and `getEnv(k, d)`
+    // Any function whose name says env: Python/PHP/C `getenv`, Go `os.Getenv`, `getEnv(k, d)`
+    // and `mustMapEnv(&target, k)`
     // helpers, .NET `GetEnvironmentVariable`, with a second argument or `?? / || / ?: / or`.
     Pattern {
         trigger: "env",
         regex: concat!(
-            r"\b(?P<f>\w*(?i:env)\w*)\(\s*",
+            r"\b(?P<f>\w*(?i:env)\w*)\(\s*(?:&?[\w.]+\s*,\s*)?",
             q!(),
             key!(),
             q!(),
@@ -499,9 +500,10 @@ mod tests {
     fn plain_reads_and_writers() {
         let (reads, defaults) = run(
             "os.getenv('A')\nprocess.env.B\nSystem.getenv(\"C\")\n@Value(\"${d.e}\")\n\
-             configuration[\"F\"]\nENV['G']\nenv::var(\"H\")\ngetEnv(\"I\")\nos.Setenv(\"J\", \"j\")\n",
+             configuration[\"F\"]\nENV['G']\nenv::var(\"H\")\ngetEnv(\"I\")\nos.Setenv(\"J\", \"j\")\n\
+             mustMapEnv(&svc.addr, \"K_ADDR\")\n",
         );
-        assert_eq!(reads, ["A", "B", "C", "d.e", "F", "G", "H", "I"]);
+        assert_eq!(reads, ["A", "B", "C", "d.e", "F", "G", "H", "I", "K_ADDR"]);
         assert!(defaults.is_empty());
     }
 
