@@ -49,8 +49,8 @@ macro_rules! dflt {
 
 const PATTERNS: &[Pattern] = &[
     // Any function whose name says env: Python/PHP/C `getenv`, Go `os.Getenv`, `getEnv(k, d)`
-    // and `mustMapEnv(&target, k)`
-    // helpers, .NET `GetEnvironmentVariable`, with a second argument or `?? / || / ?: / or`.
+    // and `mustMapEnv(&target, k)` helpers, .NET `GetEnvironmentVariable`; the default is a
+    // second argument or follows `??`, `||`, `?:`, `or`.
     Pattern {
         trigger: "env",
         regex: concat!(
