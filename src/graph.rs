@@ -1,8 +1,9 @@
 //! The graph view of the model (petgraph) and the queries rules ask of it: strongly connected
 //! components of the sync graph, concrete cycles, longest sync chains on the condensation,
-//! fan-out. Rules stay small; the graph algorithms live here.
+//! fan-out. Rules stay small; the graph algorithms live here. Configured-only edges are left
+//! out, so no rule counts a call the code never makes.
 
-use crate::model::{ComponentKind, Edge, EdgeKind, Model};
+use crate::model::{ComponentKind, Confidence, Edge, EdgeKind, Model};
 use petgraph::algo::{condensation, tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -22,7 +23,8 @@ impl Graph {
             index.insert(c.id.clone(), sync.add_node(c.id.clone()));
         }
         for (i, e) in model.edges.iter().enumerate() {
-            if e.kind != EdgeKind::Sync {
+            // A call only configured for a service its code never makes is no coupling.
+            if e.kind != EdgeKind::Sync || e.confidence == Confidence::Configured {
                 continue;
             }
             if let (Some(a), Some(b)) = (index.get(&e.from), index.get(&e.to)) {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use monolens::model::Model;
+use monolens::model::{Confidence, Model};
 use std::fs;
 
 fn render(m: &Model) -> String {
@@ -46,8 +46,12 @@ fn render(m: &Model) -> String {
         } else {
             format!(" in {}", scope.join(", "))
         };
+        let confidence = match e.confidence {
+            Confidence::Configured => " configured",
+            Confidence::Used => "",
+        };
         out.push_str(&format!(
-            "edge {} -> {} {} {what}{scope}\n",
+            "edge {} -> {} {} {what}{scope}{confidence}\n",
             e.from,
             e.to,
             e.kind.as_str()

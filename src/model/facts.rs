@@ -184,7 +184,16 @@ pub enum Fact {
         value: String,
         location: Location,
     },
+    /// An env key (or Spring property) a source file's own code reads: `os.getenv("X")`;
+    /// `ANY_ENV_KEY` when the code computes the key (`getenv(name)`).
+    EnvRead {
+        key: String,
+        location: Location,
+    },
 }
+
+/// The key of an `EnvRead` whose key the code computes: it may read any key.
+pub const ANY_ENV_KEY: &str = "*";
 
 /// What a project's name is: the build's own name for it, or the image it builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

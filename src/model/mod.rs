@@ -194,6 +194,9 @@ pub enum SettingSource {
     Dockerfile,
     /// A URL or address literal in the service's source code.
     Source,
+    /// The default of an env lookup in the service's code (`getenv("X", "default")`): the
+    /// lowest precedence, dropped when anything else gives the service the key.
+    CodeDefault,
 }
 
 impl SettingSource {
@@ -209,6 +212,7 @@ impl SettingSource {
             SettingSource::ConfigFile => "config-file",
             SettingSource::Dockerfile => "dockerfile",
             SettingSource::Source => "source",
+            SettingSource::CodeDefault => "code-default",
         }
     }
 }
@@ -271,6 +275,46 @@ pub struct Edge {
     pub evidence: Vec<Evidence>,
     /// The deployment variants it exists in.
     pub scope: Scope,
+    /// Whether the caller's code uses it or it is only configured.
+    pub confidence: Confidence,
+}
+
+/// Whether an edge is used by the caller's code or only configured for it: an env value
+/// (a ConfigMap of every service's address injected by `envFrom`) that the service's own code,
+/// which reads other env keys, never reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Read by the code, or nothing says otherwise.
+    #[default]
+    Used,
+    /// Given to the service, never read by its code.
+    Configured,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Used => "used",
+            Confidence::Configured => "configured",
+        }
+    }
+}
+
+/// An env key as compared across sources: upper case, `.`, `-` and `:` as `_`, no doubled `_`
+/// (.NET `Services__Cart` ↔ `Services:Cart`, Spring `balances.api.addr` ↔ `BALANCES_API_ADDR`).
+pub fn normal_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for c in key.chars() {
+        let c = match c {
+            '.' | '-' | ':' => '_',
+            c => c.to_ascii_uppercase(),
+        };
+        if !(c == '_' && out.ends_with('_')) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The deployment variants an edge or access exists in: all of them (the repository has one,

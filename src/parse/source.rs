@@ -1,7 +1,10 @@
 //! Source files of any common language: string literals that name a known component as a URL
 //! or `host:port` (`"http://ts-order-service:12031/api"`), found with one multi-pattern
 //! (Aho-Corasick) pass over the bytes, plus literals that hold a database or broker connection
-//! string (`process.env.X || 'mongodb://m/users'`).
+//! string (`process.env.X || 'mongodb://m/users'`); and env lookups with their code defaults
+//! (`env`).
+
+mod env;
 
 use super::LineIndex;
 use crate::model::{Fact, FileFacts, Location};
@@ -48,6 +51,7 @@ fn is_name_byte(b: u8) -> bool {
 }
 
 pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
+    let defaults = env::scan(path, text, &mut out.facts);
     let mut found: Vec<(usize, usize)> = Vec::new();
     if let Some(ac) = &matcher.automaton {
         let bytes = text.as_bytes();
@@ -107,6 +111,9 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
     if found.is_empty() {
         return;
     }
+    // A literal that is an env lookup's default is already a setting, under its key: kept
+    // twice, it would survive an override of that key.
+    found.retain(|(s, _)| !defaults.iter().any(|(ds, de)| ds <= s && s < de));
     found.sort_unstable();
     found.dedup();
     let index = LineIndex::new(text);
@@ -132,11 +139,11 @@ mod tests {
         parse("a.js", src, &m, &mut out);
         out.facts
             .iter()
-            .map(|f| match f {
+            .filter_map(|f| match f {
                 Fact::Literal { value, location } => {
-                    (value.clone(), location.line, location.column)
+                    Some((value.clone(), location.line, location.column))
                 }
-                _ => unreachable!(),
+                _ => None,
             })
             .collect()
     }
@@ -148,11 +155,26 @@ mod tests {
         assert_eq!(
             literals(src, &[]),
             vec![
-                ("mongodb://mongodb:27017/users".into(), 1, 37),
                 ("jdbc:mysql://db:3306/orders".into(), 2, 13),
                 ("Server=sql;Database=X".into(), 3, 10)
             ]
         );
+    }
+
+    #[test]
+    fn an_env_default_is_a_setting_not_a_literal() {
+        let mut out = FileFacts::default();
+        let src = "const u = process.env.MONGO_URL || 'mongodb://mongodb:27017/users';\n";
+        parse("a.js", src, &Matcher::default(), &mut out);
+        let setting = out.facts.iter().find_map(|f| match f {
+            Fact::Setting(s) => Some((s.key.as_str(), s.value.as_str(), s.location.column)),
+            _ => None,
+        });
+        assert_eq!(
+            setting,
+            Some(("MONGO_URL", "mongodb://mongodb:27017/users", 37))
+        );
+        assert!(!out.facts.iter().any(|f| matches!(f, Fact::Literal { .. })));
     }
 
     #[test]

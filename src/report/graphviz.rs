@@ -2,7 +2,7 @@
 //! by edge kind (solid sync, dashed async, dotted data); what findings flag is drawn red.
 
 use super::Report;
-use crate::model::{ComponentKind, EdgeKind, Severity};
+use crate::model::{ComponentKind, Confidence, EdgeKind, Severity};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the findings flag: services in a sync cycle, and the edges a finding names, with the
@@ -80,7 +80,9 @@ pub fn dot(r: &Report) -> String {
         out.push_str(&format!("  \"{}\" [{shape}{red}];\n", dot_escape(&c.id)));
     }
     for e in &r.model.edges {
+        // A configured-only call is drawn dashed: given to the service, never read by its code.
         let style = match e.kind {
+            EdgeKind::Sync if e.confidence == Confidence::Configured => "style=dashed",
             EdgeKind::Sync => "style=solid",
             EdgeKind::Async => "style=dashed",
             EdgeKind::Data => "style=dotted",
@@ -137,6 +139,7 @@ pub fn mermaid(r: &Report) -> String {
             continue;
         };
         let arrow = match e.kind {
+            _ if e.confidence == Confidence::Configured => "-.->",
             EdgeKind::Sync | EdgeKind::Platform => "-->",
             EdgeKind::Async | EdgeKind::Data | EdgeKind::Startup => "-.->",
         };

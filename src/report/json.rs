@@ -94,6 +94,7 @@ pub(crate) fn edge(e: &Edge) -> Value {
         "database": e.database,
         "topic": e.topic,
         "variants": e.scope.names(),
+        "confidence": e.confidence.as_str(),
         "evidence": e.evidence.iter().map(|ev| json!({
             "file": ev.location.file, "line": ev.location.line,
             "column": ev.location.column, "text": ev.text,

@@ -64,6 +64,9 @@ pub(super) struct Builder {
     /// (broker, topic) → producers and consumers with their evidence.
     pub topic_roles: BTreeMap<(String, String), TopicUse>,
     pub settings: BTreeMap<String, Vec<ResolvedSetting>>,
+    /// Normalised env keys each service is known to read (its code's lookups, and keys its
+    /// config files name); absent when its code reads none, so use is unknowable.
+    pub env_reads: HashMap<String, BTreeSet<String>>,
     pub accesses: BTreeMap<AccessKey, Access>,
     pub edges: BTreeMap<EdgeKey, Edge>,
     pub diagnostics: Vec<Diagnostic>,
@@ -89,6 +92,7 @@ impl Builder {
             grpc_ports: HashMap::new(),
             topic_roles: BTreeMap::new(),
             settings: BTreeMap::new(),
+            env_reads: HashMap::new(),
             accesses: BTreeMap::new(),
             edges: BTreeMap::new(),
             diagnostics,
@@ -264,6 +268,7 @@ impl Builder {
                 topic,
                 evidence: Vec::new(),
                 scope: Scope::none(),
+                confidence: Confidence::Used,
             })
     }
 }

@@ -95,9 +95,34 @@ pub(super) fn call_targets(key: &str, value: &str) -> Vec<(String, Option<u16>, 
     out
 }
 
+/// Whether a setting's call is used: anything but an injected env value counts, and an
+/// injected one counts when the service's code reads its key, or reads no key at all (then
+/// nothing can be known). Keys libraries read by themselves count too: platform keys (the
+/// OpenTelemetry SDK, config and registry clients) and .NET configuration paths
+/// (`HealthChecksUI__HealthChecks__0__Uri`, bound by sections the code never spells out).
+fn is_used(b: &Builder, svc: &str, s: &ResolvedSetting) -> bool {
+    if is_platform_key(&s.key) || s.key.contains("__") {
+        return true;
+    }
+    let injected = matches!(
+        s.source,
+        SettingSource::Env
+            | SettingSource::ConfigMapRef
+            | SettingSource::SecretRef
+            | SettingSource::EnvFrom
+            | SettingSource::SecretEnvFrom
+            | SettingSource::EnvFile
+    );
+    !injected
+        || b.env_reads
+            .get(svc)
+            .is_none_or(|keys| keys.contains(ANY_ENV_KEY) || keys.contains(&normal_key(&s.key)))
+}
+
 /// Sync and platform edges from one service's settings.
 fn calls(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
     for s in list {
+        let used = is_used(b, svc, s);
         if connstr::parse(&s.value).is_some() {
             continue; // a datastore or broker: an access, not a call
         }
@@ -148,6 +173,12 @@ fn calls(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
                 format!("{}={}", s.key, s.value)
             };
             let edge = b.edge(svc, &to, kind, Some(protocol.to_string()));
+            // Configured only while every piece of its evidence is.
+            if used {
+                edge.confidence = Confidence::Used;
+            } else if edge.evidence.is_empty() {
+                edge.confidence = Confidence::Configured;
+            }
             edge.scope.widen(s.variant.as_ref());
             push_unique(
                 &mut edge.evidence,

@@ -204,6 +204,7 @@ fn assemble(b: Builder, root: &str) -> Model {
         topic: None,
         evidence: a.evidence.clone(),
         scope: a.scope.clone(),
+        confidence: Confidence::Used,
     }));
     edges.sort_by(|x, y| {
         (&x.from, &x.to, x.kind, &x.database, &x.topic).cmp(&(

@@ -1,6 +1,7 @@
 //! The first pass: facts of every file, sorted by kind into one place the later passes read.
 //! Nothing is linked here.
 
+use crate::discover;
 use crate::model::*;
 use std::collections::{BTreeMap, HashMap};
 
@@ -26,6 +27,10 @@ pub(super) struct Inputs {
     pub file_settings: BTreeMap<String, Vec<Setting>>,
     /// Projects build files declare (names and images of folders).
     pub projects: Vec<Project>,
+    /// Defaults of env lookups in source code, by file (lowest precedence).
+    pub code_defaults: BTreeMap<String, Vec<Setting>>,
+    /// Env keys source code reads, by file.
+    pub env_reads: BTreeMap<String, Vec<(String, Location)>>,
     /// Source literals by file.
     pub literals: BTreeMap<String, Vec<(String, Location)>>,
     pub all_paths: Vec<String>,
@@ -75,7 +80,17 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
         Fact::Ignore(c) => i.ignores.push(c),
         Fact::Sql(q) => i.sql_facts.entry(path.to_string()).or_default().push(q),
         Fact::Resilience { host, .. } => i.mesh_policies.push(host),
+        // A source file's settings are its env lookups' defaults: kept apart, they lose to
+        // every other source and never name a folder's owner.
+        Fact::Setting(s) if discover::kind_by_name(path) == Some(discover::InputKind::Source) => {
+            i.code_defaults.entry(path.to_string()).or_default().push(s)
+        }
         Fact::Setting(s) => i.file_settings.entry(path.to_string()).or_default().push(s),
+        Fact::EnvRead { key, location } => i
+            .env_reads
+            .entry(path.to_string())
+            .or_default()
+            .push((key, location)),
         Fact::Project(p) => i.projects.push(p),
         Fact::Literal { value, location } => i
             .literals

@@ -11,7 +11,8 @@
 //! 4. `ownership`: which service owns each folder, from the identities just built, strongest
 //!    evidence first (`folders`: build contexts, build files, images, Spring names, folders).
 //! 5. `settings`: what each service is given, which needs ownership (config files) and
-//!    variants (ConfigMaps).
+//!    variants (ConfigMaps); code defaults last, as they lose to everything else; and the env
+//!    keys each service's code reads (used versus configured edges in `calls`).
 //! 6. `kinds::refine`: what other services' settings say a component is (connection string
 //!    schemes, gateway keys), before any edge is drawn from kinds.
 //! 7. targets: `data` (accesses), `calls` (sync and platform), `gateways`, `topics`,

@@ -1,8 +1,10 @@
 //! Settings: every key a service is given, in increasing precedence of where it is written
-//! (owned config files and source literals, Dockerfile `ENV`, env files, env entries,
-//! ConfigMap and Secret references), each with its source and variant. ConfigMaps resolve in
-//! the reader's own variant first, then the primary variant. A Dockerfile setting that the
-//! service's compose or k8s env sets again is dropped (`precedence`).
+//! (code defaults, owned config files and source literals, Dockerfile `ENV`, env files, env
+//! entries, ConfigMap and Secret references), each with its source and variant. ConfigMaps
+//! resolve in the reader's own variant first, then the primary variant. A Dockerfile setting
+//! that the service's compose or k8s env sets again is dropped (`precedence`). Also the env
+//! keys each service's code reads, which decide whether an injected setting is used or only
+//! configured.
 
 use super::builder::{Builder, dir_of, join};
 use super::inputs::Inputs;
@@ -48,7 +50,10 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
 fn overrides_image(source: SettingSource) -> bool {
     !matches!(
         source,
-        SettingSource::Dockerfile | SettingSource::ConfigFile | SettingSource::Source
+        SettingSource::Dockerfile
+            | SettingSource::ConfigFile
+            | SettingSource::Source
+            | SettingSource::CodeDefault
     )
 }
 
@@ -226,10 +231,11 @@ fn env_files(
     out
 }
 
-/// Config files and source literals a service owns: for every variant it runs in. Spring
-/// placeholders resolve against what the service is given.
+/// Config files, code defaults and source literals a service owns: for every variant it runs
+/// in. Spring placeholders resolve against what the service is given.
 fn owned_files(b: &mut Builder, inputs: &Inputs) {
-    let index = OwnerIndex::new(&b.service_dirs);
+    let dirs = b.service_dirs.clone();
+    let index = OwnerIndex::new(&dirs);
     let compose_dirs: BTreeSet<&str> = inputs
         .compose
         .iter()
@@ -264,6 +270,7 @@ fn owned_files(b: &mut Builder, inputs: &Inputs) {
             b.settings.entry(svc).or_default().extend(resolved);
         }
     }
+    code_defaults(b, inputs, &index);
     for (path, list) in &inputs.literals {
         for svc in index.owners_of(path) {
             let literal =
@@ -272,6 +279,58 @@ fn owned_files(b: &mut Builder, inputs: &Inputs) {
                 .entry(svc)
                 .or_default()
                 .extend(list.iter().map(literal));
+        }
+    }
+    env_reads(b, inputs, &index);
+}
+
+/// Defaults of env lookups in a service's code, after everything else it is given: a default
+/// only applies when nothing sets the key, so a key the service gets from env, an env file, a
+/// ConfigMap or a config file drops it (in every variant: the tool does not split a service's
+/// settings by variant here, and a stale default must not draw a second edge).
+fn code_defaults(b: &mut Builder, inputs: &Inputs, index: &OwnerIndex) {
+    for (path, list) in &inputs.code_defaults {
+        for svc in index.owners_of(path) {
+            let given: BTreeSet<String> = b
+                .settings
+                .get(&svc)
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.key.is_empty())
+                .map(|s| normal_key(&s.key))
+                .collect();
+            let defaults: Vec<ResolvedSetting> = list
+                .iter()
+                .filter(|s| !given.contains(&normal_key(&s.key)))
+                .map(|s| {
+                    let source = SettingSource::CodeDefault;
+                    setting(&s.key, &s.value, &s.location, source, &None)
+                })
+                .collect();
+            b.settings.entry(svc).or_default().extend(defaults);
+        }
+    }
+}
+
+/// The env keys each service is known to read: its code's lookups, plus the keys and
+/// `${VAR}` placeholders of its config files (the framework reads those for it). Only a
+/// service whose code reads at least one key gets an entry.
+fn env_reads(b: &mut Builder, inputs: &Inputs, index: &OwnerIndex) {
+    for (path, list) in &inputs.env_reads {
+        for svc in index.owners_of(path) {
+            let keys = b.env_reads.entry(svc).or_default();
+            keys.extend(list.iter().map(|(k, _)| normal_key(k)));
+        }
+    }
+    for (path, list) in &inputs.file_settings {
+        for svc in index.owners_of(path) {
+            let Some(keys) = b.env_reads.get_mut(&svc) else {
+                continue;
+            };
+            for s in list {
+                keys.insert(normal_key(&s.key));
+                keys.extend(interp::variables(&s.value).iter().map(|k| normal_key(k)));
+            }
         }
     }
 }

@@ -3,13 +3,15 @@
 
 use super::Context;
 use crate::finding::Finding;
-use crate::model::{ComponentKind, EdgeKind};
+use crate::model::{ComponentKind, Confidence, EdgeKind};
 
 pub fn check(ctx: &Context) -> Vec<Finding> {
     let m = ctx.model;
     m.edges
         .iter()
         .filter(|e| e.kind == EdgeKind::Sync && !m.protected_calls.contains(&(e.from.clone(), e.to.clone())))
+        // A call only configured for the service, never made by its code, needs no breaker.
+        .filter(|e| e.confidence == Confidence::Used)
         // A gateway's routes are its own concern; the rule is about service-to-service calls.
         .filter(|e| m.component(&e.from).is_some_and(|c| c.kind == ComponentKind::Service))
         .filter_map(|e| {
