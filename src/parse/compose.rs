@@ -57,18 +57,20 @@ fn service(path: &str, dir: &str, name: &str, key: &Node, svc: &Node) -> Workloa
         Value::Seq(items) => {
             for item in items {
                 let Some(entry) = item.scalar() else { continue };
-                // `- KEY` alone takes its value from the shell: nothing the repo holds.
-                if let Some((k, v)) = entry.split_once('=') {
-                    env.push(setting(k.trim(), v, loc(path, item)));
+                match entry.split_once('=') {
+                    Some((k, v)) => env.push(setting(k.trim(), v, loc(path, item))),
+                    None => env.push(passthrough(entry.trim(), loc(path, item))),
                 }
             }
         }
         Value::Map(entries) => {
             for (key_node, v) in entries {
-                let (Some(k), Some(v)) = (key_node.scalar(), v.scalar()) else {
-                    continue;
-                };
-                env.push(setting(&k, &v, loc(path, key_node)));
+                let Some(k) = key_node.scalar() else { continue };
+                match (&v.value, v.scalar()) {
+                    (_, Some(v)) => env.push(setting(&k, &v, loc(path, key_node))),
+                    (Value::Null, None) => env.push(passthrough(&k, loc(path, key_node))),
+                    _ => {}
+                }
             }
         }
         _ => {}
@@ -212,6 +214,13 @@ fn setting(key: &str, value: &str, location: crate::model::Location) -> Setting 
         source: EnvSource::Literal,
         location,
     }
+}
+
+/// `- KEY` (or `KEY:`) with no value: compose takes it from the shell or the `.env` beside
+/// the file. Written as `${KEY}`, so resolve's interpolation fills it from `.env` (and drops
+/// it when `.env` has no `KEY`).
+fn passthrough(key: &str, location: crate::model::Location) -> Setting {
+    setting(key, &format!("${{{key}}}"), location)
 }
 
 /// Command and args (list or string) joined into one line.

@@ -43,6 +43,10 @@ fn interpolate(w: &mut Workload, inputs: &Inputs) {
         if let Some((image, _)) = &mut c.image {
             *image = interp::compose(image, &lookup);
         }
+        // `KEY=${KEY}` (and `- KEY`, which the parser writes so) takes its value from the
+        // shell when `.env` has none: nothing the repository holds, so it is dropped.
+        c.env
+            .retain(|s| s.value != format!("${{{}}}", s.key) || vars.contains_key(s.key.as_str()));
         for s in &mut c.env {
             s.value = interp::compose(&s.value, &lookup);
         }
