@@ -84,12 +84,21 @@ const SOURCE_EXTENSIONS: &[&str] = &[
     "rs", "scala", "groovy",
 ];
 
+/// Source sets of integration tests under `src/` (Maven failsafe, Gradle conventions).
+const TEST_SOURCE_SETS: &[&str] = &["it", "integrationtest", "integration-test", "inttest"];
+
 /// Paths that hold tests rather than the system: skipped unless tests are included.
 fn is_test_path(rel: &str) -> bool {
     let mut parts = rel.split('/').peekable();
+    let mut parent = String::new();
     while let Some(part) = parts.next() {
         let lower = part.to_ascii_lowercase();
         let is_file = parts.peek().is_none();
+        // Maven and Gradle test source sets beside `src/main`: `src/it`, `src/integrationTest`.
+        if !is_file && parent == "src" && TEST_SOURCE_SETS.contains(&lower.as_str()) {
+            return true;
+        }
+        parent.clone_from(&lower);
         if is_file {
             let stem = lower.split('.').next().unwrap_or("");
             if (lower.starts_with("docker-compose") || lower.starts_with("compose"))
@@ -435,6 +444,13 @@ mod tests {
         ));
         assert!(is_test_path("src/docker-compose-tests.override.yml"));
         assert!(is_test_path("src/main/FooTest.java"));
+        assert!(is_test_path(
+            "payment/src/it/resources/application.properties"
+        ));
+        assert!(is_test_path("cart/src/integrationTest/java/A.java"));
+        assert!(!is_test_path(
+            "it/src/main/resources/application.properties"
+        ));
         assert!(!is_test_path("src/Services/Ordering/appsettings.json"));
         assert!(!is_test_path("docker-compose.yml"));
     }

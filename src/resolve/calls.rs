@@ -119,9 +119,29 @@ fn is_used(b: &Builder, svc: &str, s: &ResolvedSetting) -> bool {
             .is_none_or(|keys| keys.contains(ANY_ENV_KEY) || keys.contains(&normal_key(&s.key)))
 }
 
+/// Key words of URLs a service hands to browsers or partners (redirects, callbacks, its own
+/// public address), not URLs it calls.
+const HANDED_OUT: &[&str] = &[
+    "REDIRECT",
+    "CALLBACK",
+    "RETURN_URL",
+    "RETURNURL",
+    "PUBLIC_URL",
+    "PUBLICURL",
+    "SUCCESS_URL",
+    "CANCEL_URL",
+    "FAILURE_URL",
+    "LOGOUT",
+];
+
+fn is_handed_out(key: &str) -> bool {
+    let k = upper_key(key);
+    HANDED_OUT.iter().any(|w| k.contains(w))
+}
+
 /// Sync and platform edges from one service's settings.
 fn calls(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
-    for s in list {
+    for s in list.iter().filter(|s| !is_handed_out(&s.key)) {
         let used = is_used(b, svc, s);
         if connstr::parse(&s.value).is_some() {
             continue; // a datastore or broker: an access, not a call
