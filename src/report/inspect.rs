@@ -229,6 +229,30 @@ pub fn text(v: &View, color: bool) -> String {
     };
     let c = v.component;
     let mut out = heading(&format!("{} ({})", c.id, c.kind.as_str()));
+    identity_rows(&mut out, c);
+    out.push('\n');
+    out.push_str(&heading(&format!("Owns ({})", v.dirs.len())));
+    if v.dirs.is_empty() {
+        out.push_str("  no directory or file is assigned to it\n");
+    }
+    for d in &v.dirs {
+        out.push_str(&format!("  {}\n", dir_label(d)));
+    }
+    out.push('\n');
+    out.push_str(&heading(&format!("Settings ({})", v.settings.len())));
+    settings_table(&mut out, &v.settings);
+    for (title, edges, outgoing) in [
+        ("Edges out", &v.outgoing, true),
+        ("Edges in", &v.incoming, false),
+    ] {
+        out.push('\n');
+        out.push_str(&heading(&format!("{title} ({})", edges.len())));
+        edges_table(&mut out, edges, outgoing);
+    }
+    out
+}
+
+fn identity_rows(out: &mut String, c: &Component) {
     let reason = &c.kind_reason;
     let rows = vec![
         vec!["kind".into(), c.kind.as_str().to_string()],
@@ -250,103 +274,79 @@ pub fn text(v: &View, color: bool) -> String {
         ],
         vec!["declared".into(), or_dash(c.declarations.iter().map(loc))],
     ];
-    columns(&mut out, "  ", &rows);
+    columns(out, "  ", &rows);
+}
 
-    out.push('\n');
-    out.push_str(&heading(&format!("Owns ({})", v.dirs.len())));
-    if v.dirs.is_empty() {
-        out.push_str("  no directory or file is assigned to it\n");
-    }
-    for d in &v.dirs {
-        out.push_str(&format!("  {}\n", dir_label(d)));
-    }
-
-    out.push('\n');
-    out.push_str(&heading(&format!("Settings ({})", v.settings.len())));
-    if v.settings.is_empty() {
+/// Settings with their source, location, reference and variant (columns only when used).
+fn settings_table(out: &mut String, settings: &[&ResolvedSetting]) {
+    if settings.is_empty() {
         out.push_str("  none\n");
-    } else {
-        let with_via = v.settings.iter().any(|s| s.via.is_some());
-        let with_variant = v.settings.iter().any(|s| s.variant.is_some());
-        let mut head = vec!["key".to_string(), "source".into(), "location".into()];
+        return;
+    }
+    let with_via = settings.iter().any(|s| s.via.is_some());
+    let with_variant = settings.iter().any(|s| s.variant.is_some());
+    let mut head = vec!["key".to_string(), "source".into(), "location".into()];
+    if with_via {
+        head.push("via".into());
+    }
+    if with_variant {
+        head.push("variant".into());
+    }
+    head.push("value".into());
+    let mut rows = vec![head];
+    for s in settings {
+        let key = if s.key.is_empty() {
+            "(source literal)".to_string()
+        } else {
+            truncate(&s.key, 60)
+        };
+        let mut row = vec![key, s.source.as_str().to_string(), loc(&s.location)];
         if with_via {
-            head.push("via".into());
+            row.push(s.via.as_ref().map_or_else(|| "-".into(), loc));
         }
         if with_variant {
-            head.push("variant".into());
+            row.push(s.variant.clone().unwrap_or_else(|| "-".into()));
         }
-        head.push("value".into());
-        let mut rows = vec![head];
-        for s in &v.settings {
-            let mut row = vec![
-                if s.key.is_empty() {
-                    "(source literal)".to_string()
-                } else {
-                    truncate(&s.key, 60)
-                },
-                s.source.as_str().to_string(),
-                loc(&s.location),
-            ];
-            if with_via {
-                row.push(s.via.as_ref().map_or_else(|| "-".into(), loc));
-            }
-            if with_variant {
-                row.push(s.variant.clone().unwrap_or_else(|| "-".into()));
-            }
-            row.push(truncate(&shown_value(s), MAX_VALUE_CHARS));
-            rows.push(row);
-        }
-        columns(&mut out, "  ", &rows);
+        row.push(truncate(&shown_value(s), MAX_VALUE_CHARS));
+        rows.push(row);
     }
+    columns(out, "  ", &rows);
+}
 
-    for (title, edges, outgoing) in [
-        ("Edges out", &v.outgoing, true),
-        ("Edges in", &v.incoming, false),
-    ] {
+/// Edges in one direction, columns aligned across the section, each followed by its evidence.
+fn edges_table(out: &mut String, edges: &[&Edge], outgoing: bool) {
+    if edges.is_empty() {
+        out.push_str("  none\n");
+        return;
+    }
+    let rows: Vec<Vec<String>> = edges
+        .iter()
+        .map(|e| {
+            let peer = if outgoing {
+                format!("→ {}", e.to)
+            } else {
+                format!("← {}", e.from)
+            };
+            let what = match (&e.database, &e.topic) {
+                (Some(d), Some(t)) => format!("database {d}, topic {t}"),
+                (Some(d), None) => format!("database {d}"),
+                (None, Some(t)) => format!("topic {t}"),
+                (None, None) => String::new(),
+            };
+            let protocol = e.protocol.clone().unwrap_or_else(|| "-".into());
+            vec![peer, e.kind.as_str().to_string(), protocol, what]
+        })
+        .collect();
+    let mut table = String::new();
+    columns(&mut table, "  ", &rows);
+    for (line, e) in table.lines().zip(edges.iter()) {
+        out.push_str(line);
         out.push('\n');
-        out.push_str(&heading(&format!("{title} ({})", edges.len())));
-        if edges.is_empty() {
-            out.push_str("  none\n");
-            continue;
-        }
-        let rows: Vec<Vec<String>> = edges
-            .iter()
-            .map(|e| {
-                let peer = if outgoing {
-                    format!("→ {}", e.to)
-                } else {
-                    format!("← {}", e.from)
-                };
-                let what = match (&e.database, &e.topic) {
-                    (Some(d), Some(t)) => format!("database {d}, topic {t}"),
-                    (Some(d), None) => format!("database {d}"),
-                    (None, Some(t)) => format!("topic {t}"),
-                    (None, None) => String::new(),
-                };
-                vec![
-                    peer,
-                    e.kind.as_str().to_string(),
-                    e.protocol.clone().unwrap_or_else(|| "-".into()),
-                    what,
-                ]
-            })
-            .collect();
-        // Columns aligned across the section, each edge followed by its evidence.
-        let mut table = String::new();
-        columns(&mut table, "  ", &rows);
-        for (line, e) in table.lines().zip(edges.iter()) {
-            out.push_str(line);
-            out.push('\n');
-            for ev in &e.evidence {
-                out.push_str(&format!(
-                    "      {}  {}\n",
-                    loc(&ev.location),
-                    truncate(&ev.text, MAX_VALUE_CHARS)
-                ));
-            }
+        for ev in &e.evidence {
+            let text = truncate(&ev.text, MAX_VALUE_CHARS);
+            out.push_str(&format!("      {}  {text}\n", loc(&ev.location)));
         }
     }
-    out
 }
 
 /// The JSON rendering: the same content, `schema_version` first, keys in a fixed order.
