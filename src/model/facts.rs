@@ -190,6 +190,24 @@ pub enum Fact {
         key: String,
         location: Location,
     },
+    /// A message a source file's code sends to or takes from a topic, queue or exchange
+    /// (`@KafkaListener(topics = "order")`, `kafkaTemplate.send("order", …)`).
+    Message {
+        topic: String,
+        role: MessageRole,
+        /// `kafka`, `rabbitmq`: the broker technology the declaration belongs to.
+        technology: Option<&'static str>,
+        /// The declaration as written, for evidence.
+        text: String,
+        location: Location,
+    },
+}
+
+/// Which side of a topic a `Fact::Message` is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MessageRole {
+    Producer,
+    Consumer,
 }
 
 /// The key of an `EnvRead` whose key the code computes: it may read any key.

@@ -31,10 +31,21 @@ pub(super) struct Inputs {
     pub code_defaults: BTreeMap<String, Vec<Setting>>,
     /// Env keys source code reads, by file.
     pub env_reads: BTreeMap<String, Vec<(String, Location)>>,
+    /// Messages source code sends or takes, by file.
+    pub messages: BTreeMap<String, Vec<Message>>,
     /// Source literals by file.
     pub literals: BTreeMap<String, Vec<(String, Location)>>,
     pub all_paths: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A `Fact::Message`, as gathered.
+pub(super) struct Message {
+    pub topic: String,
+    pub role: MessageRole,
+    pub technology: Option<&'static str>,
+    pub text: String,
+    pub location: Location,
 }
 
 impl Inputs {
@@ -91,6 +102,23 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
             .entry(path.to_string())
             .or_default()
             .push((key, location)),
+        Fact::Message {
+            topic,
+            role,
+            technology,
+            text,
+            location,
+        } => i
+            .messages
+            .entry(path.to_string())
+            .or_default()
+            .push(Message {
+                topic,
+                role,
+                technology,
+                text,
+                location,
+            }),
         Fact::Project(p) => i.projects.push(p),
         Fact::Literal { value, location } => i
             .literals

@@ -64,7 +64,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
     kinds::refine(&mut b);
     data::run(&mut b);
     calls::run(&mut b);
-    topics::run(&mut b);
+    topics::run(&mut b, &inputs);
     gateways::run(&mut b, &inputs);
     startup::run(&mut b, &inputs);
     let sql = sql::run(&mut b, &mut inputs);

@@ -1,12 +1,15 @@
 //! Messages: topic and queue settings become async edges to their broker, and producer →
-//! consumer edges where both sides of a topic can be told apart.
+//! consumer edges where both sides of a topic can be told apart. Messages a service's own
+//! code declares (`@KafkaListener(topics = "order")`) join the same topics.
 
 use super::builder::{Builder, push_unique};
 use super::calls::upper_key;
+use super::inputs::Inputs;
 use crate::model::*;
 
-/// Topic edges of every app service, then producer → consumer edges.
-pub(super) fn run(b: &mut Builder) {
+/// Topic edges of every app service, from its settings and its code's messages, then
+/// producer → consumer edges.
+pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
     let settings = std::mem::take(&mut b.settings);
     for (svc, list) in &settings {
         if b.is_app(svc) {
@@ -14,7 +17,29 @@ pub(super) fn run(b: &mut Builder) {
         }
     }
     b.settings = settings;
+    messages(b, inputs);
     derive_topic_edges(b);
+}
+
+/// Messages of the files each service owns: code runs in every variant the service does.
+fn messages(b: &mut Builder, inputs: &Inputs) {
+    let dirs = b.service_dirs.clone();
+    let index = OwnerIndex::new(&dirs);
+    for (path, list) in &inputs.messages {
+        for svc in index.owners_of(path) {
+            if !b.is_app(&svc) {
+                continue;
+            }
+            for m in list {
+                let role = match m.role {
+                    MessageRole::Producer => Role::Producer,
+                    MessageRole::Consumer => Role::Consumer,
+                };
+                let evidence = Evidence::new(m.location.clone(), &m.text);
+                join(b, &svc, &m.topic, role, m.technology, evidence, None);
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -108,60 +133,75 @@ fn topic_setting(key: &str, value: &str) -> Vec<(String, Role, Option<&'static s
 fn topics(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
     for s in list {
         for (topic, role, tech) in topic_setting(&s.key, &s.value) {
-            // The broker: one this service already connects to (matching the key's
-            // technology), else the repository's only broker of that technology.
-            // Edges are keyed by (from, to, kind, topic): a range scan finds this service's.
-            let mut own: Vec<String> = b
-                .edges
-                .range((svc.to_string(), String::new(), EdgeKind::Sync, None)..)
-                .take_while(|((from, _, _, _), _)| from == svc)
-                .filter(|(_, e)| e.kind == EdgeKind::Async && e.topic.is_none())
-                .map(|(_, e)| e.to.clone())
-                .collect();
-            let matches_tech = |b: &Builder, id: &str| {
-                tech.is_none() || b.components[id].technology.as_deref() == tech
-            };
-            own.retain(|id| matches_tech(b, id));
-            let broker = match own.first() {
-                Some(id) => id.clone(),
-                None => {
-                    let all: Vec<&Component> = b
-                        .components
-                        .values()
-                        .filter(|c| c.kind == ComponentKind::Broker && matches_tech(b, &c.id))
-                        .collect();
-                    match all.as_slice() {
-                        [only] => only.id.clone(),
-                        _ => continue,
-                    }
-                }
-            };
-            let technology = b.components[&broker].technology.clone();
             let evidence = Evidence::new(s.location.clone(), &format!("{}={}", s.key, s.value));
-            let edge = b.edge_on(
-                svc,
-                &broker,
-                EdgeKind::Async,
-                technology,
-                Some(topic.clone()),
-            );
-            edge.scope.widen(s.variant.as_ref());
-            push_unique(&mut edge.evidence, vec![evidence.clone()]);
-            let usage = b.topic_roles.entry((broker, topic)).or_default();
-            match role {
-                Role::Producer => usage
-                    .producers
-                    .entry(svc.to_string())
-                    .or_default()
-                    .push(evidence),
-                Role::Consumer => usage
-                    .consumers
-                    .entry(svc.to_string())
-                    .or_default()
-                    .push(evidence),
-                Role::Unknown => {}
+            join(b, svc, &topic, role, tech, evidence, s.variant.as_ref());
+        }
+    }
+}
+
+/// One service's use of a topic: its async edge to the broker and its role on the topic.
+fn join(
+    b: &mut Builder,
+    svc: &str,
+    topic: &str,
+    role: Role,
+    tech: Option<&str>,
+    evidence: Evidence,
+    variant: Option<&String>,
+) {
+    // The broker: one this service already connects to (matching the technology), else the
+    // repository's only broker of that technology. Edges are keyed by
+    // (from, to, kind, topic): a range scan finds this service's.
+    let mut own: Vec<String> = b
+        .edges
+        .range((svc.to_string(), String::new(), EdgeKind::Sync, None)..)
+        .take_while(|((from, _, _, _), _)| from == svc)
+        .filter(|(_, e)| e.kind == EdgeKind::Async && e.topic.is_none())
+        .map(|(_, e)| e.to.clone())
+        .collect();
+    let matches_tech =
+        |b: &Builder, id: &str| tech.is_none() || b.components[id].technology.as_deref() == tech;
+    own.retain(|id| matches_tech(b, id));
+    let broker = match own.first() {
+        Some(id) => id.clone(),
+        None => {
+            let all: Vec<&Component> = b
+                .components
+                .values()
+                .filter(|c| c.kind == ComponentKind::Broker && matches_tech(b, &c.id))
+                .collect();
+            match all.as_slice() {
+                [only] => only.id.clone(),
+                _ => return,
             }
         }
+    };
+    let technology = b.components[&broker].technology.clone();
+    let edge = b.edge_on(
+        svc,
+        &broker,
+        EdgeKind::Async,
+        technology,
+        Some(topic.to_string()),
+    );
+    edge.scope.widen(variant);
+    push_unique(&mut edge.evidence, vec![evidence.clone()]);
+    let usage = b
+        .topic_roles
+        .entry((broker, topic.to_string()))
+        .or_default();
+    match role {
+        Role::Producer => usage
+            .producers
+            .entry(svc.to_string())
+            .or_default()
+            .push(evidence),
+        Role::Consumer => usage
+            .consumers
+            .entry(svc.to_string())
+            .or_default()
+            .push(evidence),
+        Role::Unknown => {}
     }
 }
 
