@@ -17,7 +17,7 @@ mod unprotected_sync_call;
 use crate::catalog;
 use crate::finding::Finding;
 use crate::graph::Graph;
-use crate::model::{Model, Severity};
+use crate::model::{EdgeKind, Model, Severity};
 use std::collections::{BTreeMap, HashMap};
 
 /// What a rule sees.
@@ -68,19 +68,34 @@ pub fn check_all(ctx: &Context, rules: &[(&Rule, Option<Severity>)]) -> Vec<Find
     }
     let mut merged: Vec<Finding> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
+    // A rule whose inputs are the same in two variants gives the same findings: run it once.
+    let mut memo: HashMap<(&str, Vec<usize>), Vec<String>> = HashMap::new();
     for name in variants
         .iter()
         .filter(|_| rules.iter().any(|(r, _)| split(r)))
     {
-        let model = ctx.model.in_variant(name);
-        let graph = Graph::build(&model);
-        let view = Context {
-            model: &model,
-            graph: &graph,
-            options: ctx.options,
-        };
+        let mut view: Option<(Model, Graph)> = None;
         for (rule, severity) in rules.iter().filter(|(r, _)| split(r)) {
-            for f in with_severity((rule.check)(&view), *severity) {
+            let key = (rule.id, inputs_in(ctx.model, rule.id, name));
+            if let Some(fingerprints) = memo.get(&key) {
+                for fp in fingerprints {
+                    merged[seen[fp]].variants.push(name.clone());
+                }
+                continue;
+            }
+            let (model, graph) = view.get_or_insert_with(|| {
+                let model = ctx.model.in_variant(name);
+                let graph = Graph::build(&model);
+                (model, graph)
+            });
+            let here = Context {
+                model,
+                graph,
+                options: ctx.options,
+            };
+            let mut fingerprints = Vec::new();
+            for f in with_severity((rule.check)(&here), *severity) {
+                fingerprints.push(f.fingerprint.clone());
                 match seen.get(&f.fingerprint) {
                     Some(&i) => merged[i].variants.push(name.clone()),
                     None => {
@@ -92,6 +107,7 @@ pub fn check_all(ctx: &Context, rules: &[(&Rule, Option<Severity>)]) -> Vec<Find
                     }
                 }
             }
+            memo.insert(key, fingerprints);
         }
     }
     // A finding every variant shares needs no variant named.
@@ -107,6 +123,53 @@ pub fn check_all(ctx: &Context, rules: &[(&Rule, Option<Severity>)]) -> Vec<Find
     }
     out.extend(merged);
     out
+}
+
+/// What a per-variant rule reads of one variant, as indices into the whole model: the sync
+/// edges (calls rules), the accesses (data rules), or the deploy units, release tags, images
+/// and startup edges (lockstep).
+fn inputs_in(m: &Model, rule: &str, variant: &str) -> Vec<usize> {
+    let here = |file: &str| m.variant_of(file).is_none_or(|v| v == variant);
+    let edges = |kind: EdgeKind| {
+        let e = m.edges.iter().enumerate();
+        e.filter(move |(_, e)| e.kind == kind && e.scope.contains(variant))
+            .map(|(i, _)| i)
+    };
+    match rule {
+        "shared-database" | "shared-database-server" => {
+            let a = m.accesses.iter().enumerate();
+            a.filter(|(_, a)| a.scope.contains(variant))
+                .map(|(i, _)| i)
+                .collect()
+        }
+        "lockstep-deploy" => {
+            // Each list is closed by usize::MAX so equal concatenations mean equal lists.
+            let units = m
+                .units
+                .iter()
+                .enumerate()
+                .filter(|(_, u)| here(&u.declared.file));
+            let tags = m
+                .release_tags
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| here(&t.location.file));
+            let images = m
+                .app_images
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| here(&i.2.file));
+            let mut out: Vec<usize> = units.map(|(i, _)| i).collect();
+            out.push(usize::MAX);
+            out.extend(tags.map(|(i, _)| i));
+            out.push(usize::MAX);
+            out.extend(images.map(|(i, _)| i));
+            out.push(usize::MAX);
+            out.extend(edges(EdgeKind::Startup));
+            out
+        }
+        _ => edges(EdgeKind::Sync).collect(),
+    }
 }
 
 fn with_severity(mut found: Vec<Finding>, severity: Option<Severity>) -> Vec<Finding> {
