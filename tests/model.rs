@@ -6,7 +6,6 @@
 mod common;
 
 use monolens::model::{Confidence, Model};
-use std::fs;
 
 fn render(m: &Model) -> String {
     let mut out = String::new();
@@ -63,29 +62,9 @@ fn render(m: &Model) -> String {
 #[test]
 fn every_model_fixture_matches_its_expected_output() {
     let base = common::root().join("fixtures/model");
-    let bless = std::env::var_os("MONOLENS_BLESS").is_some();
-    let mut failures = Vec::new();
-    let mut cases = 0;
-    for case in fs::read_dir(&base).expect("fixtures/model exists") {
-        let case = case.expect("readable").path();
-        if !case.is_dir() {
-            continue;
-        }
-        cases += 1;
-        let got = render(&common::scan_dir(&case).model);
-        let expected_path = case.join("expected.txt");
-        let expected = fs::read_to_string(&expected_path).unwrap_or_default();
-        if got != expected {
-            if bless {
-                fs::write(&expected_path, &got).expect("writable");
-            } else {
-                failures.push(format!(
-                    "{}\n--- expected\n{expected}--- got\n{got}",
-                    case.file_name().unwrap_or_default().to_string_lossy()
-                ));
-            }
-        }
-    }
+    let (cases, failures) = common::check_expected(&base, common::dirs_in(&base), |case| {
+        render(&common::scan_dir(case).model)
+    });
     assert!(cases > 0, "no model fixture cases found");
     assert!(
         failures.is_empty(),

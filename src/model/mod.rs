@@ -588,6 +588,9 @@ impl Model {
     }
 }
 
+/// The key, after its folder, that stands for all compose files of one folder (one project).
+pub const COMPOSE_PROJECT: &str = "/docker-compose";
+
 /// File → variant: declaration files by name, compose files by their project folder.
 pub fn variant_of_file<'a>(map: &'a BTreeMap<String, String>, file: &str) -> Option<&'a str> {
     if map.is_empty() {
@@ -598,7 +601,7 @@ pub fn variant_of_file<'a>(map: &'a BTreeMap<String, String>, file: &str) -> Opt
     map.get(file)
         .or_else(|| {
             compose
-                .then(|| map.get(&format!("{dir}/docker-compose")))
+                .then(|| map.get(&format!("{dir}{COMPOSE_PROJECT}")))
                 .flatten()
         })
         .map(String::as_str)

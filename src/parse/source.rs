@@ -13,6 +13,37 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 use std::sync::LazyLock;
 
+/// Regexes behind trigger words: one case-insensitive Aho-Corasick pass over a file says which
+/// patterns can match, and only their regexes run. Shared by the env and message tables.
+pub(super) struct Triggered {
+    triggers: AhoCorasick,
+    regexes: Vec<Regex>,
+}
+
+impl Triggered {
+    /// One (trigger, regex) per pattern, in table order.
+    fn new<'a>(patterns: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
+        let (triggers, regexes): (Vec<&str>, Vec<Regex>) = patterns
+            .map(|(t, r)| (t, Regex::new(r).expect("valid source pattern")))
+            .unzip();
+        let triggers = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(triggers)
+            .expect("valid triggers");
+        Triggered { triggers, regexes }
+    }
+
+    /// The patterns whose trigger occurs in `text`, in table order, with their regex.
+    fn active(&self, text: &str) -> Vec<(usize, &Regex)> {
+        let mut on = vec![false; self.regexes.len()];
+        for m in self.triggers.find_overlapping_iter(text) {
+            on[m.pattern().as_usize()] = true;
+        }
+        let all = self.regexes.iter().enumerate();
+        all.filter(|(i, _)| on[*i]).collect()
+    }
+}
+
 /// The names the model knows, compiled once for all source files.
 #[derive(Default)]
 pub struct Matcher {

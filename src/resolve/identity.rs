@@ -17,10 +17,9 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
     same_image_across_variants(b, inputs);
     let setup = kinds::setup_targets(inputs.workloads());
     for w in inputs.workloads() {
-        let class = kinds::classify(w, &b.opts, &setup);
-        let image = kinds::main_container(w, &b.opts)
-            .and_then(|c| c.image.as_ref())
-            .map(|(i, _)| i.clone());
+        let image = kinds::main_container(w, &b.opts).and_then(|c| c.image.as_ref());
+        let class = kinds::classify(w, image, &b.opts, &setup);
+        let image = image.map(|(i, _)| i.clone());
         let id = b.add_component(&w.name, class, w.declared.clone(), image);
         let variant = variants::of_workload(b, w);
         if let Some(c) = b.components.get_mut(&id) {

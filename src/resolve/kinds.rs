@@ -31,11 +31,14 @@ pub(super) fn main_container<'a>(w: &'a Workload, opts: &ResolveOptions) -> Opti
     apps().find(|c| !sidecar(c)).or_else(|| apps().next())
 }
 
-/// A workload's kind from its own declaration.
-pub(super) fn classify(w: &Workload, opts: &ResolveOptions, setup: &HashSet<String>) -> Classified {
+/// A workload's kind from its own declaration; `image` is its main container's.
+pub(super) fn classify(
+    w: &Workload,
+    image: Option<&(String, Location)>,
+    opts: &ResolveOptions,
+    setup: &HashSet<String>,
+) -> Classified {
     let at = &w.declared;
-    let main = main_container(w, opts);
-    let image = main.and_then(|c| c.image.as_ref());
     if opts.platform.contains(&w.name) {
         let r = reason("config", "listed under `platform` in monolens.yaml", at);
         return Classified::new(ComponentKind::Platform, None, r);

@@ -234,7 +234,7 @@ fn env_files(
 /// Config files, code defaults and source literals a service owns: for every variant it runs
 /// in. Spring placeholders resolve against what the service is given.
 fn owned_files(b: &mut Builder, inputs: &Inputs) {
-    let dirs = b.service_dirs.clone();
+    let dirs = std::mem::take(&mut b.service_dirs);
     let index = OwnerIndex::new(&dirs);
     let compose_dirs: BTreeSet<&str> = inputs
         .compose
@@ -282,6 +282,7 @@ fn owned_files(b: &mut Builder, inputs: &Inputs) {
         }
     }
     env_reads(b, inputs, &index);
+    b.service_dirs = dirs;
 }
 
 /// Defaults of env lookups in a service's code, after everything else it is given: a default

@@ -38,9 +38,6 @@ const VARIANT_WORDS: &[&str] = &[
     "tests",
 ];
 
-/// The key that stands for all compose files of one folder (one compose project).
-const COMPOSE_PROJECT: &str = "/docker-compose";
-
 struct Group {
     name: String,
     /// Compose projects and k8s manifests never run together.

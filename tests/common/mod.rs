@@ -61,3 +61,43 @@ pub fn compact(scan: &Scan) -> String {
     }
     out
 }
+
+/// Compare `render(case)` with `expected.txt` in each case folder (`MONOLENS_BLESS=1`
+/// rewrites the expectations instead). Returns the number of cases and one report per
+/// difference, named by the case's path below `base`.
+pub fn check_expected(
+    base: &Path,
+    cases: impl IntoIterator<Item = PathBuf>,
+    render: impl Fn(&Path) -> String,
+) -> (usize, Vec<String>) {
+    let bless = std::env::var_os("MONOLENS_BLESS").is_some();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for case in cases.into_iter().filter(|c| c.is_dir()) {
+        count += 1;
+        let got = render(&case);
+        let expected_path = case.join("expected.txt");
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        if got == expected {
+            continue;
+        }
+        if bless {
+            std::fs::write(&expected_path, &got).expect("writable");
+        } else {
+            failures.push(format!(
+                "{}\n--- expected\n{expected}--- got\n{got}",
+                case.strip_prefix(base).unwrap_or(&case).display()
+            ));
+        }
+    }
+    (count, failures)
+}
+
+/// The sub-folders of a folder.
+pub fn dirs_in(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .expect("readable fixture folder")
+        .map(|e| e.expect("readable").path())
+        .filter(|p| p.is_dir())
+        .collect()
+}

@@ -2,9 +2,8 @@
 //! own code reads (`Fact::EnvRead`) and the fallback written beside it (`Fact::Setting`), which
 //! is that key's value for the service when nothing else sets it.
 
-use super::LineIndex;
+use super::{LineIndex, Triggered};
 use crate::model::{ANY_ENV_KEY, EnvSource, Fact, Location, Setting};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -289,21 +288,8 @@ const PATTERNS: &[Pattern] = &[
     },
 ];
 
-struct Compiled {
-    triggers: AhoCorasick,
-    regexes: Vec<Regex>,
-}
-
-static COMPILED: LazyLock<Compiled> = LazyLock::new(|| Compiled {
-    triggers: AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .build(PATTERNS.iter().map(|p| p.trigger))
-        .expect("valid triggers"),
-    regexes: PATTERNS
-        .iter()
-        .map(|p| Regex::new(p.regex).expect("valid env pattern"))
-        .collect(),
-});
+static COMPILED: LazyLock<Triggered> =
+    LazyLock::new(|| Triggered::new(PATTERNS.iter().map(|p| (p.trigger, p.regex))));
 
 /// A quoted env-like name (`"BALANCES_API_ADDR"`): what a computed lookup may read.
 static ENV_LIKE: LazyLock<Regex> =
@@ -321,20 +307,13 @@ fn is_writer(function: &str) -> bool {
 /// The env reads and code defaults of one source file, and the byte spans of the defaults (so
 /// the literal scan does not keep a default a second time, without its key).
 pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) -> Vec<(usize, usize)> {
-    let c = &*COMPILED;
-    let mut active = vec![false; PATTERNS.len()];
-    for m in c.triggers.find_overlapping_iter(text) {
-        active[m.pattern().as_usize()] = true;
-    }
     // Several triggers share patterns' work; every pattern whose trigger occurs runs once.
     let mut reads: Vec<(String, usize)> = Vec::new();
     let mut defaults: Vec<(String, usize, usize)> = Vec::new();
     let mut computed: Option<usize> = None;
-    for (i, p) in PATTERNS.iter().enumerate() {
-        if !active[i] {
-            continue;
-        }
-        for cap in c.regexes[i].captures_iter(text) {
+    for (i, regex) in COMPILED.active(text) {
+        let p = &PATTERNS[i];
+        for cap in regex.captures_iter(text) {
             if cap.name("f").is_some_and(|f| is_writer(f.as_str())) {
                 continue;
             }

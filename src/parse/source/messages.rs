@@ -3,9 +3,8 @@
 //! from (`@KafkaListener(topics = "order")`, `@RabbitListener(queues = "q")`), with the side
 //! (`Fact::Message`). Cheap trigger substrings are checked before any regex runs.
 
-use super::LineIndex;
+use super::{LineIndex, Triggered};
 use crate::model::{Fact, Location, MessageRole};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -160,21 +159,13 @@ const PATTERNS: &[Pattern] = &[
 ];
 
 struct Compiled {
-    triggers: AhoCorasick,
-    regexes: Vec<Regex>,
+    patterns: Triggered,
     /// Per pattern with a `Typed` receiver: declarations of a variable of those types.
     declarations: Vec<Option<Regex>>,
 }
 
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| Compiled {
-    triggers: AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .build(PATTERNS.iter().map(|p| p.trigger))
-        .expect("valid triggers"),
-    regexes: PATTERNS
-        .iter()
-        .map(|p| Regex::new(p.regex).expect("valid regex"))
-        .collect(),
+    patterns: Triggered::new(PATTERNS.iter().map(|p| (p.trigger, p.regex))),
     declarations: PATTERNS
         .iter()
         .map(|p| match p.receiver {
@@ -228,22 +219,15 @@ struct Found {
 /// Message declarations of one source file.
 pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) {
     let c = &*COMPILED;
-    let mut active = vec![false; PATTERNS.len()];
-    let mut any = false;
-    for m in c.triggers.find_overlapping_iter(text) {
-        active[m.pattern().as_usize()] = true;
-        any = true;
-    }
-    if !any {
+    let active = c.patterns.active(text);
+    if active.is_empty() {
         return;
     }
     let lower = text.to_ascii_lowercase();
     let mut found: Vec<Found> = Vec::new();
     let mut weak = Vec::new();
-    for (i, p) in PATTERNS.iter().enumerate() {
-        if !active[i] {
-            continue;
-        }
+    for (i, regex) in active {
+        let p = &PATTERNS[i];
         let declared: Vec<String> = match &c.declarations[i] {
             Some(re) => re
                 .captures_iter(text)
@@ -257,7 +241,7 @@ pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) {
         {
             continue;
         }
-        for cap in c.regexes[i].captures_iter(text) {
+        for cap in regex.captures_iter(text) {
             let Some(m) = cap.get(0) else { continue };
             let v = cap.name("v").map_or("", |v| v.as_str());
             if let Receiver::Typed(word, _) = p.receiver
