@@ -29,6 +29,9 @@ pub enum InputKind {
     BuildFile,
     /// `Dockerfile`, `Dockerfile.<x>`, `<x>.Dockerfile`: the image a service runs.
     Dockerfile,
+    /// A .NET Aspire AppHost (`DistributedApplication.CreateBuilder`): the system's resources
+    /// and their wiring, in C#.
+    AspireHost,
 }
 
 /// Build files by exact (lowercase) file name; `.csproj` goes by extension.
@@ -314,6 +317,9 @@ pub fn kind_by_name(rel: &str) -> Option<InputKind> {
     if BUILD_FILES.contains(&lower.as_str()) || ext == "csproj" {
         return Some(InputKind::BuildFile);
     }
+    if is_apphost_name(rel, &lower) {
+        return Some(InputKind::AspireHost);
+    }
     match ext {
         "yml" | "yaml" => Some(InputKind::Kubernetes),
         "properties" => Some(InputKind::Properties),
@@ -322,6 +328,17 @@ pub fn kind_by_name(rel: &str) -> Option<InputKind> {
         e if SOURCE_EXTENSIONS.contains(&e) => Some(InputKind::Source),
         _ => None,
     }
+}
+
+/// `AppHost.cs`, or `Program.cs` in a `*AppHost` project folder: read with the configuration,
+/// before the other sources, because it declares components.
+fn is_apphost_name(rel: &str, lower_name: &str) -> bool {
+    lower_name == "apphost.cs"
+        || (lower_name == "program.cs"
+            && rel
+                .rsplit('/')
+                .nth(1)
+                .is_some_and(|d| d.to_ascii_lowercase().ends_with("apphost")))
 }
 
 /// Refine the kind with a cheap look at the content. `None`: not an input after all
@@ -347,6 +364,13 @@ pub fn classify(rel: &str, text: &str) -> Option<InputKind> {
                 Some(InputKind::HelmTemplate)
             } else {
                 Some(kind)
+            }
+        }
+        InputKind::AspireHost | InputKind::Source => {
+            if rel.ends_with(".cs") && text.contains(crate::parse::aspire::MARKER) {
+                Some(InputKind::AspireHost)
+            } else {
+                Some(InputKind::Source)
             }
         }
         _ => Some(kind),

@@ -1,6 +1,7 @@
 //! Parsing: one module per input kind, each a pure function from (path, text) to facts.
 //! A parser never opens another file; a file it cannot read becomes a diagnostic.
 
+pub mod aspire;
 pub mod build;
 pub mod compose;
 pub mod config;
@@ -40,6 +41,7 @@ pub fn parse(kind: InputKind, path: &str, text: &str) -> FileFacts {
         InputKind::AppSettings => config::parse_json_settings(path, text, &mut out),
         InputKind::BuildFile => build::parse(path, text, &mut out),
         InputKind::Dockerfile => dockerfile::parse(path, text, &mut out),
+        InputKind::AspireHost => aspire::parse(path, text, &mut out),
         InputKind::Nginx => gateway::parse_nginx(path, text, &mut out),
         InputKind::Envoy => gateway::parse_envoy(path, text, &mut out),
         // Without the model's names, only connection-string literals are found.
