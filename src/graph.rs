@@ -122,42 +122,55 @@ impl Graph {
             .filter_map(|s| self.index.get(s).copied())
             .collect();
         members.sort_by(|a, b| self.name(*a).cmp(self.name(*b)));
+        members.dedup();
         let rank: HashMap<NodeIndex, usize> =
             members.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-        let all: BTreeSet<NodeIndex> = members.iter().copied().collect();
+        // Successors by rank, sorted (ranks follow names), computed once: the search below
+        // may take hundreds of thousands of steps.
+        let next: Vec<Vec<usize>> = members
+            .iter()
+            .map(|&n| {
+                let mut v: Vec<usize> = self
+                    .sync
+                    .neighbors(n)
+                    .filter_map(|m| rank.get(&m).copied())
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
         let mut listed = Vec::new();
         let mut count = 0usize;
-        for (i, &start) in members.iter().enumerate() {
-            // Depth-first over members ranked after `start`, with an explicit stack.
-            let mut path = vec![start];
-            let mut on_path: BTreeSet<NodeIndex> = BTreeSet::from([start]);
-            let mut stack = vec![self.sorted_successors(start, &all).into_iter()];
-            while let Some(iter) = stack.last_mut() {
+        let mut on_path = vec![false; members.len()];
+        for start in 0..members.len() {
+            // Depth-first over members ranked after `start`, with an explicit stack of
+            // (member, position in its successor list).
+            let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+            on_path[start] = true;
+            while let Some(&mut (node, ref mut at)) = stack.last_mut() {
                 if count >= count_limit {
                     return (listed, count);
                 }
-                match iter.next() {
-                    Some(m) if m == start => {
-                        count += 1;
-                        if listed.len() < list {
-                            let mut c: Vec<String> =
-                                path.iter().map(|n| self.name(*n).to_string()).collect();
-                            c.push(self.name(start).to_string());
-                            listed.push(c);
-                        }
+                let Some(&m) = next[node].get(*at) else {
+                    on_path[node] = false;
+                    stack.pop();
+                    continue;
+                };
+                *at += 1;
+                if m == start {
+                    count += 1;
+                    if listed.len() < list {
+                        let mut c: Vec<String> = stack
+                            .iter()
+                            .map(|(n, _)| self.name(members[*n]).to_string())
+                            .collect();
+                        c.push(self.name(members[start]).to_string());
+                        listed.push(c);
                     }
-                    Some(m) if rank[&m] > i && !on_path.contains(&m) => {
-                        path.push(m);
-                        on_path.insert(m);
-                        stack.push(self.sorted_successors(m, &all).into_iter());
-                    }
-                    Some(_) => {}
-                    None => {
-                        stack.pop();
-                        if let Some(n) = path.pop() {
-                            on_path.remove(&n);
-                        }
-                    }
+                } else if m > start && !on_path[m] {
+                    on_path[m] = true;
+                    stack.push((m, 0));
                 }
             }
         }

@@ -323,12 +323,9 @@ pub(super) fn strip_role_suffix(n: &str) -> &str {
     n
 }
 
-pub(super) fn push_unique(list: &mut Vec<Evidence>, items: Vec<Evidence>) {
-    for e in items {
-        if !list.contains(&e) {
-            list.push(e);
-        }
-    }
+/// Add evidence; repeats are dropped once, when the model is finished.
+pub(super) fn push_evidence(list: &mut Vec<Evidence>, items: Vec<Evidence>) {
+    list.extend(items);
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Calls: sync and platform edges from the URLs and addresses in each service's settings.
 
-use super::builder::{Builder, LOCAL_HOSTS, push_unique};
+use super::builder::{Builder, LOCAL_HOSTS, push_evidence};
 use crate::connstr;
 use crate::model::*;
 
@@ -200,7 +200,7 @@ fn calls(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
                 edge.confidence = Confidence::Configured;
             }
             edge.scope.widen(s.variant.as_ref());
-            push_unique(
+            push_evidence(
                 &mut edge.evidence,
                 vec![Evidence::new(s.location.clone(), &text)],
             );

@@ -1,7 +1,7 @@
 //! Datastore accesses: connection strings, split settings and bare hosts in a service's
 //! settings become accesses to datastore components (and edges to brokers).
 
-use super::builder::{Builder, Classified, LOCAL_HOSTS, push_unique, reason};
+use super::builder::{Builder, Classified, LOCAL_HOSTS, push_evidence, reason};
 use crate::connstr::{self, ConnInfo};
 use crate::model::*;
 use std::collections::HashMap;
@@ -191,7 +191,7 @@ fn record(
     if is_broker {
         let edge = b.edge(svc, &id, EdgeKind::Async, Some(tech.clone()));
         edge.scope.widen(s.variant.as_ref());
-        push_unique(&mut edge.evidence, evidence);
+        push_evidence(&mut edge.evidence, evidence);
         return;
     }
     let database = info
@@ -213,7 +213,7 @@ fn record(
         scope: Scope::none(),
     });
     access.scope.widen(s.variant.as_ref());
-    push_unique(&mut access.evidence, evidence);
+    push_evidence(&mut access.evidence, evidence);
 }
 
 #[cfg(test)]

@@ -149,8 +149,9 @@ fn credentials(b: &Builder) -> Vec<Credential> {
 }
 
 /// Evidence order: the default compose files (base and `.override`) and everything else
-/// before compose variants (`docker-compose.prod.yml`), then by location.
-fn sort_evidence(list: &mut [Evidence]) {
+/// before compose variants (`docker-compose.prod.yml`), then by location; repeats dropped
+/// (passes push evidence without looking, so that adding stays O(1)).
+fn sort_evidence(list: &mut Vec<Evidence>) {
     let rank = |file: &str| {
         let name = file.rsplit('/').next().unwrap_or(file).to_ascii_lowercase();
         let variant = discover::is_compose_name(&name)
@@ -158,9 +159,15 @@ fn sort_evidence(list: &mut [Evidence]) {
             && !name.contains(".override.");
         u8::from(variant)
     };
-    list.sort_by(|a, b| {
-        (rank(&a.location.file), &a.location).cmp(&(rank(&b.location.file), &b.location))
-    });
+    let keep: Vec<bool> = {
+        let mut seen = std::collections::HashSet::new();
+        list.iter().map(|e| seen.insert(e)).collect()
+    };
+    let mut keep = keep.into_iter();
+    list.retain(|_| keep.next().unwrap_or(true));
+    // Two stable sorts: by location, then by rank computed once per item.
+    list.sort_by(|a, b| a.location.cmp(&b.location));
+    list.sort_by_cached_key(|e| rank(&e.location.file));
 }
 
 /// A scope no variant-bound evidence narrowed (ingress of a single variant, SQL) is all.

@@ -1,6 +1,6 @@
 //! Gateways: a k8s Ingress is a gateway component with sync edges to its backends.
 
-use super::builder::{Builder, Classified, push_unique, reason};
+use super::builder::{Builder, Classified, push_evidence, reason};
 use super::inputs::Inputs;
 use crate::model::*;
 
@@ -39,7 +39,7 @@ fn ingress(b: &mut Builder, ing: &Ingress) {
         let variant = b.variant(&ing.declared.file);
         let edge = b.edge(&id, &to, EdgeKind::Sync, Some("http".into()));
         edge.scope.widen(variant.as_ref());
-        push_unique(
+        push_evidence(
             &mut edge.evidence,
             vec![Evidence::new(at.clone(), &format!("backend: {svc}"))],
         );

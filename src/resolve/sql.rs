@@ -1,7 +1,7 @@
 //! SQL ownership: which service (or datastore init script) creates which table, the tables
 //! other services use, foreign keys, and databases named only by SQL.
 
-use super::builder::{Builder, Classified, join, push_unique, reason};
+use super::builder::{Builder, Classified, join, push_evidence, reason};
 use super::inputs::Inputs;
 use crate::model::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -163,7 +163,7 @@ impl Target<'_> {
             database: Some(database.to_string()),
             evidence: Vec::new(),
         });
-        push_unique(&mut access.evidence, vec![Evidence::new(at.clone(), &text)]);
+        push_evidence(&mut access.evidence, vec![Evidence::new(at.clone(), &text)]);
     }
 }
 

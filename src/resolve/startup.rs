@@ -1,7 +1,7 @@
 //! Startup coupling: compose `depends_on` and k8s init containers that wait for another
 //! component before the app starts.
 
-use super::builder::{Builder, push_unique};
+use super::builder::{Builder, push_evidence};
 use super::inputs::Inputs;
 use crate::model::*;
 
@@ -35,7 +35,7 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
         };
         let edge = b.edge(&from, &to, EdgeKind::Startup, Some("init-wait".into()));
         edge.scope.widen(variant.as_ref());
-        push_unique(&mut edge.evidence, vec![ev]);
+        push_evidence(&mut edge.evidence, vec![ev]);
     }
 }
 

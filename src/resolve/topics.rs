@@ -2,7 +2,7 @@
 //! consumer edges where both sides of a topic can be told apart. Messages a service's own
 //! code declares (`@KafkaListener(topics = "order")`) join the same topics.
 
-use super::builder::{Builder, push_unique};
+use super::builder::{Builder, push_evidence};
 use super::calls::upper_key;
 use super::inputs::Inputs;
 use crate::model::*;
@@ -185,7 +185,7 @@ fn join(
         Some(topic.to_string()),
     );
     edge.scope.widen(variant);
-    push_unique(&mut edge.evidence, vec![evidence.clone()]);
+    push_evidence(&mut edge.evidence, vec![evidence.clone()]);
     let usage = b
         .topic_roles
         .entry((broker, topic.to_string()))
@@ -233,7 +233,7 @@ fn derive_topic_edges(b: &mut Builder) {
                     Some(topic.clone()),
                 );
                 edge.scope = scope;
-                push_unique(&mut edge.evidence, pe.iter().chain(ce).cloned().collect());
+                push_evidence(&mut edge.evidence, pe.iter().chain(ce).cloned().collect());
             }
         }
     }
