@@ -13,9 +13,13 @@ pub fn parse(path: &str, text: &str, out: &mut FileFacts) {
     };
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
     for doc in &docs {
+        let configs = config_files(doc);
         for (key, svc) in doc.at("services").entries() {
             let Some(name) = key.scalar() else { continue };
-            let workload = service(path, &dir, &name, key, svc);
+            let mut workload = service(path, &dir, &name, key, svc);
+            workload
+                .volumes
+                .extend(mounted_configs(path, svc, &configs));
             if let Some((image, at)) = workload.containers.first().and_then(|c| c.image.as_ref())
                 && let Some(tag) = super::release::compose_tag(image, at)
             {
@@ -186,6 +190,37 @@ fn service(path: &str, dir: &str, name: &str, key: &Node, svc: &Node) -> Workloa
         network_mode,
         ports: ports(svc),
     }
+}
+
+/// Top-level `configs:` that name a file: name → file.
+fn config_files(doc: &Node) -> Vec<(String, String)> {
+    doc.at("configs")
+        .entries()
+        .iter()
+        .filter_map(|(k, v)| Some((k.scalar()?, v.at("file").scalar()?)))
+        .collect()
+}
+
+/// A service's `configs:` entries (`- name`, or `{source, target}`) whose config is a file:
+/// mounted like a bind mount (the default target is `/<name>`).
+fn mounted_configs(
+    path: &str,
+    svc: &Node,
+    configs: &[(String, String)],
+) -> Vec<(String, String, crate::model::Location)> {
+    svc.at("configs")
+        .seq()
+        .iter()
+        .filter_map(|item| {
+            let source = item.scalar().or_else(|| item.at("source").scalar())?;
+            let file = configs.iter().find(|(n, _)| *n == source)?.1.clone();
+            let target = item
+                .at("target")
+                .scalar()
+                .unwrap_or_else(|| format!("/{source}"));
+            Some((file, target, loc(path, item)))
+        })
+        .collect()
 }
 
 /// Container-side ports: `"8080:80"`, `"127.0.0.1:8080:80/tcp"`, `80`, long form `target:`,
