@@ -510,3 +510,57 @@ fn blank_comments(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workloads(text: &str) -> Vec<Workload> {
+        let mut out = FileFacts::default();
+        parse("AppHost/Program.cs", text, &mut out);
+        out.facts
+            .into_iter()
+            .filter_map(|f| match f {
+                Fact::Workload(w) => Some(*w),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn broken_code_never_panics() {
+        for text in [
+            "builder.AddProject<(\"x\"",
+            "var a = builder.AddRedis(\"r\"; a.WithReference(a",
+            ")))(((;;; .. .AddDatabase(\"db\")",
+            "var db = pg.AddDatabase(\"orphan\");",
+            "builder.AddContainer(\"é\\\"\", \"img\").WithEnvironment(\"K\")",
+            "/* unterminated",
+            "\"unterminated string ; builder.AddRedis(\"r\")",
+        ] {
+            let _ = workloads(text);
+        }
+    }
+
+    #[test]
+    fn references_follow_variables_and_chains() {
+        let ws = workloads(
+            "var pg = builder.AddPostgres(\"pg\").AddDatabase(\"orders\");\n\
+             var api = builder.AddProject<Projects.Api>(\"api\");\n\
+             api.WithReference(pg).WaitFor(pg);",
+        );
+        let api = ws.iter().find(|w| w.name == "api").unwrap();
+        let env: Vec<(&str, &str)> = api.containers[0]
+            .env
+            .iter()
+            .map(|s| (s.key.as_str(), s.value.as_str()))
+            .collect();
+        assert_eq!(
+            env,
+            [("ConnectionStrings__orders", "postgresql://pg:5432/orders")]
+        );
+        assert_eq!(api.depends_on[0].name, "pg");
+        assert_eq!(api.depends_on[0].location.line, 3);
+        assert_eq!(ws.len(), 2, "a database is not a workload of its own");
+    }
+}
