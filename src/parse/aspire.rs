@@ -204,7 +204,8 @@ fn wire(call: &Call, i: usize, added: &mut [Added], vars: &HashMap<String, usize
         },
         ("WaitFor" | "WaitForCompletion", Some(t)) => {
             let condition = match call.method.as_str() {
-                "WaitFor" => "service_healthy",
+                // As compose's `service_healthy`, said so the report can name `WaitFor`.
+                "WaitFor" => "wait-for",
                 _ => "service_completed_successfully",
             };
             let name = added[t].host.clone();

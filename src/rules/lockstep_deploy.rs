@@ -162,6 +162,9 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
                 "cannot start until {} is healthy (depends_on, condition: service_healthy)",
                 e.to
             ),
+            Some("wait-for") => {
+                format!("cannot start until {} is healthy (Aspire `WaitFor`)", e.to)
+            }
             Some("init-wait") => format!("waits in an initContainer until {} answers", e.to),
             Some(c) => format!("starts after {} (depends_on, condition: {c})", e.to),
             None => format!("starts after {} (depends_on)", e.to),
