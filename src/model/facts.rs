@@ -69,6 +69,8 @@ pub struct DependsOn {
     pub name: String,
     pub condition: Option<String>,
     pub location: Location,
+    /// The declaration as written, for evidence (`depends_on: db`, `WaitFor(db)`).
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -211,6 +211,11 @@ fn wire(call: &Call, i: usize, added: &mut [Added], vars: &HashMap<String, usize
             let name = added[t].host.clone();
             if let Some(w) = added[server].workload.as_mut() {
                 w.depends_on.push(DependsOn {
+                    text: format!(
+                        "{}({})",
+                        call.method,
+                        call.idents.first().map_or("", String::as_str)
+                    ),
                     name,
                     condition: Some(condition.to_string()),
                     location: at.clone(),

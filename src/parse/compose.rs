@@ -94,8 +94,10 @@ fn service(path: &str, dir: &str, name: &str, key: &Node, svc: &Node) -> Workloa
         Value::Seq(items) => items
             .iter()
             .filter_map(|i| {
+                let name = i.scalar()?;
                 Some(DependsOn {
-                    name: i.scalar()?,
+                    text: format!("depends_on: {name}"),
+                    name,
                     condition: None,
                     location: loc(path, i),
                 })
@@ -104,8 +106,10 @@ fn service(path: &str, dir: &str, name: &str, key: &Node, svc: &Node) -> Workloa
         Value::Map(entries) => entries
             .iter()
             .filter_map(|(k, v)| {
+                let name = k.scalar()?;
                 Some(DependsOn {
-                    name: k.scalar()?,
+                    text: format!("depends_on: {name}"),
+                    name,
                     condition: v.at("condition").scalar(),
                     location: loc(path, k),
                 })

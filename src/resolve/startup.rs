@@ -13,7 +13,7 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
             let Some(to) = b.lookup_host(&d.name) else {
                 continue;
             };
-            let ev = Evidence::new(d.location.clone(), &format!("depends_on: {}", d.name));
+            let ev = Evidence::new(d.location.clone(), &d.text);
             let edge = b.edge(&from, &to, EdgeKind::Startup, d.condition.clone());
             edge.scope.widen(variant.as_ref());
             edge.evidence.push(ev);
