@@ -29,7 +29,21 @@ pub enum InputKind {
     BuildFile,
     /// `Dockerfile`, `Dockerfile.<x>`, `<x>.Dockerfile`: the image a service runs.
     Dockerfile,
+    /// A JSON config document code loads and reads by key (`config.json`,
+    /// `service-config.json`): a registry of hosts, read entry by entry.
+    JsonConfig,
 }
+
+/// Words in a JSON file's name that make it a config document code may load by key.
+const JSON_CONFIG_WORDS: &[&str] = &["config", "services", "registry", "endpoints"];
+
+/// JSON files of tools (editors, linters, bundlers, package managers), never read by a service.
+const JSON_TOOL_WORDS: &[&str] = &[
+    "tsconfig", "jsconfig", "eslint", "prettier", "babel", "jest", "tslint", "renovate",
+    "lerna", "nx", "turbo", "vercel", "firebase", "nest-cli", "angular", "launch", "tasks",
+    "devcontainer", "composer", "package", "lock", "webpack", "vite", "karma", "stylelint",
+    "commitlint", "swc", "biome", "deno", "omnisharp", "global",
+];
 
 /// Build files by exact (lowercase) file name; `.csproj` goes by extension.
 const BUILD_FILES: &[&str] = &[
@@ -81,7 +95,7 @@ const SKIP_DIRS: &[&str] = &[
 
 const SOURCE_EXTENSIONS: &[&str] = &[
     "java", "kt", "kts", "go", "js", "mjs", "cjs", "ts", "tsx", "jsx", "py", "cs", "php", "rb",
-    "rs", "scala", "groovy",
+    "rs", "scala", "groovy", "c", "cc", "cpp", "cxx", "h", "hh", "hpp", "lua",
 ];
 
 /// Source sets of integration tests under `src/` (Maven failsafe, Gradle conventions).
@@ -315,6 +329,7 @@ pub fn kind_by_name(rel: &str) -> Option<InputKind> {
         return Some(InputKind::BuildFile);
     }
     match ext {
+        "json" if is_json_config(&lower) => Some(InputKind::JsonConfig),
         "yml" | "yaml" => Some(InputKind::Kubernetes),
         "properties" => Some(InputKind::Properties),
         "conf" => Some(InputKind::Nginx),
@@ -322,6 +337,13 @@ pub fn kind_by_name(rel: &str) -> Option<InputKind> {
         e if SOURCE_EXTENSIONS.contains(&e) => Some(InputKind::Source),
         _ => None,
     }
+}
+
+/// `config.json`, `service-config.json`, `services.json`; not a tool's JSON.
+fn is_json_config(lower: &str) -> bool {
+    let stem = lower.strip_suffix(".json").unwrap_or(lower);
+    JSON_CONFIG_WORDS.iter().any(|w| stem.contains(w))
+        && !JSON_TOOL_WORDS.iter().any(|w| stem.contains(w))
 }
 
 /// Refine the kind with a cheap look at the content. `None`: not an input after all
@@ -349,6 +371,7 @@ pub fn classify(rel: &str, text: &str) -> Option<InputKind> {
                 Some(kind)
             }
         }
+        InputKind::JsonConfig => text.trim_start().starts_with('{').then_some(kind),
         _ => Some(kind),
     }
 }

@@ -135,6 +135,23 @@ pub fn parse_json_settings(path: &str, text: &str, out: &mut FileFacts) {
     }
 }
 
+/// A JSON config document code loads by key (`config.json`, `service-config.json`): its
+/// leaves, keyed by their `.`-joined path, as registry entries. A service is given only the
+/// entries its own code reads (resolution), so a registry mounted into every service does not
+/// make every service call every host in it.
+pub fn parse_json_registry(path: &str, text: &str, out: &mut FileFacts) {
+    let mut leaves = FileFacts::default();
+    for d in json_documents(path, text, out) {
+        flatten(path, "", &d, ".", &mut leaves);
+    }
+    out.diagnostics.append(&mut leaves.diagnostics);
+    out.facts
+        .extend(leaves.facts.into_iter().map(|f| match f {
+            Fact::Setting(s) => Fact::RegistryEntry(s),
+            other => other,
+        }));
+}
+
 /// JSON as positioned nodes (read by the YAML parser, which keeps positions), or a
 /// diagnostic where serde_json says the JSON breaks: YAML accepts more than JSON (`"b": }`).
 pub(crate) fn json_documents(path: &str, text: &str, out: &mut FileFacts) -> Vec<Node> {
