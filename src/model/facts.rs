@@ -205,6 +205,12 @@ pub enum Fact {
         key: String,
         location: Location,
     },
+    /// A logical database the code opens with a driver call (`client.Database("geo-db")`).
+    DatabaseNamed {
+        name: String,
+        technology: &'static str,
+        location: Location,
+    },
     /// A leaf of a JSON config document that code loads and reads by key (a service registry
     /// such as `service-config.json`): only the entries a service's code reads are its settings.
     RegistryEntry(Setting),

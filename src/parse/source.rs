@@ -3,10 +3,12 @@
 //! (Aho-Corasick) pass over the bytes, plus literals that hold a database or broker connection
 //! string (`process.env.X || 'mongodb://m/users'`); and env lookups with their code defaults
 //! (`env`); the topics and queues the code sends to or takes from (`messages`); and the
-//! service names code registers or dials, and the config keys it reads (`clients`). A known
+//! service names code registers or dials, and the config keys it reads (`clients`); the
+//! logical databases driver calls open (`databases`). A known
 //! name passed with a port (`connect("media-mongodb" .. suffix, 27017)`) is its `host:port`.
 
 mod clients;
+mod databases;
 mod env;
 mod messages;
 
@@ -95,6 +97,7 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
     let defaults = env::scan(path, text, &mut out.facts);
     messages::scan(path, text, &mut out.facts);
     clients::scan(path, text, &mut out.facts);
+    databases::scan(path, text, &mut out.facts);
     let mut found: Vec<(usize, usize)> = Vec::new();
     // Literals that are a known name passed with a port, as `name:port`.
     let mut paired: Vec<(usize, String)> = Vec::new();

@@ -39,6 +39,8 @@ pub(super) struct Inputs {
     pub service_names: BTreeMap<String, Vec<(String, NameRole, Location)>>,
     /// Keys code reads from loaded config documents, by file.
     pub config_reads: BTreeMap<String, Vec<(String, Location)>>,
+    /// Databases code opens: (technology, name, location), by file.
+    pub code_databases: BTreeMap<String, Vec<(&'static str, String, Location)>>,
     /// Entries of JSON config documents code reads by key (registries), by file.
     pub registries: BTreeMap<String, Vec<Setting>>,
     pub all_paths: Vec<String>,
@@ -140,6 +142,15 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
             .entry(path.to_string())
             .or_default()
             .push((key, location)),
+        Fact::DatabaseNamed {
+            name,
+            technology,
+            location,
+        } => i
+            .code_databases
+            .entry(path.to_string())
+            .or_default()
+            .push((technology, name, location)),
         Fact::RegistryEntry(s) => i.registries.entry(path.to_string()).or_default().push(s),
         Fact::Literal { value, location } => i
             .literals

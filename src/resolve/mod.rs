@@ -66,7 +66,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
     settings::run(&mut b, &inputs);
     clients::run(&mut b, &inputs);
     kinds::refine(&mut b);
-    data::run(&mut b);
+    data::run(&mut b, &inputs);
     calls::run(&mut b);
     topics::run(&mut b, &inputs);
     gateways::run(&mut b, &inputs);
