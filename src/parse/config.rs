@@ -145,11 +145,10 @@ pub fn parse_json_registry(path: &str, text: &str, out: &mut FileFacts) {
         flatten(path, "", &d, ".", &mut leaves);
     }
     out.diagnostics.append(&mut leaves.diagnostics);
-    out.facts
-        .extend(leaves.facts.into_iter().map(|f| match f {
-            Fact::Setting(s) => Fact::RegistryEntry(s),
-            other => other,
-        }));
+    out.facts.extend(leaves.facts.into_iter().map(|f| match f {
+        Fact::Setting(s) => Fact::RegistryEntry(s),
+        other => other,
+    }));
 }
 
 /// JSON as positioned nodes (read by the YAML parser, which keeps positions), or a

@@ -237,6 +237,20 @@ mod tests {
     }
 
     #[test]
+    fn a_known_name_passed_with_a_port_is_its_host_port() {
+        let src = "c = pool:connection(Client, \"user-service\" .. k8s_suffix, 9090)\n\
+                   ok = conn:connect(\"media-db\", 27017)\nngx.say(\"user-service\", name)\n\
+                   n = count(\"media-db\" .. s, limit)\n";
+        assert_eq!(
+            literals(src, &["user-service", "media-db"]),
+            vec![
+                ("user-service:9090".into(), 1, 30),
+                ("media-db:27017".into(), 2, 20)
+            ]
+        );
+    }
+
+    #[test]
     fn finds_known_names_as_urls_and_host_ports_only() {
         let src = "a = \"http://ts-order-service:12031/api/v1/orderservice/order\"\n\
                    b = 'cart:7070'\nc = 'dns:///cart:7070'\nd = \"orders\"\ne = orders.get(1)\n\

@@ -99,6 +99,11 @@ fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
         if host.bytes().all(|c| c.is_ascii_digit()) {
             continue;
         }
+        // A source literal names a datastore only (brokers get their edges from topics).
+        let datastore = |id: String| b.kind(&id) == Some(ComponentKind::Datastore);
+        if prefix.is_empty() && !b.resolve_host(&host).is_ok_and(datastore) {
+            continue;
+        }
         let database_setting = [
             "DATABASE", "DB", "NAME", "DBNAME", "DB_NAME", "SCHEMA", "KEYSPACE", "INDEX",
             "DB_INDEX",

@@ -41,11 +41,6 @@ const REGISTRY_WORDS: &[&str] = &[
     "discovery",
 ];
 
-/// Words of files that make clients of other services.
-const CLIENT_WORDS: &[&str] = &[
-    "client", "dial", "grpc", "thrift", "stub", "channel", "consul", "feign", "discovery",
-];
-
 /// A service name as written: a word with inner hyphens (`srv-geo`, `text-service`). Plain
 /// words (`"geo"`) are too common as arguments to count as names.
 macro_rules! hyphenated {
@@ -69,19 +64,19 @@ const PATTERNS: &[Pattern] = &[
         regex: r#"(?s)AgentServiceRegistration\s*\{[^}]*?\bName:\s*(?:"(?P<n>[A-Za-z][\w.-]*)"|(?P<id>[A-Za-z_]\w*))"#,
         does: Does::Registers,
     },
-    // A hyphenated name as an argument: `initGeoClient("srv-geo")`, `Dial("srv-rate", …)`,
-    // `@FeignClient(name = "customers-service")`.
+    // A hyphenated name as an argument, in a file that makes clients: `initGeoClient("srv-geo")`,
+    // `Dial("srv-rate", …)`, `@FeignClient(name = "customers-service")`.
     Pattern {
-        trigger: "-",
-        context: CLIENT_WORDS,
+        trigger: "client",
+        context: &[],
         regex: concat!(r#"[(,=]\s*["'](?P<n>"#, hyphenated!(), r#")["']"#),
         does: Does::Calls,
     },
     // `config_json["text-service"]["addr"]`, `result["GeoMongoAddress"]` in a file that loads
     // configuration.
     Pattern {
-        trigger: "[",
-        context: &["config"],
+        trigger: "config",
+        context: &[],
         regex: r#"\b[A-Za-z_]\w*(?P<chain>(?:\[\s*["'][^"'\n\[\]]+["']\s*\])+)"#,
         does: Does::ReadsConfig,
     },
@@ -100,8 +95,14 @@ static BINDING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"\b([A-Za-z_]\w*)\s*:?=\s*["']([A-Za-z][\w.-]*)["']"#).expect("valid regex")
 });
 
-fn has_any(lower: &str, words: &[&str]) -> bool {
-    words.is_empty() || words.iter().any(|w| lower.contains(w))
+/// Whether the file holds one of `words` (case-insensitive); the lower-cased text is made
+/// once, and only for a pattern that asks.
+fn has_any(text: &str, lower: &mut Option<String>, words: &[&str]) -> bool {
+    if words.is_empty() {
+        return true;
+    }
+    let lower = lower.get_or_insert_with(|| text.to_ascii_lowercase());
+    words.iter().any(|w| lower.contains(w))
 }
 
 /// What was found at an offset, before it has a line.
@@ -116,12 +117,12 @@ pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) {
     if active.is_empty() {
         return;
     }
-    let lower = text.to_ascii_lowercase();
+    let mut lower = None;
     let mut found: Vec<(usize, Found)> = Vec::new();
     let mut bindings: Option<HashMap<&str, (&str, usize)>> = None;
     for (i, regex) in active {
         let p = &PATTERNS[i];
-        if !has_any(&lower, p.context) {
+        if !has_any(text, &mut lower, p.context) {
             continue;
         }
         for cap in regex.captures_iter(text) {
@@ -240,11 +241,15 @@ mod tests {
             run(src),
             [
                 "Calls srv-search @1",
+                "Calls srv-rate @2",
                 "Calls not-a-call @3",
                 "Calls plain-literal @4"
             ]
         );
-        assert!(run("log.Info(\"srv-search\")\n").is_empty(), "no client words");
+        assert!(
+            run("log.Info(\"srv-search\")\n").is_empty(),
+            "no client words"
+        );
     }
 
     #[test]
@@ -255,6 +260,9 @@ mod tests {
             run(src),
             ["read text-service.addr @2", "read GeoMongoAddress @3"]
         );
-        assert!(run("h = headers[\"content-type\"]\n").is_empty(), "no config");
+        assert!(
+            run("h = headers[\"content-type\"]\n").is_empty(),
+            "no config"
+        );
     }
 }
