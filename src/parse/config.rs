@@ -1,5 +1,6 @@
 //! Key/value configuration: `.env` files, `.properties`, Spring `application*.yml` and .NET
-//! `appsettings*.json`. Each leaf value becomes a `Setting` with its exact line.
+//! `appsettings*.json`. Each leaf value becomes a `Setting` with its exact line; the leaves of
+//! other JSON config documents (`service-config.json`) become `RegistryEntry` facts.
 
 use super::{loc, yaml_error};
 use crate::interp;

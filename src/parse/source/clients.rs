@@ -69,7 +69,19 @@ const PATTERNS: &[Pattern] = &[
     Pattern {
         trigger: "client",
         context: &[],
-        regex: concat!(r#"[(,=]\s*["'](?P<n>"#, hyphenated!(), r#")["']"#),
+        regex: concat!(
+            r#"[(,=]\s*["'](?P<n>"#,
+            hyphenated!(),
+            r#")(?::\d{2,5})?["']"#
+        ),
+        does: Does::Calls,
+    },
+    // The name in a registry-resolved target: `consul://consul:8500/srv-geo`, gRPC's
+    // `consul://127.0.0.1:8500/srv-geo?wait=14s`.
+    Pattern {
+        trigger: "consul://",
+        context: &[],
+        regex: r#"consul://[^/"'`\s]*/(?P<n>[A-Za-z][\w.-]*)"#,
         does: Does::Calls,
     },
     // `config_json["text-service"]["addr"]`, `result["GeoMongoAddress"]` in a file that loads
@@ -250,6 +262,9 @@ mod tests {
             run("log.Info(\"srv-search\")\n").is_empty(),
             "no client words"
         );
+        let src = "conn, _ := grpc.Dial(\"srv-rate:8084\") // client\n\
+                   t := \"consul://consul:8500/srv-user?wait=14s\"\n";
+        assert_eq!(run(src), ["Calls srv-rate @1", "Calls srv-user @2"]);
     }
 
     #[test]
