@@ -32,7 +32,48 @@ pub enum InputKind {
     /// A .NET Aspire AppHost (`DistributedApplication.CreateBuilder`): the system's resources
     /// and their wiring, in C#.
     AspireHost,
+    /// A JSON config document code loads and reads by key (`config.json`,
+    /// `service-config.json`): a registry of hosts, read entry by entry.
+    JsonConfig,
 }
+
+/// Words in a JSON file's name that make it a config document code may load by key.
+const JSON_CONFIG_WORDS: &[&str] = &["config", "services", "registry", "endpoints"];
+
+/// JSON files of tools (editors, linters, bundlers, package managers), never read by a service.
+const JSON_TOOL_WORDS: &[&str] = &[
+    "tsconfig",
+    "jsconfig",
+    "eslint",
+    "prettier",
+    "babel",
+    "jest",
+    "tslint",
+    "renovate",
+    "lerna",
+    "nx",
+    "turbo",
+    "vercel",
+    "firebase",
+    "nest-cli",
+    "angular",
+    "launch",
+    "tasks",
+    "devcontainer",
+    "composer",
+    "package",
+    "lock",
+    "webpack",
+    "vite",
+    "karma",
+    "stylelint",
+    "commitlint",
+    "swc",
+    "biome",
+    "deno",
+    "omnisharp",
+    "global",
+];
 
 /// Build files by exact (lowercase) file name; `.csproj` goes by extension.
 const BUILD_FILES: &[&str] = &[
@@ -84,7 +125,7 @@ const SKIP_DIRS: &[&str] = &[
 
 const SOURCE_EXTENSIONS: &[&str] = &[
     "java", "kt", "kts", "go", "js", "mjs", "cjs", "ts", "tsx", "jsx", "py", "cs", "php", "rb",
-    "rs", "scala", "groovy",
+    "rs", "scala", "groovy", "c", "cc", "cpp", "cxx", "h", "hh", "hpp", "lua",
 ];
 
 /// Source sets of integration tests under `src/` (Maven failsafe, Gradle conventions).
@@ -321,6 +362,7 @@ pub fn kind_by_name(rel: &str) -> Option<InputKind> {
         return Some(InputKind::AspireHost);
     }
     match ext {
+        "json" if is_json_config(&lower) => Some(InputKind::JsonConfig),
         "yml" | "yaml" => Some(InputKind::Kubernetes),
         "properties" => Some(InputKind::Properties),
         "conf" => Some(InputKind::Nginx),
@@ -339,6 +381,13 @@ fn is_apphost_name(rel: &str, lower_name: &str) -> bool {
                 .rsplit('/')
                 .nth(1)
                 .is_some_and(|d| d.to_ascii_lowercase().ends_with("apphost")))
+}
+
+/// `config.json`, `service-config.json`, `services.json`; not a tool's JSON.
+fn is_json_config(lower: &str) -> bool {
+    let stem = lower.strip_suffix(".json").unwrap_or(lower);
+    JSON_CONFIG_WORDS.iter().any(|w| stem.contains(w))
+        && !JSON_TOOL_WORDS.iter().any(|w| stem.contains(w))
 }
 
 /// Refine the kind with a cheap look at the content. `None`: not an input after all
@@ -373,6 +422,7 @@ pub fn classify(rel: &str, text: &str) -> Option<InputKind> {
                 Some(InputKind::Source)
             }
         }
+        InputKind::JsonConfig => text.trim_start().starts_with('{').then_some(kind),
         _ => Some(kind),
     }
 }

@@ -194,6 +194,28 @@ pub enum Fact {
     },
     /// A message a source file's code sends to or takes from a topic, queue or exchange
     /// (`@KafkaListener(topics = "order")`, `kafkaTemplate.send("order", …)`).
+    /// A service name written in code without a URL: one the file's service registers in a
+    /// service registry, or a candidate callee (only a name some service registers counts).
+    ServiceName {
+        name: String,
+        role: NameRole,
+        location: Location,
+    },
+    /// A key the code reads from a loaded config document (`config_json["text-service"]
+    /// ["addr"]` is `text-service.addr`; `result["GeoMongoAddress"]`), joined with `.`.
+    ConfigRead {
+        key: String,
+        location: Location,
+    },
+    /// A logical database the code opens with a driver call (`client.Database("geo-db")`).
+    DatabaseNamed {
+        name: String,
+        technology: &'static str,
+        location: Location,
+    },
+    /// A leaf of a JSON config document that code loads and reads by key (a service registry
+    /// such as `service-config.json`): only the entries a service's code reads are its settings.
+    RegistryEntry(Setting),
     Message {
         topic: String,
         role: MessageRole,
@@ -203,6 +225,17 @@ pub enum Fact {
         text: String,
         location: Location,
     },
+}
+
+/// What a `Fact::ServiceName` says about the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NameRole {
+    /// The file's service registers itself under the name (`registry.Register(name, …)`
+    /// with `const name = "srv-geo"`, a Consul `AgentServiceRegistration{Name: …}`).
+    Registers,
+    /// The code names a service to call, without a URL: a literal argument
+    /// (`initGeoClient("srv-geo")`, `dialer.Dial("srv-rate", …)`, `@FeignClient("orders")`).
+    Calls,
 }
 
 /// Which side of a topic a `Fact::Message` is on.

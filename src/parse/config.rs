@@ -1,5 +1,6 @@
 //! Key/value configuration: `.env` files, `.properties`, Spring `application*.yml` and .NET
-//! `appsettings*.json`. Each leaf value becomes a `Setting` with its exact line.
+//! `appsettings*.json`. Each leaf value becomes a `Setting` with its exact line; the leaves of
+//! other JSON config documents (`service-config.json`) become `RegistryEntry` facts.
 
 use super::{loc, yaml_error};
 use crate::interp;
@@ -133,6 +134,22 @@ pub fn parse_json_settings(path: &str, text: &str, out: &mut FileFacts) {
     for d in json_documents(path, &text, out) {
         flatten(path, "", &d, ":", out);
     }
+}
+
+/// A JSON config document code loads by key (`config.json`, `service-config.json`): its
+/// leaves, keyed by their `.`-joined path, as registry entries. A service is given only the
+/// entries its own code reads (resolution), so a registry mounted into every service does not
+/// make every service call every host in it.
+pub fn parse_json_registry(path: &str, text: &str, out: &mut FileFacts) {
+    let mut leaves = FileFacts::default();
+    for d in json_documents(path, text, out) {
+        flatten(path, "", &d, ".", &mut leaves);
+    }
+    out.diagnostics.append(&mut leaves.diagnostics);
+    out.facts.extend(leaves.facts.into_iter().map(|f| match f {
+        Fact::Setting(s) => Fact::RegistryEntry(s),
+        other => other,
+    }));
 }
 
 /// JSON as positioned nodes (read by the YAML parser, which keeps positions), or a

@@ -39,6 +39,7 @@ pub fn parse(kind: InputKind, path: &str, text: &str) -> FileFacts {
         InputKind::Properties => config::parse_properties(path, text, &mut out),
         InputKind::SpringYaml => config::parse_yaml_settings(path, text, &mut out),
         InputKind::AppSettings => config::parse_json_settings(path, text, &mut out),
+        InputKind::JsonConfig => config::parse_json_registry(path, text, &mut out),
         InputKind::BuildFile => build::parse(path, text, &mut out),
         InputKind::Dockerfile => dockerfile::parse(path, text, &mut out),
         InputKind::AspireHost => aspire::parse(path, text, &mut out),

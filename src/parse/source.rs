@@ -2,8 +2,13 @@
 //! or `host:port` (`"http://ts-order-service:12031/api"`), found with one multi-pattern
 //! (Aho-Corasick) pass over the bytes, plus literals that hold a database or broker connection
 //! string (`process.env.X || 'mongodb://m/users'`); and env lookups with their code defaults
-//! (`env`); and the topics and queues the code sends to or takes from (`messages`).
+//! (`env`); the topics and queues the code sends to or takes from (`messages`); and the
+//! service names code registers or dials, and the config keys it reads (`clients`); the
+//! logical databases driver calls open (`databases`). A known
+//! name passed with a port (`connect("media-mongodb" .. suffix, 27017)`) is its `host:port`.
 
+mod clients;
+mod databases;
 mod env;
 mod messages;
 
@@ -78,6 +83,12 @@ static CONNECTION_LITERAL: LazyLock<Regex> = LazyLock::new(|| {
 
 const QUOTES: &[u8] = b"\"'`";
 
+/// What follows a quoted host passed with its port: an optional concatenated suffix
+/// (`.. k8s_suffix`, `+ domain`), then the port argument (`, 9090)`).
+static HOST_PORT_ARGS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:(?:\.\.|\+)\s*[\w.]+\s*)?,\s*(\d{2,5})\s*[,)]").expect("valid regex")
+});
+
 fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
@@ -85,7 +96,11 @@ fn is_name_byte(b: u8) -> bool {
 pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
     let defaults = env::scan(path, text, &mut out.facts);
     messages::scan(path, text, &mut out.facts);
+    clients::scan(path, text, &mut out.facts);
+    databases::scan(path, text, &mut out.facts);
     let mut found: Vec<(usize, usize)> = Vec::new();
+    // Literals that are a known name passed with a port, as `name:port`.
+    let mut paired: Vec<(usize, String)> = Vec::new();
     if let Some(ac) = &matcher.automaton {
         let bytes = text.as_bytes();
         for m in ac.find_iter(bytes) {
@@ -133,6 +148,13 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
                     && bytes.get(e + 1).is_some_and(u8::is_ascii_digit);
             if addressed {
                 found.push((open + 1, close));
+            } else if before.is_empty()
+                && close == e
+                && let Some(port) = HOST_PORT_ARGS
+                    .captures(&text[close + 1..])
+                    .and_then(|c| c.get(1))
+            {
+                paired.push((s, format!("{}:{}", &text[s..e], port.as_str())));
             }
         }
     }
@@ -141,7 +163,7 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
             found.push((m.start(), m.end()));
         }
     }
-    if found.is_empty() {
+    if found.is_empty() && paired.is_empty() {
         return;
     }
     // A literal that is an env lookup's default is already a setting, under its key: kept
@@ -149,14 +171,18 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
     found.retain(|(s, _)| !defaults.iter().any(|(ds, de)| ds <= s && s < de));
     found.sort_unstable();
     found.dedup();
+    let mut literals: Vec<(usize, String)> = found
+        .into_iter()
+        .filter_map(|(s, e)| Some((s, text.get(s..e)?.to_string())))
+        .collect();
+    literals.extend(paired);
+    literals.sort();
+    literals.dedup();
     let index = LineIndex::new(text);
-    for (start, end) in found {
-        let Some(value) = text.get(start..end) else {
-            continue;
-        };
+    for (start, value) in literals {
         let (line, column) = index.position(text, start);
         out.facts.push(Fact::Literal {
-            value: value.to_string(),
+            value,
             location: Location::new(path, line, column),
         });
     }
@@ -208,6 +234,20 @@ mod tests {
             Some(("MONGO_URL", "mongodb://mongodb:27017/users", 37))
         );
         assert!(!out.facts.iter().any(|f| matches!(f, Fact::Literal { .. })));
+    }
+
+    #[test]
+    fn a_known_name_passed_with_a_port_is_its_host_port() {
+        let src = "c = pool:connection(Client, \"user-service\" .. k8s_suffix, 9090)\n\
+                   ok = conn:connect(\"media-db\", 27017)\nngx.say(\"user-service\", name)\n\
+                   n = count(\"media-db\" .. s, limit)\n";
+        assert_eq!(
+            literals(src, &["user-service", "media-db"]),
+            vec![
+                ("user-service:9090".into(), 1, 30),
+                ("media-db:27017".into(), 2, 20)
+            ]
+        );
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! Datastore accesses: connection strings, split settings and bare hosts in a service's
-//! settings become accesses to datastore components (and edges to brokers).
+//! settings become accesses to datastore components (and edges to brokers); the database
+//! named in the service's code fills an access whose settings name none.
 
-use super::builder::{Builder, Classified, LOCAL_HOSTS, push_evidence, reason};
+use super::builder::{AccessKey, Builder, Classified, LOCAL_HOSTS, push_evidence, reason};
+use super::inputs::Inputs;
 use crate::connstr::{self, ConnInfo};
 use crate::model::*;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-/// Every app service's settings become accesses and broker edges.
-pub(super) fn run(b: &mut Builder) {
+/// Every app service's settings become accesses and broker edges; an access whose settings
+/// name no database takes the one the service's code opens.
+pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
     let settings = std::mem::take(&mut b.settings);
     for (svc, list) in &settings {
         if b.is_app(svc) {
@@ -15,14 +18,59 @@ pub(super) fn run(b: &mut Builder) {
         }
     }
     b.settings = settings;
+    databases_from_code(b, inputs);
+}
+
+/// Technologies without logical databases: every client of a server shares its one key space.
+const ONE_KEY_SPACE: &[&str] = &["memcached"];
+
+/// For each service, the databases its own code opens, per technology; where it opens exactly
+/// one and its access of that technology names none, the access is to that database.
+fn databases_from_code(b: &mut Builder, inputs: &Inputs) {
+    let index = OwnerIndex::new(&b.service_dirs);
+    let mut opened: BTreeMap<(String, &str), BTreeMap<&str, &Location>> = BTreeMap::new();
+    for (path, list) in &inputs.code_databases {
+        for svc in index.owners_of(path) {
+            for (tech, name, at) in list {
+                let names = opened.entry((svc.clone(), *tech)).or_default();
+                names.entry(name.as_str()).or_insert(at);
+            }
+        }
+    }
+    for ((svc, tech), names) in opened {
+        let [(name, at)] = names.into_iter().collect::<Vec<_>>()[..] else {
+            continue;
+        };
+        let key = (svc, String::new(), None);
+        let unnamed: Vec<AccessKey> = b
+            .accesses
+            .range(key.clone()..)
+            .take_while(|(k, _)| k.0 == key.0)
+            .filter(|(k, a)| k.2.is_none() && a.technology == tech)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in unnamed {
+            let Some(mut access) = b.accesses.remove(&k) else {
+                continue;
+            };
+            access.database = Some(name.to_string());
+            let text = format!("{tech} database `{name}` opened in code");
+            push_evidence(&mut access.evidence, vec![Evidence::new(at.clone(), &text)]);
+            let rekeyed = (k.0, k.1, Some(database_key(tech, name)));
+            match b.accesses.get_mut(&rekeyed) {
+                Some(existing) => push_evidence(&mut existing.evidence, access.evidence),
+                None => {
+                    b.accesses.insert(rekeyed, access);
+                }
+            }
+        }
+    }
 }
 
 /// Turn one service's settings into datastore accesses and broker edges.
 fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
-    let by_key: HashMap<String, &ResolvedSetting> = list
-        .iter()
-        .map(|s| (s.key.to_ascii_uppercase().replace(['.', '-'], "_"), s))
-        .collect();
+    let by_key: HashMap<String, &ResolvedSetting> =
+        list.iter().map(|s| (words_key(&s.key), s)).collect();
     for s in list {
         let value = s.value.trim();
         if value.is_empty() {
@@ -34,19 +82,34 @@ fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
         }
         // Split settings and bare hosts: DB_HOST + DB_NAME, PGHOST + PGDATABASE,
         // `ConnectionString=basketdata`, `REDIS_ADDR=cache:6379`.
-        let key = s.key.to_ascii_uppercase().replace(['.', '-'], "_");
-        let Some(prefix) = host_key_prefix(&key) else {
+        // A source literal (no key) is a bare host when it names a datastore.
+        let key = words_key(&s.key);
+        let Some(prefix) = (if key.is_empty() {
+            Some(key)
+        } else {
+            host_key_prefix(&key)
+        }) else {
             continue;
         };
         let host_part = value.split(',').next().unwrap_or(value);
         let Some((host, port)) = connstr::host_port(host_part) else {
             continue;
         };
+        // A number (`connections: 512`) counts something; it names no server.
+        if host.bytes().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        // A source literal names a datastore only (brokers get their edges from topics).
+        let datastore = |id: String| b.kind(&id) == Some(ComponentKind::Datastore);
+        if prefix.is_empty() && !b.resolve_host(&host).is_ok_and(datastore) {
+            continue;
+        }
         let database_setting = [
             "DATABASE", "DB", "NAME", "DBNAME", "DB_NAME", "SCHEMA", "KEYSPACE", "INDEX",
             "DB_INDEX",
         ]
         .iter()
+        .filter(|_| !prefix.is_empty())
         .find_map(|suffix| {
             let candidates = [format!("{prefix}_{suffix}"), format!("{prefix}{suffix}")];
             candidates.into_iter().find_map(|k| by_key.get(&k).copied())
@@ -60,6 +123,24 @@ fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
         };
         record(b, svc, &info, s, database_setting);
     }
+}
+
+/// A key as upper-case words: `spring.redis.host` → `SPRING_REDIS_HOST`, camel case split
+/// (`GeoMongoAddress` → `GEO_MONGO_ADDRESS`).
+fn words_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(match c {
+            '.' | '-' => '_',
+            c => c.to_ascii_uppercase(),
+        });
+    }
+    out
 }
 
 /// For a key naming a server (`DB_HOST`, `PGHOST`, `spring.redis.host`, `ConnectionString`),
@@ -198,7 +279,8 @@ fn record(
         .database
         .clone()
         .filter(|d| !d.is_empty())
-        .or_else(|| (tech == "redis").then(|| "0".to_string()));
+        .or_else(|| (tech == "redis").then(|| "0".to_string()))
+        .or_else(|| ONE_KEY_SPACE.contains(&tech.as_str()).then(String::new));
     let key = (
         svc.to_string(),
         id.clone(),
@@ -233,5 +315,8 @@ mod tests {
             Some("CONNECTIONSTRING")
         );
         assert_eq!(host_key_prefix("JAVA_OPTS"), None);
+        assert_eq!(words_key("GeoMongoAddress"), "GEO_MONGO_ADDRESS");
+        assert_eq!(words_key("spring.redis.host"), "SPRING_REDIS_HOST");
+        assert_eq!(words_key("DB_HOST"), "DB_HOST");
     }
 }

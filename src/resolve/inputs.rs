@@ -35,6 +35,14 @@ pub(super) struct Inputs {
     pub messages: BTreeMap<String, Vec<Message>>,
     /// Source literals by file.
     pub literals: BTreeMap<String, Vec<(String, Location)>>,
+    /// Service names code registers or passes to clients, by file.
+    pub service_names: BTreeMap<String, Vec<(String, NameRole, Location)>>,
+    /// Keys code reads from loaded config documents, by file.
+    pub config_reads: BTreeMap<String, Vec<(String, Location)>>,
+    /// Databases code opens: (technology, name, location), by file.
+    pub code_databases: BTreeMap<String, Vec<(&'static str, String, Location)>>,
+    /// Entries of JSON config documents code reads by key (registries), by file.
+    pub registries: BTreeMap<String, Vec<Setting>>,
     pub all_paths: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -120,6 +128,30 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
                 location,
             }),
         Fact::Project(p) => i.projects.push(p),
+        Fact::ServiceName {
+            name,
+            role,
+            location,
+        } => i
+            .service_names
+            .entry(path.to_string())
+            .or_default()
+            .push((name, role, location)),
+        Fact::ConfigRead { key, location } => i
+            .config_reads
+            .entry(path.to_string())
+            .or_default()
+            .push((key, location)),
+        Fact::DatabaseNamed {
+            name,
+            technology,
+            location,
+        } => i
+            .code_databases
+            .entry(path.to_string())
+            .or_default()
+            .push((technology, name, location)),
+        Fact::RegistryEntry(s) => i.registries.entry(path.to_string()).or_default().push(s),
         Fact::Literal { value, location } => i
             .literals
             .entry(path.to_string())

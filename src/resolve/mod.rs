@@ -12,7 +12,9 @@
 //!    evidence first (`folders`: build contexts, build files, images, Spring names, folders).
 //! 5. `settings`: what each service is given, which needs ownership (config files) and
 //!    variants (ConfigMaps); code defaults last, as they lose to everything else; and the env
-//!    keys each service's code reads (used versus configured edges in `calls`).
+//!    keys each service's code reads (used versus configured edges in `calls`); then
+//!    `clients`: names services register (new names of theirs, called by code that passes
+//!    them) and the registry-file entries each service's code reads.
 //! 6. `kinds::refine`: what other services' settings say a component is (connection string
 //!    schemes, gateway keys), before any edge is drawn from kinds.
 //! 7. targets: `data` (accesses), `calls` (sync and platform), `gateways`, `topics`,
@@ -21,6 +23,7 @@
 
 mod builder;
 mod calls;
+mod clients;
 mod compose;
 mod data;
 mod finish;
@@ -61,8 +64,9 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
     identity::run(&mut b, &inputs);
     ownership::run(&mut b, &inputs);
     settings::run(&mut b, &inputs);
+    clients::run(&mut b, &inputs);
     kinds::refine(&mut b);
-    data::run(&mut b);
+    data::run(&mut b, &inputs);
     calls::run(&mut b);
     topics::run(&mut b, &inputs);
     gateways::run(&mut b, &inputs);

@@ -239,6 +239,7 @@ pub const RULES: &[Rule] = &[
 pub(crate) fn database_label(db: Option<&str>, server: &str, tech: &str) -> String {
     match db {
         Some(d) if tech == "redis" => format!("redis db {d} on `{server}`"),
+        Some("") => format!("`{server}` ({tech}, one key space)"),
         Some(d) => format!("database `{d}` on `{server}` ({tech})"),
         None => format!("`{server}` ({tech})"),
     }
