@@ -118,12 +118,15 @@ pub enum Command {
     },
     /// List the rules.
     Rules,
-    /// Print a rule's documentation.
+    /// Print a rule's documentation (or `patterns`: how to teach monolens your clients).
     Explain {
-        /// Rule id, e.g. shared-database.
+        /// Rule id, e.g. shared-database; or `patterns`.
         rule: String,
     },
 }
+
+/// `monolens explain patterns`: the `calls:` and `messages:` guide.
+const PATTERNS_DOC: &str = include_str!("../docs/patterns.md");
 
 /// Run the CLI and return the process exit code.
 pub fn run(args: impl IntoIterator<Item = String>) -> i32 {
@@ -161,6 +164,10 @@ fn execute(command: Command) -> Result<i32, String> {
                 ));
             }
             print_stdout(&out)?;
+            Ok(exit::CLEAN)
+        }
+        Command::Explain { rule } if ["patterns", "calls", "messages"].contains(&rule.as_str()) => {
+            print_stdout(PATTERNS_DOC)?;
             Ok(exit::CLEAN)
         }
         Command::Explain { rule } => {

@@ -1,6 +1,7 @@
 //! `monolens.yaml`: rule severities and options, excludes, explicit service mapping, platform
 //! and sidecar names. Unknown keys are errors that name the key and its line.
 
+use crate::parse::source::user;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,6 +33,60 @@ pub struct Config {
     /// Accepted findings: each names a rule, the exact set of services, and why.
     #[serde(default)]
     pub allow: Vec<serde_saphyr::Spanned<AllowEntry>>,
+    /// Your own client code that calls a service: `{language, pattern, target}`.
+    #[serde(default)]
+    pub calls: Vec<serde_saphyr::Spanned<CallPattern>>,
+    /// Your own client code that sends or takes messages: `{language, pattern, role}`.
+    #[serde(default)]
+    pub messages: Vec<serde_saphyr::Spanned<MessagePattern>>,
+}
+
+/// One language or several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Languages {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Languages {
+    fn list(&self) -> Vec<String> {
+        match self {
+            Languages::One(l) => vec![l.clone()],
+            Languages::Many(l) => l.clone(),
+        }
+    }
+}
+
+/// Code that calls a service: `OrdersClient.create($SERVICE)`, target `$SERVICE` (the
+/// default) or a fixed component name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CallPattern {
+    pub language: Languages,
+    pub pattern: String,
+    #[serde(default = "service_placeholder")]
+    pub target: String,
+}
+
+fn service_placeholder() -> String {
+    "$SERVICE".to_string()
+}
+
+/// Code that sends (`producer`) or takes (`consumer`) messages on `$TOPIC`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MessagePattern {
+    pub language: Languages,
+    pub pattern: String,
+    pub role: PatternRole,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PatternRole {
+    Producer,
+    Consumer,
 }
 
 /// One accepted finding.
@@ -70,6 +125,8 @@ impl Default for Config {
             rules: BTreeMap::new(),
             history: true,
             allow: Vec::new(),
+            calls: Vec::new(),
+            messages: Vec::new(),
         }
     }
 }
@@ -115,6 +172,7 @@ impl Config {
                 ));
             }
         }
+        self.validate_patterns(path)?;
         for (id, rc) in &self.rules {
             let Some(doc) = crate::catalog::get(id) else {
                 return Err(format!(
@@ -140,6 +198,63 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// `calls:` and `messages:` entries: known languages, patterns that compile.
+    fn validate_patterns(&self, path: &Path) -> Result<(), String> {
+        let lines = self
+            .calls
+            .iter()
+            .map(|c| c.referenced.line())
+            .chain(self.messages.iter().map(|m| m.referenced.line()));
+        for (spec, line) in self.code_patterns().iter().zip(lines) {
+            let fail =
+                |what: String| format!("invalid config {} line {line}: {what}", path.display());
+            if let Some(l) = spec
+                .languages
+                .iter()
+                .find(|l| user::extensions_of(l).is_none())
+            {
+                let known: Vec<&str> = user::LANGUAGES.iter().map(|(n, _)| *n).collect();
+                return Err(fail(format!(
+                    "unknown language `{l}` (known: {})",
+                    known.join(", ")
+                )));
+            }
+            let capture = match &spec.declares {
+                user::Declares::Call { fixed: Some(_) } => None,
+                user::Declares::Call { fixed: None } => Some("$SERVICE"),
+                user::Declares::Message { .. } => Some("$TOPIC"),
+            };
+            user::compile(&spec.pattern, capture).map_err(fail)?;
+        }
+        Ok(())
+    }
+
+    /// The code patterns of `calls:` then `messages:`, for the source scanner.
+    pub fn code_patterns(&self) -> Vec<user::Spec> {
+        let calls = self.calls.iter().map(|c| {
+            let c = &c.value;
+            let fixed = (c.target != "$SERVICE").then(|| c.target.clone());
+            user::Spec {
+                languages: c.language.list(),
+                pattern: c.pattern.clone(),
+                declares: user::Declares::Call { fixed },
+            }
+        });
+        let messages = self.messages.iter().map(|m| {
+            let m = &m.value;
+            let role = match m.role {
+                PatternRole::Producer => crate::model::MessageRole::Producer,
+                PatternRole::Consumer => crate::model::MessageRole::Consumer,
+            };
+            user::Spec {
+                languages: m.language.list(),
+                pattern: m.pattern.clone(),
+                declares: user::Declares::Message { role },
+            }
+        });
+        calls.chain(messages).collect()
     }
 
     /// Options as strings, by rule then option name.
@@ -176,6 +291,8 @@ pub fn json_schema() -> serde_json::Value {
         }
         rules.insert(d.id.clone(), json!({"type": "object", "description": d.title, "additionalProperties": false, "properties": props}));
     }
+    let names: Vec<&str> = user::LANGUAGES.iter().map(|(n, _)| *n).collect();
+    let languages = json!({"oneOf": [{"enum": names}, {"type": "array", "items": {"enum": names}, "minItems": 1}]});
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "monolens.yaml",
@@ -190,6 +307,34 @@ pub fn json_schema() -> serde_json::Value {
             "sidecars": {"type": "array", "items": {"type": "string"}, "description": "Image substrings that are sidecars, never app services."},
             "history": {"type": "boolean", "default": true, "description": "Read git history for co-change coupling."},
             "rules": {"type": "object", "additionalProperties": false, "properties": rules, "description": "Per-rule severity and options."},
+            "calls": {
+                "type": "array",
+                "description": "Your own client code that calls a service. Placeholders: $SERVICE (the callee's name), $_ (one argument), ... (anything).",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["language", "pattern"],
+                    "properties": {
+                        "language": languages.clone(),
+                        "pattern": {"type": "string", "examples": ["OrdersClient.create($SERVICE)"]},
+                        "target": {"type": "string", "default": "$SERVICE", "description": "$SERVICE, or the component every match calls."}
+                    }
+                }
+            },
+            "messages": {
+                "type": "array",
+                "description": "Your own client code that sends (producer) or takes (consumer) messages on $TOPIC.",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["language", "pattern", "role"],
+                    "properties": {
+                        "language": languages,
+                        "pattern": {"type": "string", "examples": ["bus.Publish($TOPIC, ...)"]},
+                        "role": {"enum": ["producer", "consumer"]}
+                    }
+                }
+            },
             "allow": {
                 "type": "array",
                 "description": "Accepted findings. An entry that matches nothing is reported.",

@@ -253,6 +253,7 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
                     .collect(),
                 include_tests: config.include_tests,
             };
+            let user = parse::source::user::UserPatterns::new(&config.code_patterns())?;
             let (candidates, diags) = discover::candidates(root, &discover_opts)?;
             timer.lap("discover");
             // Source files are read second, with a matcher for the names the configuration
@@ -268,7 +269,8 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
                     .map(|c| read_and_parse(c, &none))
                     .collect();
                 timer.lap("parse config files");
-                let names = parse::source::Matcher::new(resolve::known_names(&files));
+                let names =
+                    parse::source::Matcher::new(resolve::known_names(&files)).with_patterns(user);
                 files.extend(
                     sources
                         .par_iter()

@@ -80,6 +80,39 @@ fn unknown_config_key_names_key_and_line() {
 }
 
 #[test]
+fn bad_code_patterns_are_one_sentence_with_their_line() {
+    let cases = [
+        (
+            "calls:\n  - language: cobol\n    pattern: 'Client.call($SERVICE)'\n",
+            "unknown language `cobol`",
+        ),
+        (
+            "exclude: []\ncalls:\n  - language: go\n    pattern: 'Client.call()'\n",
+            "has no `$SERVICE`",
+        ),
+        (
+            "messages:\n  - language: go\n    pattern: 'x($TOPIC)'\n    role: producer\n",
+            "literal word",
+        ),
+        (
+            "messages:\n  - language: go\n    pattern: 'bus.send($TOPIC)'\n    role: sender\n",
+            "line 4",
+        ),
+    ];
+    for (config, wanted) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("monolens.yaml"), config).expect("write");
+        let out = monolens()
+            .args(["scan", "--no-history", &dir.path().display().to_string()])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(wanted), "{config}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+}
+
+#[test]
 fn config_can_switch_a_rule_off_or_change_its_severity() {
     let dir = tempfile::tempdir().expect("tempdir");
     let src = common::root().join("fixtures/rules/shared-database/compose-env/docker-compose.yml");

@@ -236,6 +236,9 @@ pub enum NameRole {
     /// The code names a service to call, without a URL: a literal argument
     /// (`initGeoClient("srv-geo")`, `dialer.Dial("srv-rate", …)`, `@FeignClient("orders")`).
     Calls,
+    /// A `calls:` pattern of `monolens.yaml` says the code calls the name: it counts whenever
+    /// a component goes by it, registered or not.
+    Declared,
 }
 
 /// Which side of a topic a `Fact::Message` is on.

@@ -11,6 +11,7 @@ mod clients;
 mod databases;
 mod env;
 mod messages;
+pub mod user;
 
 use super::LineIndex;
 use crate::model::{Fact, FileFacts, Location};
@@ -53,6 +54,8 @@ impl Triggered {
 #[derive(Default)]
 pub struct Matcher {
     automaton: Option<AhoCorasick>,
+    /// The `calls:` and `messages:` patterns of `monolens.yaml`.
+    user: user::UserPatterns,
 }
 
 impl Matcher {
@@ -68,7 +71,16 @@ impl Matcher {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&names)
             .ok();
-        Matcher { automaton }
+        Matcher {
+            automaton,
+            user: user::UserPatterns::default(),
+        }
+    }
+
+    /// The same matcher with the configuration's own code patterns.
+    pub fn with_patterns(mut self, user: user::UserPatterns) -> Self {
+        self.user = user;
+        self
     }
 }
 
@@ -98,6 +110,7 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
     messages::scan(path, text, &mut out.facts);
     clients::scan(path, text, &mut out.facts);
     databases::scan(path, text, &mut out.facts);
+    matcher.user.scan(path, text, &mut out.facts);
     let mut found: Vec<(usize, usize)> = Vec::new();
     // Literals that are a known name passed with a port, as `name:port`.
     let mut paired: Vec<(usize, String)> = Vec::new();

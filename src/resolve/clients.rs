@@ -59,7 +59,8 @@ fn given(key: &str, value: &str, at: &Location, via: Option<&Location>) -> Resol
 }
 
 /// A registered name passed to a client by another service's code: a call, as a source
-/// literal of the caller. Names nobody registers stay unknown (log lines, span names).
+/// literal of the caller. Names nobody registers stay unknown (log lines, span names). A
+/// name a user's `calls:` pattern matched counts when any component goes by it.
 fn named_calls(
     b: &Builder,
     inputs: &Inputs,
@@ -71,7 +72,12 @@ fn named_calls(
         let calls: Vec<ResolvedSetting> = names
             .iter()
             .filter(|(n, role, _)| {
-                *role == NameRole::Calls && registered.contains(&n.to_ascii_lowercase())
+                let n = n.to_ascii_lowercase();
+                match role {
+                    NameRole::Calls => registered.contains(&n),
+                    NameRole::Declared => b.names.contains_key(&n),
+                    NameRole::Registers => false,
+                }
             })
             .map(|(n, _, at)| ResolvedSetting {
                 source: SettingSource::Source,

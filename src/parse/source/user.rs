@@ -116,7 +116,11 @@ pub fn compile(pattern: &str, capture: Option<&str>) -> Result<(Regex, String), 
                         regex.push_str(NAME);
                         captured = true;
                     }
-                    _ => return Err(format!("pattern `{pattern}` uses `{t}`, which this entry does not capture")),
+                    _ => {
+                        return Err(format!(
+                            "pattern `{pattern}` uses `{t}`, which this entry does not capture"
+                        ));
+                    }
                 }
                 rest = &rest[t.len()..];
             }
@@ -133,11 +137,14 @@ pub fn compile(pattern: &str, capture: Option<&str>) -> Result<(Regex, String), 
     {
         return Err(format!("pattern `{pattern}` has no `{c}`"));
     }
-    let trigger = words
-        .into_iter()
-        .max_by_key(|w| w.len())
-        .ok_or_else(|| format!("pattern `{pattern}` needs a literal word of 3 or more characters"))?;
-    let regex = Regex::new(&regex).map_err(|e| format!("pattern `{pattern}` does not compile: {e}"))?;
+    let trigger = words.into_iter().max_by_key(|w| w.len()).ok_or_else(|| {
+        format!("pattern `{pattern}` needs a literal word of 3 or more characters")
+    })?;
+    // Space around punctuation is optional inside the pattern, not at its ends: a match
+    // starts and ends on code, so its location is the code's.
+    let regex = regex.trim_start_matches(r"\s*").trim_end_matches(r"\s*");
+    let regex =
+        Regex::new(regex).map_err(|e| format!("pattern `{pattern}` does not compile: {e}"))?;
     Ok((regex, trigger))
 }
 
@@ -236,34 +243,70 @@ mod tests {
     fn placeholders_and_spacing() {
         let (re, trigger) = compile("OrdersClient.create($SERVICE, $_)", Some("$SERVICE")).unwrap();
         assert_eq!(trigger, "OrdersClient");
-        let caps = re.captures(r#"x = OrdersClient.create( "billing-api" , opts);"#).unwrap();
+        let caps = re
+            .captures(r#"x = OrdersClient.create( "billing-api" , opts);"#)
+            .unwrap();
         assert_eq!(&caps["name"], "billing-api");
         assert!(re.captures("OrdersClient.build(\"billing-api\")").is_none());
     }
 
     #[test]
     fn errors_are_sentences() {
-        assert!(compile("Client.create()", Some("$SERVICE")).unwrap_err().contains("no `$SERVICE`"));
-        assert!(compile("f($SERVICE)", Some("$SERVICE")).unwrap_err().contains("literal word"));
-        assert!(compile("Bus.publish($TOPIC)", Some("$SERVICE")).unwrap_err().contains("does not capture"));
+        assert!(
+            compile("Client.create()", Some("$SERVICE"))
+                .unwrap_err()
+                .contains("no `$SERVICE`")
+        );
+        assert!(
+            compile("f($SERVICE)", Some("$SERVICE"))
+                .unwrap_err()
+                .contains("literal word")
+        );
+        assert!(
+            compile("Bus.publish($TOPIC)", Some("$SERVICE"))
+                .unwrap_err()
+                .contains("does not capture")
+        );
     }
 
     #[test]
     fn scan_respects_language_and_trigger() {
         let p = UserPatterns::new(&[
-            spec("java", "Orders.client($SERVICE)", Declares::Call { fixed: None }),
-            spec("go", "bus.Emit($TOPIC, ...)", Declares::Message { role: MessageRole::Producer }),
+            spec(
+                "java",
+                "Orders.client($SERVICE)",
+                Declares::Call { fixed: None },
+            ),
+            spec(
+                "go",
+                "bus.Emit($TOPIC, ...)",
+                Declares::Message {
+                    role: MessageRole::Producer,
+                },
+            ),
         ])
         .unwrap();
         let mut out = Vec::new();
-        p.scan("a/App.java", "class A {\n  var c = Orders.client(\"billing\");\n}", &mut out);
-        p.scan("a/app.go", "Orders.client(\"nope\")\nbus.Emit(\"order-placed\", evt)", &mut out);
+        p.scan(
+            "a/App.java",
+            "class A {\n  var c = Orders.client(\"billing\");\n}",
+            &mut out,
+        );
+        p.scan(
+            "a/app.go",
+            "Orders.client(\"nope\")\nbus.Emit(\"order-placed\", evt)",
+            &mut out,
+        );
         p.scan("a/app.py", "bus.Emit('ignored', e)", &mut out);
         let got: Vec<String> = out
             .iter()
             .map(|f| match f {
-                Fact::ServiceName { name, location, .. } => format!("call {name} {}", location.line),
-                Fact::Message { topic, location, .. } => format!("msg {topic} {}", location.line),
+                Fact::ServiceName { name, location, .. } => {
+                    format!("call {name} {}", location.line)
+                }
+                Fact::Message {
+                    topic, location, ..
+                } => format!("msg {topic} {}", location.line),
                 _ => String::new(),
             })
             .collect();
