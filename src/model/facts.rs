@@ -117,6 +117,31 @@ pub struct Workload {
     pub ports: Vec<u16>,
 }
 
+impl Workload {
+    /// A workload with nothing declared but its origin, name and place.
+    pub fn new(origin: Origin, name: &str, declared: Location) -> Self {
+        Workload {
+            origin,
+            name: name.to_string(),
+            declared,
+            containers: Vec::new(),
+            labels: Vec::new(),
+            build_context: None,
+            dockerfile: None,
+            env_files: Vec::new(),
+            depends_on: Vec::new(),
+            aliases: Vec::new(),
+            links: Vec::new(),
+            profiles: Vec::new(),
+            extends: None,
+            annotations: Vec::new(),
+            volumes: Vec::new(),
+            network_mode: None,
+            ports: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct K8sService {
     pub name: String,

@@ -258,27 +258,10 @@ fn reference(a: &Added) -> (String, String) {
 }
 
 fn empty_workload(dir: &str, name: &str, at: Location) -> Workload {
-    Workload {
-        origin: Origin::Compose {
-            dir: dir.to_string(),
-        },
-        name: name.to_string(),
-        declared: at,
-        containers: Vec::new(),
-        labels: Vec::new(),
-        build_context: None,
-        dockerfile: None,
-        env_files: Vec::new(),
-        depends_on: Vec::new(),
-        aliases: Vec::new(),
-        links: Vec::new(),
-        profiles: Vec::new(),
-        extends: None,
-        annotations: Vec::new(),
-        volumes: Vec::new(),
-        network_mode: None,
-        ports: Vec::new(),
-    }
+    let origin = Origin::Compose {
+        dir: dir.to_string(),
+    };
+    Workload::new(origin, name, at)
 }
 
 // ---- a small reader for C# method chains ----------------------------------------------------

@@ -352,27 +352,17 @@ fn workload(
             }
         }
     }
+    let origin = Origin::Kubernetes {
+        kind: kind.to_string(),
+        namespace,
+    };
     Workload {
-        origin: Origin::Kubernetes {
-            kind: kind.to_string(),
-            namespace,
-        },
-        name: name.to_string(),
-        declared,
         containers,
         labels: pairs(template.path(&["metadata", "labels"])),
-        build_context: None,
-        dockerfile: None,
-        env_files: Vec::new(),
-        depends_on: Vec::new(),
-        aliases: Vec::new(),
-        links: Vec::new(),
-        profiles: Vec::new(),
-        extends: None,
         annotations,
         volumes,
-        network_mode: None,
         ports: container_ports(spec),
+        ..Workload::new(origin, name, declared)
     }
 }
 
