@@ -190,6 +190,22 @@ pub enum Fact {
         key: String,
         location: Location,
     },
+    /// A key a configuration binder fills by name: Spring `@ConfigurationProperties(prefix =
+    /// "yas.services") record Urls(String product, Map<String, String> extra)` binds
+    /// `yas.services.product`, and (`subtree`, a `Map` or nested member) every key under
+    /// `yas.services.extra`. The code reads them when it reads the member (`MemberRead`).
+    Bound {
+        key: String,
+        member: String,
+        subtree: bool,
+        location: Location,
+    },
+    /// A member the code reads off an object named like configuration:
+    /// `serviceUrlConfig.product()`, `props.getCartUrl()` (member `cartUrl`).
+    MemberRead {
+        member: String,
+        location: Location,
+    },
     /// A message a source file's code sends to or takes from a topic, queue or exchange
     /// (`@KafkaListener(topics = "order")`, `kafkaTemplate.send("order", …)`).
     Message {

@@ -4,6 +4,7 @@
 //! string (`process.env.X || 'mongodb://m/users'`); and env lookups with their code defaults
 //! (`env`); and the topics and queues the code sends to or takes from (`messages`).
 
+mod binders;
 mod env;
 mod messages;
 
@@ -85,6 +86,7 @@ fn is_name_byte(b: u8) -> bool {
 pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
     let defaults = env::scan(path, text, &mut out.facts);
     messages::scan(path, text, &mut out.facts);
+    binders::scan(path, text, &mut out.facts);
     let mut found: Vec<(usize, usize)> = Vec::new();
     if let Some(ac) = &matcher.automaton {
         let bytes = text.as_bytes();

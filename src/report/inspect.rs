@@ -4,7 +4,7 @@
 //! A renderer: it selects the component, its directories, settings and edges from the `Model`
 //! and formats them; it computes nothing else.
 
-use crate::model::{Component, Edge, Location, Model, ResolvedSetting};
+use crate::model::{Component, Confidence, Edge, Location, Model, ResolvedSetting};
 use crate::redact;
 use serde_json::{Value, json};
 
@@ -334,6 +334,12 @@ fn edges_table(out: &mut String, edges: &[&Edge], outgoing: bool) {
                 (None, None) => String::new(),
             };
             let protocol = e.protocol.clone().unwrap_or_else(|| "-".into());
+            // Given to the service, never read by its code: listed, not counted.
+            let what = match e.confidence {
+                Confidence::Configured if what.is_empty() => "configured only".to_string(),
+                Confidence::Configured => format!("{what}, configured only"),
+                Confidence::Used => what,
+            };
             vec![peer, e.kind.as_str().to_string(), protocol, what]
         })
         .collect();

@@ -31,12 +31,23 @@ pub(super) struct Inputs {
     pub code_defaults: BTreeMap<String, Vec<Setting>>,
     /// Env keys source code reads, by file.
     pub env_reads: BTreeMap<String, Vec<(String, Location)>>,
+    /// Keys configuration binders bind, by file.
+    pub bound: BTreeMap<String, Vec<Bound>>,
+    /// Members code reads off configuration objects, by file.
+    pub member_reads: BTreeMap<String, Vec<String>>,
     /// Messages source code sends or takes, by file.
     pub messages: BTreeMap<String, Vec<Message>>,
     /// Source literals by file.
     pub literals: BTreeMap<String, Vec<(String, Location)>>,
     pub all_paths: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A `Fact::Bound`, as gathered.
+pub(super) struct Bound {
+    pub key: String,
+    pub member: String,
+    pub subtree: bool,
 }
 
 /// A `Fact::Message`, as gathered.
@@ -102,6 +113,21 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
             .entry(path.to_string())
             .or_default()
             .push((key, location)),
+        Fact::Bound {
+            key,
+            member,
+            subtree,
+            ..
+        } => i.bound.entry(path.to_string()).or_default().push(Bound {
+            key,
+            member,
+            subtree,
+        }),
+        Fact::MemberRead { member, .. } => i
+            .member_reads
+            .entry(path.to_string())
+            .or_default()
+            .push(member),
         Fact::Message {
             topic,
             role,
