@@ -206,6 +206,15 @@ pub enum Fact {
         member: String,
         location: Location,
     },
+    /// A breaker, retry or timeout policy a source file's code wraps calls or clients in
+    /// (`@CircuitBreaker(name = "product")`, `new CircuitBreaker(fn)`, a resilience handler on
+    /// an `HttpClient`); `name` is the policy's or client's name when it has one.
+    Guard {
+        policy: String,
+        name: Option<String>,
+        text: String,
+        location: Location,
+    },
     /// A message a source file's code sends to or takes from a topic, queue or exchange
     /// (`@KafkaListener(topics = "order")`, `kafkaTemplate.send("order", …)`).
     Message {

@@ -7,6 +7,7 @@
 mod binders;
 mod env;
 mod messages;
+mod resilience;
 
 use super::LineIndex;
 use crate::model::{Fact, FileFacts, Location};
@@ -87,6 +88,7 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
     let defaults = env::scan(path, text, &mut out.facts);
     messages::scan(path, text, &mut out.facts);
     binders::scan(path, text, &mut out.facts);
+    resilience::scan(path, text, &mut out.facts);
     let mut found: Vec<(usize, usize)> = Vec::new();
     if let Some(ac) = &matcher.automaton {
         let bytes = text.as_bytes();

@@ -20,8 +20,10 @@ pub(super) struct Inputs {
     pub release_tags: Vec<ReleaseTag>,
     pub owner_rules: Vec<OwnerRule>,
     pub ignores: Vec<IgnoreComment>,
-    /// Hosts a mesh policy protects.
-    pub mesh_policies: Vec<String>,
+    /// Hosts a mesh policy protects: (host, what the policy sets, where).
+    pub mesh_policies: Vec<(String, String, Location)>,
+    /// Breaker, retry and timeout policies in source code, by file.
+    pub guards: BTreeMap<String, Vec<Guard>>,
     pub sql_facts: BTreeMap<String, Vec<SqlFact>>,
     /// Settings of `.env`, Spring, appsettings and other config files, by file.
     pub file_settings: BTreeMap<String, Vec<Setting>>,
@@ -41,6 +43,14 @@ pub(super) struct Inputs {
     pub literals: BTreeMap<String, Vec<(String, Location)>>,
     pub all_paths: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A `Fact::Guard`, as gathered.
+pub(super) struct Guard {
+    pub policy: String,
+    pub name: Option<String>,
+    pub text: String,
+    pub location: Location,
 }
 
 /// A `Fact::Bound`, as gathered.
@@ -101,7 +111,22 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
         Fact::Owner(o) => i.owner_rules.push(o),
         Fact::Ignore(c) => i.ignores.push(c),
         Fact::Sql(q) => i.sql_facts.entry(path.to_string()).or_default().push(q),
-        Fact::Resilience { host, .. } => i.mesh_policies.push(host),
+        Fact::Resilience {
+            host,
+            what,
+            location,
+        } => i.mesh_policies.push((host, what, location)),
+        Fact::Guard {
+            policy,
+            name,
+            text,
+            location,
+        } => i.guards.entry(path.to_string()).or_default().push(Guard {
+            policy,
+            name,
+            text,
+            location,
+        }),
         // A source file's settings are its env lookups' defaults: kept apart, they lose to
         // every other source and never name a folder's owner.
         Fact::Setting(s) if discover::kind_by_name(path) == Some(discover::InputKind::Source) => {

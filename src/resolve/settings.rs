@@ -328,10 +328,10 @@ fn env_reads(b: &mut Builder, inputs: &Inputs, index: &OwnerIndex) {
     let binders = binders(inputs, index);
     for (svc, list) in &binders {
         let keys = b.env_reads.entry(svc.clone()).or_default();
-        for (key, subtree, _) in list.iter().filter(|x| x.2) {
-            keys.insert(key.clone());
-            if *subtree {
-                keys.insert(format!("{key}_*"));
+        for x in list.iter().filter(|x| x.read) {
+            keys.insert(x.key.clone());
+            if x.subtree {
+                keys.insert(format!("{}_*", x.key));
             }
         }
     }
@@ -357,7 +357,7 @@ fn env_reads(b: &mut Builder, inputs: &Inputs, index: &OwnerIndex) {
 /// whether the service's code reads the member that holds it (`urls.product()` reads
 /// `product`; names compare without case, `-` or `_`). A member read anywhere in the
 /// service's code counts: the scan does not follow which object it is read off.
-fn binders(inputs: &Inputs, index: &OwnerIndex) -> HashMap<String, Vec<(String, bool, bool)>> {
+fn binders(inputs: &Inputs, index: &OwnerIndex) -> HashMap<String, Vec<Binding>> {
     let flat = |m: &str| m.to_ascii_lowercase().replace(['_', '-'], "");
     let mut read: HashMap<String, BTreeSet<String>> = HashMap::new();
     for (path, list) in &inputs.member_reads {
@@ -367,7 +367,7 @@ fn binders(inputs: &Inputs, index: &OwnerIndex) -> HashMap<String, Vec<(String, 
                 .extend(list.iter().map(|m| flat(m)));
         }
     }
-    let mut out: HashMap<String, Vec<(String, bool, bool)>> = HashMap::new();
+    let mut out: HashMap<String, Vec<Binding>> = HashMap::new();
     for (path, list) in &inputs.bound {
         for svc in index.owners_of(path) {
             let members = read.get(&svc);
@@ -376,7 +376,11 @@ fn binders(inputs: &Inputs, index: &OwnerIndex) -> HashMap<String, Vec<(String, 
                 let is_read = members.is_some_and(|m| m.contains(&flat(&x.member)));
                 // Spring's relaxed binding: `sample-data` is bound by `SAMPLE_DATA` and `SAMPLEDATA`.
                 for key in [normal_key(&x.key), normal_key(&x.key.replace('-', ""))] {
-                    entry.push((key, x.subtree, is_read));
+                    entry.push(Binding {
+                        key,
+                        subtree: x.subtree,
+                        read: is_read,
+                    });
                 }
             }
         }
@@ -384,17 +388,25 @@ fn binders(inputs: &Inputs, index: &OwnerIndex) -> HashMap<String, Vec<(String, 
     out
 }
 
+/// A key one of a service's binders binds (normalised), whether it binds the keys under it
+/// too, and whether the service's code reads the member that holds it.
+struct Binding {
+    key: String,
+    subtree: bool,
+    read: bool,
+}
+
 /// Whether a config key is bound by a binder member the code never reads.
-fn unread_binding(list: &[(String, bool, bool)], key: &str) -> bool {
-    let under = |(k, subtree, _): &&(String, bool, bool)| {
-        key == k
-            || (*subtree
+fn unread_binding(list: &[Binding], key: &str) -> bool {
+    let under = |b: &&Binding| {
+        key == b.key
+            || (b.subtree
                 && key
-                    .strip_prefix(k.as_str())
+                    .strip_prefix(b.key.as_str())
                     .is_some_and(|r| r.starts_with('_')))
     };
     let mut matching = list.iter().filter(under).peekable();
-    matching.peek().is_some() && matching.all(|x| !x.2)
+    matching.peek().is_some() && matching.all(|b| !b.read)
 }
 
 fn config_file(given: Option<&Vec<ResolvedSetting>>, list: &[Setting]) -> Vec<ResolvedSetting> {

@@ -233,7 +233,10 @@ fn member_reads(text: &str, facts: &mut Vec<Fact>, at: &dyn Fn(usize) -> Locatio
 mod tests {
     use super::*;
 
-    fn run(src: &str) -> (Vec<(String, String, bool)>, Vec<String>, Vec<String>) {
+    /// (key, member, subtree).
+    type BoundKey = (String, String, bool);
+
+    fn run(src: &str) -> (Vec<BoundKey>, Vec<String>, Vec<String>) {
         let mut facts = Vec::new();
         scan("A.java", src, &mut facts);
         let (mut bound, mut reads, mut any) = (Vec::new(), Vec::new(), Vec::new());
@@ -253,7 +256,7 @@ mod tests {
         (bound, reads, any)
     }
 
-    fn b(k: &str, m: &str, s: bool) -> (String, String, bool) {
+    fn b(k: &str, m: &str, s: bool) -> BoundKey {
         (k.to_string(), m.to_string(), s)
     }
 
