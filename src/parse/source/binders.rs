@@ -70,6 +70,10 @@ const SCALARS: &[&str] = &[
 ];
 
 pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) {
+    // Every binder contains the `config` trigger too: no trigger, nothing to do.
+    let Some((_, reads)) = MEMBER_READS.active(text).into_iter().next() else {
+        return;
+    };
     let index = LineIndex::new(text);
     let at = |offset: usize| {
         let (line, column) = index.position(text, offset);
@@ -113,7 +117,7 @@ pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) {
             }),
         }
     }
-    member_reads(text, facts, &at);
+    member_reads(text, reads, facts, &at);
 }
 
 /// The members a record's components or a class's fields name: (name, binds a subtree, offset
@@ -195,10 +199,7 @@ fn member_name(read: &str) -> String {
     })
 }
 
-fn member_reads(text: &str, facts: &mut Vec<Fact>, at: &dyn Fn(usize) -> Location) {
-    let Some((_, regex)) = MEMBER_READS.active(text).into_iter().next() else {
-        return;
-    };
+fn member_reads(text: &str, regex: &Regex, facts: &mut Vec<Fact>, at: &dyn Fn(usize) -> Location) {
     let variables: BTreeSet<&str> = CONFIG_VARIABLE
         .captures_iter(text)
         .filter_map(|c| c.name("v").or_else(|| c.name("k")))
