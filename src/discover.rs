@@ -131,6 +131,26 @@ const SOURCE_EXTENSIONS: &[&str] = &[
 /// Source sets of integration tests under `src/` (Maven failsafe, Gradle conventions).
 const TEST_SOURCE_SETS: &[&str] = &["it", "integrationtest", "integration-test", "inttest"];
 
+/// Words of a folder name that make it a test harness: end-to-end and UI test projects
+/// (`automation-ui`, `e2e-tests`, `acceptance`, `cypress`), whatever build file they have.
+const TEST_HARNESS_WORDS: &[&str] = &[
+    "e2e",
+    "end2end",
+    "endtoend",
+    "automation",
+    "acceptance",
+    "cucumber",
+    "selenium",
+    "playwright",
+    "cypress",
+];
+
+fn is_test_harness(folder: &str) -> bool {
+    folder
+        .split(['-', '_', '.'])
+        .any(|w| TEST_HARNESS_WORDS.contains(&w))
+}
+
 /// Paths that hold tests rather than the system: skipped unless tests are included.
 fn is_test_path(rel: &str) -> bool {
     let mut parts = rel.split('/').peekable();
@@ -158,6 +178,7 @@ fn is_test_path(rel: &str) -> bool {
             "test" | "tests" | "__tests__" | "e2e" | "testdata"
         ) || lower.ends_with("tests")
             || lower.ends_with(".test")
+            || is_test_harness(&lower)
         {
             return true;
         }
@@ -527,5 +548,11 @@ mod tests {
         ));
         assert!(!is_test_path("src/Services/Ordering/appsettings.json"));
         assert!(!is_test_path("docker-compose.yml"));
+        assert!(is_test_path(
+            "automation-ui/backoffice/src/main/resources/application.properties"
+        ));
+        assert!(is_test_path("web/e2e-tests/cypress.config.ts"));
+        assert!(!is_test_path("automations/src/main/Main.java"));
+        assert!(!is_test_path("cypress.config.ts"));
     }
 }

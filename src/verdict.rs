@@ -3,7 +3,7 @@
 //! It reads findings and the model; renderers only print it.
 
 use crate::finding::Finding;
-use crate::model::{ComponentKind, EdgeKind, Model};
+use crate::model::{ComponentKind, Confidence, EdgeKind, Model};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -242,7 +242,12 @@ fn service_rows(model: &Model, findings: &[Finding]) -> Vec<ServiceRow> {
         findings: usize,
     }
     let mut acc: BTreeMap<&str, Acc> = BTreeMap::new();
-    for e in &model.edges {
+    // A configured-only call is listed, not counted.
+    for e in model
+        .edges
+        .iter()
+        .filter(|e| e.confidence == Confidence::Used)
+    {
         let slot = match e.kind {
             EdgeKind::Sync => 0,
             EdgeKind::Async => 2,

@@ -1,7 +1,8 @@
 //! Glob-driven model fixtures: every folder under `fixtures/model/<case>/` is a small
 //! repository with `expected.txt` beside its files, holding what resolution made of it: each
-//! component with its kind and the reason, which service owns which folder, the variants and
-//! the edges. Adding a case needs no Rust edits; `MONOLENS_BLESS=1` rewrites expectations.
+//! component with its kind and the reason, which service owns which folder, the variants, the
+//! edges, and the policy that protects each protected call. Adding a case needs no Rust edits;
+//! `MONOLENS_BLESS=1` rewrites expectations.
 
 mod common;
 
@@ -54,6 +55,12 @@ fn render(m: &Model) -> String {
             e.from,
             e.to,
             e.kind.as_str()
+        ));
+    }
+    for ((from, to), ev) in &m.protected_calls {
+        out.push_str(&format!(
+            "protected {from} -> {to} by {} @ {}\n",
+            ev.text, ev.location
         ));
     }
     out

@@ -217,6 +217,31 @@ pub enum Fact {
         key: String,
         location: Location,
     },
+    /// A key a configuration binder fills by name: Spring `@ConfigurationProperties(prefix =
+    /// "yas.services") record Urls(String product, Map<String, String> extra)` binds
+    /// `yas.services.product`, and (`subtree`, a `Map` or nested member) every key under
+    /// `yas.services.extra`. The code reads them when it reads the member (`MemberRead`).
+    Bound {
+        key: String,
+        member: String,
+        subtree: bool,
+        location: Location,
+    },
+    /// A member the code reads off an object named like configuration:
+    /// `serviceUrlConfig.product()`, `props.getCartUrl()` (member `cartUrl`).
+    MemberRead {
+        member: String,
+        location: Location,
+    },
+    /// A breaker, retry or timeout policy a source file's code wraps calls or clients in
+    /// (`@CircuitBreaker(name = "product")`, `new CircuitBreaker(fn)`, a resilience handler on
+    /// an `HttpClient`); `name` is the policy's or client's name when it has one.
+    Guard {
+        policy: String,
+        name: Option<String>,
+        text: String,
+        location: Location,
+    },
     /// A message a source file's code sends to or takes from a topic, queue or exchange
     /// (`@KafkaListener(topics = "order")`, `kafkaTemplate.send("order", …)`).
     /// A service name written in code without a URL: one the file's service registers in a

@@ -481,8 +481,9 @@ pub struct Model {
     pub ignores: Vec<IgnoreComment>,
     /// Passwords committed in plaintext, by location, with the components that read them.
     pub credentials: Vec<Credential>,
-    /// Sync calls (from, to) with a timeout, retry or circuit breaker the repository shows.
-    pub protected_calls: BTreeSet<(String, String)>,
+    /// Sync calls (from, to) with a timeout, retry or circuit breaker the repository shows,
+    /// with the policy that protects each.
+    pub protected_calls: BTreeMap<(String, String), Evidence>,
     /// Every setting each component sees, by component id (for `inspect`).
     pub settings: BTreeMap<String, Vec<ResolvedSetting>>,
     /// The deployment variants found, the primary first (empty when there is only one).

@@ -138,6 +138,31 @@ pub fn object(path: &str, doc: &Node, out: &mut FileFacts) {
                 }
             }
         }
+        // Linkerd: a ServiceProfile is named by the callee's FQDN; a retry budget, or a route
+        // with a timeout or marked retryable, guards calls to it.
+        "ServiceProfile" => {
+            let spec = doc.at("spec");
+            if let Some(host) = doc.path(&["metadata", "name"]).scalar() {
+                let mut found: Vec<(&str, &Node)> = Vec::new();
+                if let Some(n) = spec.get("retryBudget") {
+                    found.push(("retryBudget", n));
+                }
+                for route in spec.at("routes").seq() {
+                    for what in ["timeout", "isRetryable"] {
+                        if let Some(n) = route.get(what) {
+                            found.push((what, n));
+                        }
+                    }
+                }
+                for (what, n) in found {
+                    out.facts.push(Fact::Resilience {
+                        host: host.clone(),
+                        what: what.into(),
+                        location: loc(path, n),
+                    });
+                }
+            }
+        }
         "VirtualService" => {
             for route in doc.path(&["spec", "http"]).seq() {
                 for what in ["timeout", "retries"] {

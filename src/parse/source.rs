@@ -4,13 +4,17 @@
 //! string (`process.env.X || 'mongodb://m/users'`); and env lookups with their code defaults
 //! (`env`); the topics and queues the code sends to or takes from (`messages`); and the
 //! service names code registers or dials, and the config keys it reads (`clients`); the
-//! logical databases driver calls open (`databases`). A known
+//! logical databases driver calls open (`databases`); Spring `@ConfigurationProperties`
+//! binders and the members code reads off them (`binders`); breaker, retry and timeout
+//! policies (`resilience`); and the patterns `monolens.yaml` adds (`user`). A known
 //! name passed with a port (`connect("media-mongodb" .. suffix, 27017)`) is its `host:port`.
 
+mod binders;
 mod clients;
 mod databases;
 mod env;
 mod messages;
+mod resilience;
 pub mod user;
 
 use super::LineIndex;
@@ -110,6 +114,8 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
     messages::scan(path, text, &mut out.facts);
     clients::scan(path, text, &mut out.facts);
     databases::scan(path, text, &mut out.facts);
+    binders::scan(path, text, &mut out.facts);
+    resilience::scan(path, text, &mut out.facts);
     matcher.user.scan(path, text, &mut out.facts);
     let mut found: Vec<(usize, usize)> = Vec::new();
     // Literals that are a known name passed with a port, as `name:port`.

@@ -48,6 +48,9 @@ fn label(e: &crate::model::Edge) -> String {
     if let Some(d) = &e.database {
         parts.push(format!("db {d}"));
     }
+    if e.confidence == Confidence::Configured {
+        parts.push("configured".to_string());
+    }
     parts.join(", ")
 }
 

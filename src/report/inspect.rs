@@ -4,7 +4,7 @@
 //! A renderer: it selects the component, its directories, settings and edges from the `Model`
 //! and formats them; it computes nothing else.
 
-use crate::model::{Component, Edge, Location, Model, ResolvedSetting};
+use crate::model::{Component, Confidence, Edge, Location, Model, ResolvedSetting};
 use crate::redact;
 use serde_json::{Value, json};
 
@@ -247,7 +247,7 @@ pub fn text(v: &View, color: bool) -> String {
     ] {
         out.push('\n');
         out.push_str(&heading(&format!("{title} ({})", edges.len())));
-        edges_table(&mut out, edges, outgoing);
+        edges_table(&mut out, v.model, edges, outgoing);
     }
     out
 }
@@ -314,7 +314,7 @@ fn settings_table(out: &mut String, settings: &[&ResolvedSetting]) {
 }
 
 /// Edges in one direction, columns aligned across the section, each followed by its evidence.
-fn edges_table(out: &mut String, edges: &[&Edge], outgoing: bool) {
+fn edges_table(out: &mut String, model: &Model, edges: &[&Edge], outgoing: bool) {
     if edges.is_empty() {
         out.push_str("  none\n");
         return;
@@ -334,6 +334,12 @@ fn edges_table(out: &mut String, edges: &[&Edge], outgoing: bool) {
                 (None, None) => String::new(),
             };
             let protocol = e.protocol.clone().unwrap_or_else(|| "-".into());
+            // Given to the service, never read by its code: listed, not counted.
+            let what = match e.confidence {
+                Confidence::Configured if what.is_empty() => "configured only".to_string(),
+                Confidence::Configured => format!("{what}, configured only"),
+                Confidence::Used => what,
+            };
             vec![peer, e.kind.as_str().to_string(), protocol, what]
         })
         .collect();
@@ -346,7 +352,19 @@ fn edges_table(out: &mut String, edges: &[&Edge], outgoing: bool) {
             let text = truncate(&ev.text, MAX_VALUE_CHARS);
             out.push_str(&format!("      {}  {text}\n", loc(&ev.location)));
         }
+        if let Some(p) = protection(model, e) {
+            let text = truncate(&p.text, MAX_VALUE_CHARS);
+            out.push_str(&format!(
+                "      protected by  {}  {text}\n",
+                loc(&p.location)
+            ));
+        }
     }
+}
+
+/// The policy that guards a sync call, when the scan saw one.
+fn protection<'a>(model: &'a Model, e: &Edge) -> Option<&'a crate::model::Evidence> {
+    model.protected_calls.get(&(e.from.clone(), e.to.clone()))
 }
 
 /// The JSON rendering: the same content, `schema_version` first, keys in a fixed order.
@@ -385,7 +403,14 @@ pub fn to_value(v: &View) -> Value {
         "directories": v.dirs.iter().map(|d| dir_label(d)).collect::<Vec<_>>(),
         "settings": settings,
         "edges": {
-            "out": v.outgoing.iter().map(|e| super::json::edge(e)).collect::<Vec<_>>(),
+            "out": v.outgoing.iter().map(|e| {
+                let mut j = super::json::edge(e);
+                j["protection"] = protection(v.model, e).map_or(Value::Null, |p| json!({
+                    "file": p.location.file, "line": p.location.line,
+                    "column": p.location.column, "text": p.text,
+                }));
+                j
+            }).collect::<Vec<_>>(),
             "in": v.incoming.iter().map(|e| super::json::edge(e)).collect::<Vec<_>>(),
         },
     })

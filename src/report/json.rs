@@ -1,7 +1,7 @@
 //! JSON output: versioned (`schema_version`), stable key order, sorted arrays.
 
 use super::Report;
-use crate::model::{Edge, KindReason};
+use crate::model::{Confidence, Edge, KindReason};
 use serde_json::{Value, json};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -30,7 +30,16 @@ pub fn to_value(r: &Report) -> Value {
             })
         })
         .collect();
-    let edges: Vec<Value> = r.model.edges.iter().map(edge).collect();
+    // `edges` are the calls the scan believes happen; an address a service is only given
+    // (its own code provably never reads it) is listed apart, so a reader of `edges` never
+    // takes it for a call.
+    let (used, configured): (Vec<&Edge>, Vec<&Edge>) = r
+        .model
+        .edges
+        .iter()
+        .partition(|e| e.confidence == Confidence::Used);
+    let edges: Vec<Value> = used.into_iter().map(edge).collect();
+    let configured_edges: Vec<Value> = configured.into_iter().map(edge).collect();
     let findings: Vec<Value> = r
         .findings
         .iter()
@@ -58,6 +67,7 @@ pub fn to_value(r: &Report) -> Value {
         "variants": r.model.variants,
         "components": components,
         "edges": edges,
+        "configured_edges": configured_edges,
         "findings": findings,
         "clusters": r.verdict.clusters,
         "verdict": {"risk": r.verdict.risk, "coupled_services": r.verdict.coupled_services, "total_services": r.verdict.total_services, "text": r.verdict.line},
@@ -68,7 +78,8 @@ pub fn to_value(r: &Report) -> Value {
             "services": s.services,
             "datastores": s.datastores,
             "brokers": s.brokers,
-            "edges": s.edges,
+            "edges": edges.len(),
+            "configured_edges": configured_edges.len(),
             "findings": {"error": s.errors, "warning": s.warnings, "note": s.notes, "suppressed": s.suppressed},
             "diagnostics": r.model.diagnostics.len(),
         },

@@ -116,7 +116,17 @@ fn is_used(b: &Builder, svc: &str, s: &ResolvedSetting) -> bool {
     !injected
         || b.env_reads
             .get(svc)
-            .is_none_or(|keys| keys.contains(ANY_ENV_KEY) || keys.contains(&normal_key(&s.key)))
+            .is_none_or(|keys| reads(keys, &normal_key(&s.key)))
+}
+
+/// Whether a set of read keys covers a key: the key itself, any key (`*`), or a subtree a
+/// binder member holds (`YAS_SERVICES_*`, every key the member's `Map` collects).
+fn reads(keys: &std::collections::BTreeSet<String>, key: &str) -> bool {
+    keys.contains(key)
+        || keys
+            .iter()
+            .filter_map(|k| k.strip_suffix(ANY_ENV_KEY))
+            .any(|prefix| key.starts_with(prefix))
 }
 
 /// Key words of URLs a service hands to browsers or partners (redirects, callbacks, its own

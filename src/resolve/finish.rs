@@ -1,5 +1,5 @@
-//! The last pass: deploy units and app images, protected calls, plaintext credentials, and
-//! the sorted `Model` the rules read.
+//! The last pass: deploy units and app images, protected calls (`resilience`), plaintext
+//! credentials, and the sorted `Model` the rules read.
 
 use super::builder::{Builder, Unit};
 use super::compose::is_base_compose;
@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) fn model(mut b: Builder, mut inputs: Inputs, sql: SqlModel, root: &str) -> Model {
     let (units, app_images) = deploy_units(&b);
-    let protected_calls = protected_calls(&b, &inputs.mesh_policies);
+    let protected_calls = super::resilience::protected_calls(&b, &inputs);
     let credentials = credentials(&b);
     let settings = std::mem::take(&mut b.settings);
     let variants = std::mem::take(&mut b.variants);
@@ -83,47 +83,6 @@ fn deploy_units(b: &Builder) -> (Vec<DeployUnit>, Vec<(String, String, Location)
     units.sort_by(|a, b| (&a.component, &a.declared).cmp(&(&b.component, &b.declared)));
     app_images.sort();
     (units, app_images)
-}
-
-/// Settings that configure timeouts, retries or circuit breakers for a service's calls
-/// (resilience4j, Hystrix, Polly, Spring Cloud Circuit Breaker, HTTP client timeouts).
-fn is_resilience_key(key: &str) -> bool {
-    let k = key.to_ascii_uppercase();
-    [
-        "TIMEOUT",
-        "CIRCUIT",
-        "BREAKER",
-        "RESILIENCE4J",
-        "HYSTRIX",
-        "RETRY",
-        "RETRIES",
-        "POLLY",
-        "BULKHEAD",
-    ]
-    .iter()
-    .any(|w| k.contains(w))
-}
-
-/// Sync calls whose caller configures resilience or whose callee a mesh policy guards.
-fn protected_calls(b: &Builder, mesh_policies: &[String]) -> BTreeSet<(String, String)> {
-    let guarded_hosts: BTreeSet<String> = mesh_policies
-        .iter()
-        .filter_map(|h| b.lookup_host(h))
-        .collect();
-    let guarded_callers: BTreeSet<&String> = b
-        .settings
-        .iter()
-        .filter(|(_, list)| list.iter().any(|s| is_resilience_key(&s.key)))
-        .map(|(svc, _)| svc)
-        .collect();
-    b.edges
-        .values()
-        .filter(|e| {
-            e.kind == EdgeKind::Sync
-                && (guarded_callers.contains(&e.from) || guarded_hosts.contains(&e.to))
-        })
-        .map(|e| (e.from.clone(), e.to.clone()))
-        .collect()
 }
 
 fn credentials(b: &Builder) -> Vec<Credential> {

@@ -20,8 +20,10 @@ pub(super) struct Inputs {
     pub release_tags: Vec<ReleaseTag>,
     pub owner_rules: Vec<OwnerRule>,
     pub ignores: Vec<IgnoreComment>,
-    /// Hosts a mesh policy protects.
-    pub mesh_policies: Vec<String>,
+    /// Hosts a mesh policy protects: (host, what the policy sets, where).
+    pub mesh_policies: Vec<(String, String, Location)>,
+    /// Breaker, retry and timeout policies in source code, by file.
+    pub guards: BTreeMap<String, Vec<Guard>>,
     pub sql_facts: BTreeMap<String, Vec<SqlFact>>,
     /// Settings of `.env`, Spring, appsettings and other config files, by file.
     pub file_settings: BTreeMap<String, Vec<Setting>>,
@@ -31,6 +33,10 @@ pub(super) struct Inputs {
     pub code_defaults: BTreeMap<String, Vec<Setting>>,
     /// Env keys source code reads, by file.
     pub env_reads: BTreeMap<String, Vec<(String, Location)>>,
+    /// Keys configuration binders bind, by file.
+    pub bound: BTreeMap<String, Vec<Bound>>,
+    /// Members code reads off configuration objects, by file.
+    pub member_reads: BTreeMap<String, Vec<String>>,
     /// Messages source code sends or takes, by file.
     pub messages: BTreeMap<String, Vec<Message>>,
     /// Source literals by file.
@@ -45,6 +51,21 @@ pub(super) struct Inputs {
     pub registries: BTreeMap<String, Vec<Setting>>,
     pub all_paths: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A `Fact::Guard`, as gathered.
+pub(super) struct Guard {
+    pub policy: String,
+    pub name: Option<String>,
+    pub text: String,
+    pub location: Location,
+}
+
+/// A `Fact::Bound`, as gathered.
+pub(super) struct Bound {
+    pub key: String,
+    pub member: String,
+    pub subtree: bool,
 }
 
 /// A `Fact::Message`, as gathered.
@@ -98,7 +119,22 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
         Fact::Owner(o) => i.owner_rules.push(o),
         Fact::Ignore(c) => i.ignores.push(c),
         Fact::Sql(q) => i.sql_facts.entry(path.to_string()).or_default().push(q),
-        Fact::Resilience { host, .. } => i.mesh_policies.push(host),
+        Fact::Resilience {
+            host,
+            what,
+            location,
+        } => i.mesh_policies.push((host, what, location)),
+        Fact::Guard {
+            policy,
+            name,
+            text,
+            location,
+        } => i.guards.entry(path.to_string()).or_default().push(Guard {
+            policy,
+            name,
+            text,
+            location,
+        }),
         // A source file's settings are its env lookups' defaults: kept apart, they lose to
         // every other source and never name a folder's owner.
         Fact::Setting(s) if discover::kind_by_name(path) == Some(discover::InputKind::Source) => {
@@ -110,6 +146,21 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
             .entry(path.to_string())
             .or_default()
             .push((key, location)),
+        Fact::Bound {
+            key,
+            member,
+            subtree,
+            ..
+        } => i.bound.entry(path.to_string()).or_default().push(Bound {
+            key,
+            member,
+            subtree,
+        }),
+        Fact::MemberRead { member, .. } => i
+            .member_reads
+            .entry(path.to_string())
+            .or_default()
+            .push(member),
         Fact::Message {
             topic,
             role,

@@ -33,6 +33,7 @@ mod identity;
 mod inputs;
 mod kinds;
 mod ownership;
+mod resilience;
 mod settings;
 mod sql;
 mod startup;

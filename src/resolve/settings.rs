@@ -313,9 +313,11 @@ fn code_defaults(b: &mut Builder, inputs: &Inputs, index: &OwnerIndex) {
     }
 }
 
-/// The env keys each service is known to read: its code's lookups, plus the keys and
-/// `${VAR}` placeholders of its config files (the framework reads those for it). Only a
-/// service whose code reads at least one key gets an entry.
+/// The env keys each service is known to read: its code's lookups, the keys its binders bind
+/// through members the code reads, plus the keys and `${VAR}` placeholders of its config files
+/// (the framework reads those for it), except config keys a binder of the service binds
+/// through a member the code never reads. Only a service whose code reads at least one key,
+/// or declares a binder, gets an entry.
 fn env_reads(b: &mut Builder, inputs: &Inputs, index: &OwnerIndex) {
     for (path, list) in &inputs.env_reads {
         for svc in index.owners_of(path) {
@@ -323,17 +325,88 @@ fn env_reads(b: &mut Builder, inputs: &Inputs, index: &OwnerIndex) {
             keys.extend(list.iter().map(|(k, _)| normal_key(k)));
         }
     }
+    let binders = binders(inputs, index);
+    for (svc, list) in &binders {
+        let keys = b.env_reads.entry(svc.clone()).or_default();
+        for x in list.iter().filter(|x| x.read) {
+            keys.insert(x.key.clone());
+            if x.subtree {
+                keys.insert(format!("{}_*", x.key));
+            }
+        }
+    }
     for (path, list) in &inputs.file_settings {
         for svc in index.owners_of(path) {
+            let bound = binders.get(&svc);
             let Some(keys) = b.env_reads.get_mut(&svc) else {
                 continue;
             };
             for s in list {
-                keys.insert(normal_key(&s.key));
+                let key = normal_key(&s.key);
+                if bound.is_some_and(|list| unread_binding(list, &key)) {
+                    continue;
+                }
+                keys.insert(key);
                 keys.extend(interp::variables(&s.value).iter().map(|k| normal_key(k)));
             }
         }
     }
+}
+
+/// Per service, the keys its binders bind (normalised), whether each binds a subtree, and
+/// whether the service's code reads the member that holds it (`urls.product()` reads
+/// `product`; names compare without case, `-` or `_`). A member read anywhere in the
+/// service's code counts: the scan does not follow which object it is read off.
+fn binders(inputs: &Inputs, index: &OwnerIndex) -> HashMap<String, Vec<Binding>> {
+    let flat = |m: &str| m.to_ascii_lowercase().replace(['_', '-'], "");
+    let mut read: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for (path, list) in &inputs.member_reads {
+        for svc in index.owners_of(path) {
+            read.entry(svc)
+                .or_default()
+                .extend(list.iter().map(|m| flat(m)));
+        }
+    }
+    let mut out: HashMap<String, Vec<Binding>> = HashMap::new();
+    for (path, list) in &inputs.bound {
+        for svc in index.owners_of(path) {
+            let members = read.get(&svc);
+            let entry = out.entry(svc.clone()).or_default();
+            for x in list {
+                let is_read = members.is_some_and(|m| m.contains(&flat(&x.member)));
+                // Spring's relaxed binding: `sample-data` is bound by `SAMPLE_DATA` and `SAMPLEDATA`.
+                for key in [normal_key(&x.key), normal_key(&x.key.replace('-', ""))] {
+                    entry.push(Binding {
+                        key,
+                        subtree: x.subtree,
+                        read: is_read,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A key one of a service's binders binds (normalised), whether it binds the keys under it
+/// too, and whether the service's code reads the member that holds it.
+struct Binding {
+    key: String,
+    subtree: bool,
+    read: bool,
+}
+
+/// Whether a config key is bound by a binder member the code never reads.
+fn unread_binding(list: &[Binding], key: &str) -> bool {
+    let under = |b: &&Binding| {
+        key == b.key
+            || (b.subtree
+                && key
+                    .strip_prefix(b.key.as_str())
+                    .is_some_and(|r| r.starts_with('_')))
+    };
+    let mut matching = list.iter().filter(under).peekable();
+    matching.peek().is_some() && matching.all(|b| !b.read)
 }
 
 fn config_file(given: Option<&Vec<ResolvedSetting>>, list: &[Setting]) -> Vec<ResolvedSetting> {

@@ -1,38 +1,64 @@
-//! unprotected-sync-call: a synchronous call with no timeout, retry or circuit-breaker
-//! configuration anywhere the scan can see (caller settings, Istio policies for the callee).
+//! unprotected-sync-call: one note per calling service, listing the services it calls
+//! synchronously with no timeout, retry or circuit breaker anywhere the scan can see (its code,
+//! its settings, mesh policies for the callee; `resolve::resilience`).
 
 use super::Context;
 use crate::finding::Finding;
-use crate::model::{ComponentKind, Confidence, EdgeKind};
+use crate::model::{ComponentKind, Confidence, Edge, EdgeKind};
+use std::collections::BTreeMap;
 
 pub fn check(ctx: &Context) -> Vec<Finding> {
     let m = ctx.model;
-    m.edges
+    let mut by_caller: BTreeMap<&str, Vec<&Edge>> = BTreeMap::new();
+    for e in m
+        .edges
         .iter()
-        .filter(|e| e.kind == EdgeKind::Sync && !m.protected_calls.contains(&(e.from.clone(), e.to.clone())))
+        .filter(|e| e.kind == EdgeKind::Sync)
+        .filter(|e| {
+            !m.protected_calls
+                .contains_key(&(e.from.clone(), e.to.clone()))
+        })
         // A call only configured for the service, never made by its code, needs no breaker.
         .filter(|e| e.confidence == Confidence::Used)
         // A gateway's routes are its own concern; the rule is about service-to-service calls.
-        .filter(|e| m.component(&e.from).is_some_and(|c| c.kind == ComponentKind::Service))
-        .filter_map(|e| {
-            let first = e.evidence.first()?;
-            let mut f = Finding::new(
-                "unprotected-sync-call",
-                ctx.severity("unprotected-sync-call"),
-                format!(
-                    "{} calls {} synchronously ({}) with no timeout, retry or circuit breaker configured where monolens can see",
-                    e.from,
-                    e.to,
-                    e.protocol.as_deref().unwrap_or("sync")
-                ),
-                first.location.clone(),
-                vec![e.from.clone(), e.to.clone()],
-                &format!("{}>{}", e.from, e.to),
-            );
-            for ev in &e.evidence[1..] {
-                f = f.related(ev.location.clone(), format!("{} calls {} here", e.from, e.to));
-            }
-            Some(f)
+        .filter(|e| {
+            m.component(&e.from)
+                .is_some_and(|c| c.kind == ComponentKind::Service)
         })
+        .filter(|e| !e.evidence.is_empty())
+    {
+        by_caller.entry(e.from.as_str()).or_default().push(e);
+    }
+    by_caller
+        .into_iter()
+        .filter_map(|(caller, edges)| note(ctx, caller, &edges))
         .collect()
+}
+
+fn note(ctx: &Context, caller: &str, edges: &[&Edge]) -> Option<Finding> {
+    let first = edges.first()?.evidence.first()?;
+    let callees: Vec<String> = edges
+        .iter()
+        .map(|e| format!("{} ({})", e.to, e.protocol.as_deref().unwrap_or("sync")))
+        .collect();
+    let mut components = vec![caller.to_string()];
+    components.extend(edges.iter().map(|e| e.to.clone()));
+    let mut f = Finding::new(
+        "unprotected-sync-call",
+        ctx.severity("unprotected-sync-call"),
+        format!(
+            "{caller} calls {} synchronously with no timeout, retry or circuit breaker configured where monolens can see",
+            callees.join(", ")
+        ),
+        first.location.clone(),
+        components,
+        caller,
+    );
+    for e in edges {
+        for ev in &e.evidence {
+            f = f.related(ev.location.clone(), format!("{caller} calls {} here", e.to));
+        }
+        f.edges.push((e.from.clone(), e.to.clone(), e.kind));
+    }
+    Some(f)
 }

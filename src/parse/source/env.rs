@@ -252,14 +252,10 @@ const PATTERNS: &[Pattern] = &[
         regex: r"\benv::var(?:s\(|(?:_os)?\(\s*[A-Za-z_&])",
         does: Does::Computed,
     },
-    // Binders that fill a whole options object from env and config by name (Spring
-    // `@ConfigurationProperties`, .NET `GetSection`, Go envconfig/viper/caarlos0 env, pydantic
-    // `BaseSettings`): the keys are not written as strings, so any key may be read.
-    Pattern {
-        trigger: "@ConfigurationProperties",
-        regex: r"@ConfigurationProperties\b",
-        does: Does::Binds,
-    },
+    // Binders that fill a whole options object from env and config by name (.NET
+    // `GetSection`, Go envconfig/viper/caarlos0 env, pydantic `BaseSettings`): the keys are
+    // not written as strings, so any key may be read. Spring `@ConfigurationProperties` names
+    // its keys by its members (`binders`).
     Pattern {
         trigger: "GetSection",
         regex: r"\bGetSection\(",
@@ -494,7 +490,6 @@ mod tests {
             "v = process.env[key]",
             "const { A, B } = process.env;",
             "for (k, v) in std::env::vars() {}",
-            "@ConfigurationProperties(prefix = \"retail.ui\")",
             "services.Configure<Urls>(configuration.GetSection(\"urls\"));",
             "viper.AutomaticEnv()",
         ] {
