@@ -23,34 +23,111 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// Regexes behind trigger words: one case-insensitive Aho-Corasick pass over a file says which
-/// patterns can match, and only their regexes run. Shared by the env and message tables.
+/// The pattern tables of source scanning. Their trigger words share one automaton, so a file
+/// is searched for all of them in one pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Table {
+    Env,
+    Messages,
+    Clients,
+    Databases,
+    Binders,
+    Resilience,
+}
+
+const TABLES: usize = 6;
+
+/// Regexes behind trigger words: the one case-insensitive Aho-Corasick pass over a file
+/// (`Hits`) says which patterns can match, and only their regexes run.
 pub(super) struct Triggered {
-    triggers: AhoCorasick,
+    table: Table,
+    triggers: Vec<&'static str>,
     regexes: Vec<Regex>,
 }
 
 impl Triggered {
     /// One (trigger, regex) per pattern, in table order.
-    fn new<'a>(patterns: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
+    fn new(table: Table, patterns: impl Iterator<Item = (&'static str, &'static str)>) -> Self {
         let (triggers, regexes): (Vec<&str>, Vec<Regex>) = patterns
             .map(|(t, r)| (t, Regex::new(r).expect("valid source pattern")))
             .unzip();
-        let triggers = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .build(triggers)
-            .expect("valid triggers");
-        Triggered { triggers, regexes }
+        Triggered {
+            table,
+            triggers,
+            regexes,
+        }
     }
 
-    /// The patterns whose trigger occurs in `text`, in table order, with their regex.
-    fn active(&self, text: &str) -> Vec<(usize, &Regex)> {
-        let mut on = vec![false; self.regexes.len()];
-        for m in self.triggers.find_overlapping_iter(text) {
-            on[m.pattern().as_usize()] = true;
-        }
+    /// The patterns whose trigger occurs in the file, in table order, with their regex.
+    fn active(&self, hits: &Hits) -> Vec<(usize, &Regex)> {
+        let on = &hits.on[self.table as usize];
         let all = self.regexes.iter().enumerate();
-        all.filter(|(i, _)| on[*i]).collect()
+        all.filter(|(i, _)| on.get(*i).copied().unwrap_or(false))
+            .collect()
+    }
+}
+
+/// Every table's trigger words in one automaton; each distinct word (case-folded) maps to
+/// the (table, pattern) pairs it triggers.
+struct AllTriggers {
+    automaton: AhoCorasick,
+    targets: Vec<Vec<(Table, usize)>>,
+    sizes: [usize; TABLES],
+}
+
+static ALL_TRIGGERS: LazyLock<AllTriggers> = LazyLock::new(|| {
+    let tables: [&Triggered; TABLES] = [
+        &env::COMPILED,
+        &messages::COMPILED.patterns,
+        &clients::COMPILED,
+        &databases::COMPILED,
+        &binders::MEMBER_READS,
+        &resilience::COMPILED,
+    ];
+    let mut words: Vec<String> = Vec::new();
+    let mut targets: Vec<Vec<(Table, usize)>> = Vec::new();
+    let mut sizes = [0; TABLES];
+    for t in tables {
+        sizes[t.table as usize] = t.triggers.len();
+        for (i, word) in t.triggers.iter().enumerate() {
+            let word = word.to_ascii_lowercase();
+            let at = match words.iter().position(|w| *w == word) {
+                Some(at) => at,
+                None => {
+                    words.push(word);
+                    targets.push(Vec::new());
+                    words.len() - 1
+                }
+            };
+            targets[at].push((t.table, i));
+        }
+    }
+    let automaton = AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .build(&words)
+        .expect("valid triggers");
+    AllTriggers {
+        automaton,
+        targets,
+        sizes,
+    }
+});
+
+/// Which patterns of each table can match in one file.
+pub(super) struct Hits {
+    on: [Vec<bool>; TABLES],
+}
+
+impl Hits {
+    pub(super) fn of(text: &str) -> Self {
+        let all = &*ALL_TRIGGERS;
+        let mut on: [Vec<bool>; TABLES] = std::array::from_fn(|t| vec![false; all.sizes[t]]);
+        for m in all.automaton.find_overlapping_iter(text) {
+            for (table, i) in &all.targets[m.pattern().as_usize()] {
+                on[*table as usize][*i] = true;
+            }
+        }
+        Hits { on }
     }
 }
 
@@ -110,12 +187,13 @@ fn is_name_byte(b: u8) -> bool {
 }
 
 pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
-    let defaults = env::scan(path, text, &mut out.facts);
-    messages::scan(path, text, &mut out.facts);
-    clients::scan(path, text, &mut out.facts);
-    databases::scan(path, text, &mut out.facts);
-    binders::scan(path, text, &mut out.facts);
-    resilience::scan(path, text, &mut out.facts);
+    let hits = Hits::of(text);
+    let defaults = env::scan(path, text, &hits, &mut out.facts);
+    messages::scan(path, text, &hits, &mut out.facts);
+    clients::scan(path, text, &hits, &mut out.facts);
+    databases::scan(path, text, &hits, &mut out.facts);
+    binders::scan(path, text, &hits, &mut out.facts);
+    resilience::scan(path, text, &hits, &mut out.facts);
     matcher.user.scan(path, text, &mut out.facts);
     let mut found: Vec<(usize, usize)> = Vec::new();
     // Literals that are a known name passed with a port, as `name:port`.

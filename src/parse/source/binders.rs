@@ -4,7 +4,7 @@
 //! (`Fact::MemberRead`). A binder whose members cannot be read off its declaration binds any
 //! key (`EnvRead` of `ANY_ENV_KEY`), as before.
 
-use super::{LineIndex, Triggered};
+use super::{Hits, LineIndex, Table, Triggered};
 use crate::model::{ANY_ENV_KEY, Fact, Location};
 use regex::Regex;
 use std::collections::BTreeSet;
@@ -29,8 +29,12 @@ static BINDER: LazyLock<Regex> = LazyLock::new(|| {
 const RECEIVERS: &[&str] = &["config", "propert", "props", "settings", "options"];
 const CONFIG_WORD: &str = r"(?i:config|configuration|properties|props|settings|options)";
 
-static MEMBER_READS: LazyLock<Triggered> =
-    LazyLock::new(|| Triggered::new(RECEIVERS.iter().map(|t| (*t, r"(?P<r>\w+)\s*[?!]?\.\s*"))));
+pub(super) static MEMBER_READS: LazyLock<Triggered> = LazyLock::new(|| {
+    Triggered::new(
+        Table::Binders,
+        RECEIVERS.iter().map(|t| (*t, r"(?P<r>\w+)\s*[?!]?\.\s*")),
+    )
+});
 
 /// `EndpointProperties endpoints` (Java field or parameter), `endpoints: EndpointProperties`
 /// (Kotlin): the variable holds a configuration object.
@@ -69,9 +73,9 @@ const SCALARS: &[&str] = &[
     "Short",
 ];
 
-pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) {
+pub(super) fn scan(path: &str, text: &str, hits: &Hits, facts: &mut Vec<Fact>) {
     // Every binder contains the `config` trigger too: no trigger, nothing to do.
-    let Some((_, reads)) = MEMBER_READS.active(text).into_iter().next() else {
+    let Some((_, reads)) = MEMBER_READS.active(hits).into_iter().next() else {
         return;
     };
     let index = LineIndex::new(text);
@@ -239,7 +243,7 @@ mod tests {
 
     fn run(src: &str) -> (Vec<BoundKey>, Vec<String>, Vec<String>) {
         let mut facts = Vec::new();
-        scan("A.java", src, &mut facts);
+        scan("A.java", src, &Hits::of(src), &mut facts);
         let (mut bound, mut reads, mut any) = (Vec::new(), Vec::new(), Vec::new());
         for f in facts {
             match f {

@@ -4,7 +4,7 @@
 //! loaded config document (`config_json["text-service"]["addr"]`), which pick the entries of a
 //! shared registry file that are the service's own. One trigger-then-regex table.
 
-use super::{LineIndex, Triggered};
+use super::{Hits, LineIndex, Table, Triggered};
 use crate::model::{Fact, Location, NameRole};
 use regex::Regex;
 use std::collections::HashMap;
@@ -94,8 +94,12 @@ const PATTERNS: &[Pattern] = &[
     },
 ];
 
-static COMPILED: LazyLock<Triggered> =
-    LazyLock::new(|| Triggered::new(PATTERNS.iter().map(|p| (p.trigger, p.regex))));
+pub(super) static COMPILED: LazyLock<Triggered> = LazyLock::new(|| {
+    Triggered::new(
+        Table::Clients,
+        PATTERNS.iter().map(|p| (p.trigger, p.regex)),
+    )
+});
 
 /// One `["key"]` of an index chain.
 static INDEX: LazyLock<Regex> =
@@ -124,8 +128,8 @@ enum Found {
 }
 
 /// The service names and config reads of one source file.
-pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) {
-    let active = COMPILED.active(text);
+pub(super) fn scan(path: &str, text: &str, hits: &Hits, facts: &mut Vec<Fact>) {
+    let active = COMPILED.active(hits);
     if active.is_empty() {
         return;
     }
@@ -212,7 +216,7 @@ mod tests {
 
     fn run(src: &str) -> Vec<String> {
         let mut facts = Vec::new();
-        scan("a.src", src, &mut facts);
+        scan("a.src", src, &Hits::of(src), &mut facts);
         facts
             .iter()
             .map(|f| match f {

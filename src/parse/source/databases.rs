@@ -2,7 +2,7 @@
 //! (`mongoc_client_get_collection(client, "user", "user")`, `client.Database("geo-db")`). A
 //! connection whose setting names no database takes it from the owning service's code.
 
-use super::{LineIndex, Triggered};
+use super::{Hits, LineIndex, Table, Triggered};
 use crate::model::{Fact, Location};
 use std::sync::LazyLock;
 
@@ -40,12 +40,16 @@ const PATTERNS: &[Pattern] = &[
     },
 ];
 
-static COMPILED: LazyLock<Triggered> =
-    LazyLock::new(|| Triggered::new(PATTERNS.iter().map(|p| (p.trigger, p.regex))));
+pub(super) static COMPILED: LazyLock<Triggered> = LazyLock::new(|| {
+    Triggered::new(
+        Table::Databases,
+        PATTERNS.iter().map(|p| (p.trigger, p.regex)),
+    )
+});
 
 /// The databases one source file's code opens.
-pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) {
-    let active = COMPILED.active(text);
+pub(super) fn scan(path: &str, text: &str, hits: &Hits, facts: &mut Vec<Fact>) {
+    let active = COMPILED.active(hits);
     if active.is_empty() {
         return;
     }
@@ -74,7 +78,7 @@ mod tests {
 
     fn names(src: &str) -> Vec<(String, u32)> {
         let mut facts = Vec::new();
-        scan("a.src", src, &mut facts);
+        scan("a.src", src, &Hits::of(src), &mut facts);
         facts
             .into_iter()
             .filter_map(|f| match f {

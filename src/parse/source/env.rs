@@ -2,7 +2,7 @@
 //! own code reads (`Fact::EnvRead`) and the fallback written beside it (`Fact::Setting`), which
 //! is that key's value for the service when nothing else sets it.
 
-use super::{LineIndex, Triggered};
+use super::{Hits, LineIndex, Table, Triggered};
 use crate::model::{ANY_ENV_KEY, EnvSource, Fact, Location, Setting};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -284,8 +284,8 @@ const PATTERNS: &[Pattern] = &[
     },
 ];
 
-static COMPILED: LazyLock<Triggered> =
-    LazyLock::new(|| Triggered::new(PATTERNS.iter().map(|p| (p.trigger, p.regex))));
+pub(super) static COMPILED: LazyLock<Triggered> =
+    LazyLock::new(|| Triggered::new(Table::Env, PATTERNS.iter().map(|p| (p.trigger, p.regex))));
 
 /// A quoted env-like name (`"BALANCES_API_ADDR"`): what a computed lookup may read.
 static ENV_LIKE: LazyLock<Regex> =
@@ -302,12 +302,17 @@ fn is_writer(function: &str) -> bool {
 
 /// The env reads and code defaults of one source file, and the byte spans of the defaults (so
 /// the literal scan does not keep a default a second time, without its key).
-pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) -> Vec<(usize, usize)> {
+pub(super) fn scan(
+    path: &str,
+    text: &str,
+    hits: &Hits,
+    facts: &mut Vec<Fact>,
+) -> Vec<(usize, usize)> {
     // Several triggers share patterns' work; every pattern whose trigger occurs runs once.
     let mut reads: Vec<(String, usize)> = Vec::new();
     let mut defaults: Vec<(String, usize, usize)> = Vec::new();
     let mut computed: Option<usize> = None;
-    for (i, regex) in COMPILED.active(text) {
+    for (i, regex) in COMPILED.active(hits) {
         let p = &PATTERNS[i];
         for cap in regex.captures_iter(text) {
             if cap.name("f").is_some_and(|f| is_writer(f.as_str())) {
@@ -382,7 +387,7 @@ mod tests {
 
     fn run(src: &str) -> (Vec<String>, Vec<(String, String)>) {
         let mut facts = Vec::new();
-        scan("a.src", src, &mut facts);
+        scan("a.src", src, &Hits::of(src), &mut facts);
         let mut reads = Vec::new();
         let mut defaults = Vec::new();
         for f in facts {

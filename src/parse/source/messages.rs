@@ -3,7 +3,7 @@
 //! from (`@KafkaListener(topics = "order")`, `@RabbitListener(queues = "q")`), with the side
 //! (`Fact::Message`). Cheap trigger substrings are checked before any regex runs.
 
-use super::{LineIndex, Triggered};
+use super::{Hits, LineIndex, Table, Triggered};
 use crate::model::{Fact, Location, MessageRole};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -158,14 +158,17 @@ const PATTERNS: &[Pattern] = &[
     },
 ];
 
-struct Compiled {
-    patterns: Triggered,
+pub(super) struct Compiled {
+    pub(super) patterns: Triggered,
     /// Per pattern with a `Typed` receiver: declarations of a variable of those types.
     declarations: Vec<Option<Regex>>,
 }
 
-static COMPILED: LazyLock<Compiled> = LazyLock::new(|| Compiled {
-    patterns: Triggered::new(PATTERNS.iter().map(|p| (p.trigger, p.regex))),
+pub(super) static COMPILED: LazyLock<Compiled> = LazyLock::new(|| Compiled {
+    patterns: Triggered::new(
+        Table::Messages,
+        PATTERNS.iter().map(|p| (p.trigger, p.regex)),
+    ),
     declarations: PATTERNS
         .iter()
         .map(|p| match p.receiver {
@@ -217,9 +220,9 @@ struct Found {
 }
 
 /// Message declarations of one source file.
-pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) {
+pub(super) fn scan(path: &str, text: &str, hits: &Hits, facts: &mut Vec<Fact>) {
     let c = &*COMPILED;
-    let active = c.patterns.active(text);
+    let active = c.patterns.active(hits);
     if active.is_empty() {
         return;
     }
@@ -328,7 +331,7 @@ mod tests {
 
     fn run(src: &str) -> Vec<(String, MessageRole, Option<&'static str>)> {
         let mut facts = Vec::new();
-        scan("a.src", src, &mut facts);
+        scan("a.src", src, &Hits::of(src), &mut facts);
         let mut found: Vec<_> = facts
             .into_iter()
             .map(|f| match f {

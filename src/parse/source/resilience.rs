@@ -3,7 +3,7 @@
 //! policy's name (`@CircuitBreaker(name = "product")`, the Feign client's name, the named
 //! `HttpClient`) says which callee it guards when it names one.
 
-use super::{LineIndex, Triggered};
+use super::{Hits, LineIndex, Table, Triggered};
 use crate::model::{Fact, Location};
 use std::sync::LazyLock;
 
@@ -120,14 +120,18 @@ const PATTERNS: &[Pattern] = &[
     },
 ];
 
-static COMPILED: LazyLock<Triggered> =
-    LazyLock::new(|| Triggered::new(PATTERNS.iter().map(|p| (p.trigger, p.regex))));
+pub(super) static COMPILED: LazyLock<Triggered> = LazyLock::new(|| {
+    Triggered::new(
+        Table::Resilience,
+        PATTERNS.iter().map(|p| (p.trigger, p.regex)),
+    )
+});
 
 /// The longest evidence text kept from a match.
 const MAX_TEXT: usize = 120;
 
-pub(super) fn scan(path: &str, text: &str, facts: &mut Vec<Fact>) {
-    let active = COMPILED.active(text);
+pub(super) fn scan(path: &str, text: &str, hits: &Hits, facts: &mut Vec<Fact>) {
+    let active = COMPILED.active(hits);
     if active.is_empty() {
         return;
     }
@@ -164,7 +168,7 @@ mod tests {
 
     fn run(src: &str) -> Vec<(String, Option<String>)> {
         let mut facts = Vec::new();
-        scan("a.src", src, &mut facts);
+        scan("a.src", src, &Hits::of(src), &mut facts);
         facts
             .into_iter()
             .map(|f| match f {
