@@ -55,7 +55,9 @@ fn note(ctx: &Context, caller: &str, edges: &[&Edge]) -> Option<Finding> {
         caller,
     );
     for e in edges {
-        for ev in &e.evidence {
+        // One location per callee, the first by file order: the note stays as long as its
+        // callee list, however many lines mention each callee (`inspect` lists them all).
+        if let Some(ev) = e.evidence.first() {
             f = f.related(ev.location.clone(), format!("{caller} calls {} here", e.to));
         }
         f.edges.push((e.from.clone(), e.to.clone(), e.kind));
