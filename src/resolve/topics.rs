@@ -93,7 +93,7 @@ fn topic_setting(key: &str, value: &str) -> Vec<(String, Role, Option<&'static s
             Role::Producer
         }
         _ if has(&[
-            "CONSUM", "SUBSCRI", "_SUB_", "INBOUND", "_IN_", "LISTEN", "RECEIV", "READ", "SOURCE",
+            "CONSUM", "SUBSCRI", "_SUB_", "INBOUND", "_IN_", "LISTEN", "RECEIV", "READ", "SOURCE", "HANDLER",
             "GROUP",
         ]) =>
         {
