@@ -563,6 +563,56 @@ mod tests {
     }
 
     #[test]
+    fn type_named_and_dapr_messages() {
+        let cases: &[(&str, &[(&str, MessageRole)])] = &[
+            ("[Topic(PUBSUB, nameof(Events.OrderPaid))]", &[("OrderPaid", C)]),
+            ("[Topic(\"pubsub\", \"orders\")]", &[("orders", C)]),
+            (
+                "@Topic(name = \"orders\", pubsubName = \"pubsub\")",
+                &[("orders", C)],
+            ),
+            (
+                "await _dapr.PublishEventAsync(\"pubsub\", nameof(OrderPaid), e);",
+                &[("OrderPaid", P)],
+            ),
+            (
+                "client.publish_event(pubsub_name='pubsub', topic_name='orders', data=d)",
+                &[("orders", P)],
+            ),
+            (
+                "await client.pubsub.publish(\"pubsub\", \"orders\", o);",
+                &[("orders", P)],
+            ),
+            (
+                "await _eventBus.PublishAsync(new OrderPaid(o.Id));",
+                &[("OrderPaid", P)],
+            ),
+            (
+                "var e = ok ? new OrderPaid(id) : new OrderFailed(id);\nawait _eventBus.PublishAsync(e);",
+                &[("OrderFailed", P), ("OrderPaid", P)],
+            ),
+            (
+                "IPublishEndpoint _ep;\nawait _ep.Publish<OrderPaid>(new { Id = 1 });",
+                &[("OrderPaid", P)],
+            ),
+            (
+                "class C : IConsumer<OrderPaid>, IHandleMessages<Refunded> {}",
+                &[("OrderPaid", C), ("Refunded", C)],
+            ),
+            (
+                "eventBus.Subscribe<OrderPaid, OrderPaidHandler>();",
+                &[("OrderPaid", C)],
+            ),
+        ];
+        for (src, want) in cases {
+            let mut got: Vec<_> = run(src).into_iter().map(|(t, r, _)| (t, r)).collect();
+            got.sort();
+            let want: Vec<_> = want.iter().map(|(t, r)| (t.to_string(), *r)).collect();
+            assert_eq!(got, want, "{src}");
+        }
+    }
+
+    #[test]
     fn near_misses() {
         for src in [
             // `send` on an object that is not a messaging template.
@@ -575,6 +625,13 @@ mod tests {
             // A producer declares the exchange it publishes to: not a consumer.
             "import \"amqp\"\nch.ExchangeDeclare(\"orders\", \"fanout\")\nch.Publish(\"orders\", \"\", false, false, m)",
             "opts.ExchangeName(\"orders\")",
+            // In-process mediators and objects that are not buses.
+            "await _mediator.Publish(new OrderCreatedDomainEvent(id));",
+            "notifier.Publish(new OrderCreated(id));",
+            "class H : INotificationHandler<OrderCreated> {}",
+            // A computed Dapr topic, a placeholder one.
+            "await _dapr.PublishEventAsync(\"pubsub\", topicName, e);",
+            "[Topic(\"pubsub\", \"{topic}\")]",
         ] {
             let got = run(src);
             assert!(
