@@ -29,6 +29,8 @@ pub enum InputKind {
     BuildFile,
     /// `Dockerfile`, `Dockerfile.<x>`, `<x>.Dockerfile`: the image a service runs.
     Dockerfile,
+    /// A Kafka Connect connector's JSON configuration (`"connector.class": …`).
+    Connector,
 }
 
 /// Build files by exact (lowercase) file name; `.csproj` goes by extension.
@@ -319,6 +321,7 @@ pub fn kind_by_name(rel: &str) -> Option<InputKind> {
         "properties" => Some(InputKind::Properties),
         "conf" => Some(InputKind::Nginx),
         "sql" => Some(InputKind::Sql),
+        "json" => Some(InputKind::Connector),
         e if SOURCE_EXTENSIONS.contains(&e) => Some(InputKind::Source),
         _ => None,
     }
@@ -349,6 +352,7 @@ pub fn classify(rel: &str, text: &str) -> Option<InputKind> {
                 Some(kind)
             }
         }
+        InputKind::Connector => text.contains("\"connector.class\"").then_some(kind),
         _ => Some(kind),
     }
 }
@@ -393,7 +397,11 @@ mod tests {
             kind_by_name("settings.gradle.kts"),
             Some(InputKind::BuildFile)
         );
-        assert_eq!(kind_by_name("x/tsconfig.json"), None);
+        assert_eq!(classify("x/tsconfig.json", "{\"compilerOptions\": {}}"), None);
+        assert_eq!(
+            classify("c/debezium.json", "{\"connector.class\": \"x\"}"),
+            Some(InputKind::Connector)
+        );
         assert_eq!(kind_by_name("x/.envrc"), None);
         for df in [
             "a/Dockerfile",

@@ -192,6 +192,7 @@ pub enum Fact {
     },
     /// A message a source file's code sends to or takes from a topic, queue or exchange
     /// (`@KafkaListener(topics = "order")`, `kafkaTemplate.send("order", …)`).
+    ChangeCapture(ChangeCapture),
     Message {
         topic: String,
         role: MessageRole,
@@ -201,6 +202,34 @@ pub enum Fact {
         text: String,
         location: Location,
     },
+}
+
+/// A change-data-capture connector (Debezium on Kafka Connect): it reads a database and
+/// writes each captured table to a topic, `<prefix>.<table>` (`dbproduct.public.product`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeCapture {
+    /// The database server's host (`database.hostname`).
+    pub host: String,
+    /// The logical database (`database.dbname`), when the connector names one.
+    pub database: Option<String>,
+    /// `topic.prefix` (or the older `database.server.name`).
+    pub prefix: String,
+    /// The captured tables as the connector lists them (`public.product`); empty when it
+    /// captures every table, or lists them as patterns.
+    pub tables: Vec<String>,
+    pub text: String,
+    pub location: Location,
+}
+
+impl ChangeCapture {
+    /// Whether the connector writes `topic`: `<prefix>.<table>` for a listed table, any
+    /// `<prefix>.…` when it lists none.
+    pub fn writes(&self, topic: &str) -> bool {
+        let Some(rest) = topic.strip_prefix(&self.prefix).and_then(|r| r.strip_prefix('.')) else {
+            return false;
+        };
+        self.tables.is_empty() || self.tables.iter().any(|t| t == rest)
+    }
 }
 
 /// Which side of a topic a `Fact::Message` is on.

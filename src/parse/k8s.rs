@@ -1,5 +1,6 @@
 //! Kubernetes manifests: workloads (containers, initContainers, env, envFrom), Services,
-//! Endpoints, ConfigMaps and Secrets. Multi-document files and `kind: List` are read.
+//! Endpoints, ConfigMaps and Secrets, Kafka connectors (`parse::cdc`). Multi-document files and
+//! `kind: List` are read.
 
 use super::compose::command_text;
 use super::{loc, yaml_error};
@@ -122,6 +123,11 @@ pub fn object(path: &str, doc: &Node, out: &mut FileFacts) {
                         location: loc(path, spec.at("owner")),
                     }));
             }
+        }
+        "KafkaConnector" => {
+            let (spec, config) = (doc.at("spec"), doc.path(&["spec", "config"]));
+            let class = spec.get("class").or_else(|| config.get("connector.class"));
+            super::cdc::connector(path, class, config, out);
         }
         "DestinationRule" => {
             let spec = doc.at("spec");

@@ -2,6 +2,7 @@
 //! A parser never opens another file; a file it cannot read becomes a diagnostic.
 
 pub mod build;
+pub mod cdc;
 pub mod compose;
 pub mod config;
 pub mod dockerfile;
@@ -39,6 +40,7 @@ pub fn parse(kind: InputKind, path: &str, text: &str) -> FileFacts {
         InputKind::SpringYaml => config::parse_yaml_settings(path, text, &mut out),
         InputKind::AppSettings => config::parse_json_settings(path, text, &mut out),
         InputKind::BuildFile => build::parse(path, text, &mut out),
+        InputKind::Connector => cdc::parse_json(path, text, &mut out),
         InputKind::Dockerfile => dockerfile::parse(path, text, &mut out),
         InputKind::Nginx => gateway::parse_nginx(path, text, &mut out),
         InputKind::Envoy => gateway::parse_envoy(path, text, &mut out),

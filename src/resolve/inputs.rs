@@ -33,6 +33,8 @@ pub(super) struct Inputs {
     pub env_reads: BTreeMap<String, Vec<(String, Location)>>,
     /// Messages source code sends or takes, by file.
     pub messages: BTreeMap<String, Vec<Message>>,
+    /// Change-data-capture connectors.
+    pub captures: Vec<ChangeCapture>,
     /// Source literals by file.
     pub literals: BTreeMap<String, Vec<(String, Location)>>,
     pub all_paths: Vec<String>,
@@ -119,6 +121,7 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
                 text,
                 location,
             }),
+        Fact::ChangeCapture(c) => i.captures.push(c),
         Fact::Project(p) => i.projects.push(p),
         Fact::Literal { value, location } => i
             .literals
