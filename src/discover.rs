@@ -397,7 +397,10 @@ mod tests {
             kind_by_name("settings.gradle.kts"),
             Some(InputKind::BuildFile)
         );
-        assert_eq!(classify("x/tsconfig.json", "{\"compilerOptions\": {}}"), None);
+        assert_eq!(
+            classify("x/tsconfig.json", "{\"compilerOptions\": {}}"),
+            None
+        );
         assert_eq!(
             classify("c/debezium.json", "{\"connector.class\": \"x\"}"),
             Some(InputKind::Connector)

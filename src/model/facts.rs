@@ -193,6 +193,7 @@ pub enum Fact {
     /// A message a source file's code sends to or takes from a topic, queue or exchange
     /// (`@KafkaListener(topics = "order")`, `kafkaTemplate.send("order", …)`).
     ChangeCapture(ChangeCapture),
+    DaprComponent(DaprComponent),
     Message {
         topic: String,
         role: MessageRole,
@@ -225,11 +226,32 @@ impl ChangeCapture {
     /// Whether the connector writes `topic`: `<prefix>.<table>` for a listed table, any
     /// `<prefix>.…` when it lists none.
     pub fn writes(&self, topic: &str) -> bool {
-        let Some(rest) = topic.strip_prefix(&self.prefix).and_then(|r| r.strip_prefix('.')) else {
+        let Some(rest) = topic
+            .strip_prefix(&self.prefix)
+            .and_then(|r| r.strip_prefix('.'))
+        else {
             return false;
         };
         self.tables.is_empty() || self.tables.iter().any(|t| t == rest)
     }
+}
+
+/// A Dapr component (`kind: Component`, `apiVersion: dapr.io/…`): a pub/sub broker, state or
+/// secret store the apps it is scoped to reach through their sidecars.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaprComponent {
+    pub name: String,
+    /// `pubsub.rabbitmq`, `state.redis`, …
+    pub component_type: String,
+    /// The app ids the component is scoped to; empty when every app may use it.
+    pub scopes: Vec<String>,
+    /// The server it connects to, as written (`amqp://rabbitmq:5672`, `redis:6379`).
+    pub address: Option<String>,
+    /// The logical database (`redisDB`, `databaseName`), when the metadata names one.
+    pub database: Option<String>,
+    /// State key prefix (`keyPrefix`: `appid` by default, `name`, `none`).
+    pub key_prefix: Option<String>,
+    pub location: Location,
 }
 
 /// Which side of a topic a `Fact::Message` is on.

@@ -5,6 +5,7 @@ pub mod build;
 pub mod cdc;
 pub mod compose;
 pub mod config;
+pub mod dapr;
 pub mod dockerfile;
 pub mod gateway;
 pub mod k8s;

@@ -71,6 +71,7 @@ fn host_key_prefix(key: &str) -> Option<String> {
         "_SERVER",
         "_ADDR",
         "_ADDRESS",
+        "_ADDRESSES",
         "HOST",
         "_URL",
         "_URI",
@@ -232,6 +233,7 @@ mod tests {
             host_key_prefix("CONNECTIONSTRING").as_deref(),
             Some("CONNECTIONSTRING")
         );
+        assert_eq!(host_key_prefix("KAFKA_ADDRESSES").as_deref(), Some("KAFKA"));
         assert_eq!(host_key_prefix("JAVA_OPTS"), None);
     }
 }

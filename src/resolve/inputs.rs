@@ -35,6 +35,8 @@ pub(super) struct Inputs {
     pub messages: BTreeMap<String, Vec<Message>>,
     /// Change-data-capture connectors.
     pub captures: Vec<ChangeCapture>,
+    /// Dapr components (brokers and stores reached through sidecars).
+    pub dapr_components: Vec<DaprComponent>,
     /// Source literals by file.
     pub literals: BTreeMap<String, Vec<(String, Location)>>,
     pub all_paths: Vec<String>,
@@ -122,6 +124,7 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
                 location,
             }),
         Fact::ChangeCapture(c) => i.captures.push(c),
+        Fact::DaprComponent(c) => i.dapr_components.push(c),
         Fact::Project(p) => i.projects.push(p),
         Fact::Literal { value, location } => i
             .literals

@@ -15,13 +15,15 @@
 //!    keys each service's code reads (used versus configured edges in `calls`).
 //! 6. `kinds::refine`: what other services' settings say a component is (connection string
 //!    schemes, gateway keys), before any edge is drawn from kinds.
-//! 7. targets: `data` (accesses), `calls` (sync and platform), `gateways`, `topics`,
+//! 7. targets: `data` (accesses), `dapr` (the apps Dapr components are scoped to, before
+//!    `topics` picks a service's broker), `calls` (sync and platform), `gateways`, `topics`,
 //!    `startup`; then `sql`, which needs accesses to place tables.
 //! 8. `ownership::teams` once every component exists, and `finish`.
 
 mod builder;
 mod calls;
 mod compose;
+mod dapr;
 mod data;
 mod finish;
 mod folders;
@@ -63,6 +65,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
     settings::run(&mut b, &inputs);
     kinds::refine(&mut b);
     data::run(&mut b);
+    dapr::run(&mut b, &inputs);
     calls::run(&mut b);
     topics::run(&mut b, &inputs);
     gateways::run(&mut b, &inputs);

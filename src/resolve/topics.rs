@@ -71,16 +71,26 @@ fn captures(b: &mut Builder, inputs: &Inputs) {
         let uses: Vec<(String, String, String, Vec<Evidence>)> = b
             .edges
             .values()
-            .filter(|e| e.kind == EdgeKind::Async && b.components[&e.to].kind == ComponentKind::Broker)
+            .filter(|e| {
+                e.kind == EdgeKind::Async && b.components[&e.to].kind == ComponentKind::Broker
+            })
             .filter_map(|e| {
                 let topic = e.topic.as_ref().filter(|t| c.writes(t))?;
-                Some((e.from.clone(), e.to.clone(), topic.clone(), e.evidence.clone()))
+                Some((
+                    e.from.clone(),
+                    e.to.clone(),
+                    topic.clone(),
+                    e.evidence.clone(),
+                ))
             })
             .collect();
         for (svc, broker, topic, evidence) in uses {
             let usage = b.topic_roles.entry((broker, topic)).or_default();
             for p in &producers {
-                push_unique(usage.producers.entry(p.clone()).or_default(), vec![captured.clone()]);
+                push_unique(
+                    usage.producers.entry(p.clone()).or_default(),
+                    vec![captured.clone()],
+                );
             }
             if !producers.contains(&svc) {
                 push_unique(usage.consumers.entry(svc).or_default(), evidence);
@@ -143,8 +153,8 @@ fn topic_setting(key: &str, value: &str) -> Vec<(String, Role, Option<&'static s
             Role::Producer
         }
         _ if has(&[
-            "CONSUM", "SUBSCRI", "_SUB_", "INBOUND", "_IN_", "LISTEN", "RECEIV", "READ", "SOURCE", "HANDLER",
-            "GROUP",
+            "CONSUM", "SUBSCRI", "_SUB_", "INBOUND", "_IN_", "LISTEN", "RECEIV", "READ", "SOURCE",
+            "HANDLER", "GROUP",
         ]) =>
         {
             Role::Consumer

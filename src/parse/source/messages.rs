@@ -344,9 +344,8 @@ fn topics_of(cap: &regex::Captures, text: &str) -> Vec<(String, usize)> {
 }
 
 /// `new OrderPaid(` / `new Ns.OrderPaid {`: the type constructed.
-static NEW_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\bnew\s+(?:\w+\.)*(\w+)\s*[({]").expect("valid regex")
-});
+static NEW_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bnew\s+(?:\w+\.)*(\w+)\s*[({]").expect("valid regex"));
 
 /// A literal that names a topic: not empty, not a placeholder or an expression.
 fn is_topic(t: &str) -> bool {
@@ -565,7 +564,10 @@ mod tests {
     #[test]
     fn type_named_and_dapr_messages() {
         let cases: &[(&str, &[(&str, MessageRole)])] = &[
-            ("[Topic(PUBSUB, nameof(Events.OrderPaid))]", &[("OrderPaid", C)]),
+            (
+                "[Topic(PUBSUB, nameof(Events.OrderPaid))]",
+                &[("OrderPaid", C)],
+            ),
             ("[Topic(\"pubsub\", \"orders\")]", &[("orders", C)]),
             (
                 "@Topic(name = \"orders\", pubsubName = \"pubsub\")",
