@@ -35,6 +35,8 @@ pub enum InputKind {
     /// A JSON config document code loads and reads by key (`config.json`,
     /// `service-config.json`): a registry of hosts, read entry by entry.
     JsonConfig,
+    /// A Kafka Connect connector's JSON configuration (`"connector.class": …`).
+    Connector,
 }
 
 /// Words in a JSON file's name that make it a config document code may load by key.
@@ -388,6 +390,7 @@ pub fn kind_by_name(rel: &str) -> Option<InputKind> {
         "properties" => Some(InputKind::Properties),
         "conf" => Some(InputKind::Nginx),
         "sql" => Some(InputKind::Sql),
+        "json" => Some(InputKind::Connector),
         e if SOURCE_EXTENSIONS.contains(&e) => Some(InputKind::Source),
         _ => None,
     }
@@ -444,6 +447,7 @@ pub fn classify(rel: &str, text: &str) -> Option<InputKind> {
             }
         }
         InputKind::JsonConfig => text.trim_start().starts_with('{').then_some(kind),
+        InputKind::Connector => text.contains("\"connector.class\"").then_some(kind),
         _ => Some(kind),
     }
 }
@@ -488,7 +492,14 @@ mod tests {
             kind_by_name("settings.gradle.kts"),
             Some(InputKind::BuildFile)
         );
-        assert_eq!(kind_by_name("x/tsconfig.json"), None);
+        assert_eq!(
+            classify("x/tsconfig.json", "{\"compilerOptions\": {}}"),
+            None
+        );
+        assert_eq!(
+            classify("c/debezium.json", "{\"connector.class\": \"x\"}"),
+            Some(InputKind::Connector)
+        );
         assert_eq!(kind_by_name("x/.envrc"), None);
         for df in [
             "a/Dockerfile",

@@ -266,6 +266,8 @@ pub enum Fact {
     /// A leaf of a JSON config document that code loads and reads by key (a service registry
     /// such as `service-config.json`): only the entries a service's code reads are its settings.
     RegistryEntry(Setting),
+    ChangeCapture(ChangeCapture),
+    DaprComponent(DaprComponent),
     Message {
         topic: String,
         role: MessageRole,
@@ -289,6 +291,55 @@ pub enum NameRole {
     /// A `calls:` pattern of `monolens.yaml` says the code calls the name: it counts whenever
     /// a component goes by it, registered or not.
     Declared,
+}
+
+/// A change-data-capture connector (Debezium on Kafka Connect): it reads a database and
+/// writes each captured table to a topic, `<prefix>.<table>` (`dbproduct.public.product`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeCapture {
+    /// The database server's host (`database.hostname`).
+    pub host: String,
+    /// The logical database (`database.dbname`), when the connector names one.
+    pub database: Option<String>,
+    /// `topic.prefix` (or the older `database.server.name`).
+    pub prefix: String,
+    /// The captured tables as the connector lists them (`public.product`); empty when it
+    /// captures every table, or lists them as patterns.
+    pub tables: Vec<String>,
+    pub text: String,
+    pub location: Location,
+}
+
+impl ChangeCapture {
+    /// Whether the connector writes `topic`: `<prefix>.<table>` for a listed table, any
+    /// `<prefix>.…` when it lists none.
+    pub fn writes(&self, topic: &str) -> bool {
+        let Some(rest) = topic
+            .strip_prefix(&self.prefix)
+            .and_then(|r| r.strip_prefix('.'))
+        else {
+            return false;
+        };
+        self.tables.is_empty() || self.tables.iter().any(|t| t == rest)
+    }
+}
+
+/// A Dapr component (`kind: Component`, `apiVersion: dapr.io/…`): a pub/sub broker, state or
+/// secret store the apps it is scoped to reach through their sidecars.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaprComponent {
+    pub name: String,
+    /// `pubsub.rabbitmq`, `state.redis`, …
+    pub component_type: String,
+    /// The app ids the component is scoped to; empty when every app may use it.
+    pub scopes: Vec<String>,
+    /// The server it connects to, as written (`amqp://rabbitmq:5672`, `redis:6379`).
+    pub address: Option<String>,
+    /// The logical database (`redisDB`, `databaseName`), when the metadata names one.
+    pub database: Option<String>,
+    /// State key prefix (`keyPrefix`: `appid` by default, `name`, `none`).
+    pub key_prefix: Option<String>,
+    pub location: Location,
 }
 
 /// Which side of a topic a `Fact::Message` is on.

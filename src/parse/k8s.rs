@@ -1,5 +1,6 @@
 //! Kubernetes manifests: workloads (containers, initContainers, env, envFrom), Services,
-//! Endpoints, ConfigMaps and Secrets. Multi-document files and `kind: List` are read.
+//! Endpoints, ConfigMaps and Secrets, Kafka connectors (`parse::cdc`), Dapr components
+//! (`parse::dapr`). Multi-document files and `kind: List` are read.
 
 use super::compose::command_text;
 use super::{loc, yaml_error};
@@ -122,6 +123,19 @@ pub fn object(path: &str, doc: &Node, out: &mut FileFacts) {
                         location: loc(path, spec.at("owner")),
                     }));
             }
+        }
+        "Component"
+            if doc
+                .at("apiVersion")
+                .as_str()
+                .is_some_and(|v| v.starts_with("dapr.io")) =>
+        {
+            super::dapr::component(path, doc, out);
+        }
+        "KafkaConnector" => {
+            let (spec, config) = (doc.at("spec"), doc.path(&["spec", "config"]));
+            let class = spec.get("class").or_else(|| config.get("connector.class"));
+            super::cdc::connector(path, class, config, out);
         }
         "DestinationRule" => {
             let spec = doc.at("spec");

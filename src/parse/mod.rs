@@ -3,8 +3,10 @@
 
 pub mod aspire;
 pub mod build;
+pub mod cdc;
 pub mod compose;
 pub mod config;
+pub mod dapr;
 pub mod dockerfile;
 pub mod gateway;
 pub mod k8s;
@@ -41,6 +43,7 @@ pub fn parse(kind: InputKind, path: &str, text: &str) -> FileFacts {
         InputKind::AppSettings => config::parse_json_settings(path, text, &mut out),
         InputKind::JsonConfig => config::parse_json_registry(path, text, &mut out),
         InputKind::BuildFile => build::parse(path, text, &mut out),
+        InputKind::Connector => cdc::parse_json(path, text, &mut out),
         InputKind::Dockerfile => dockerfile::parse(path, text, &mut out),
         InputKind::AspireHost => aspire::parse(path, text, &mut out),
         InputKind::Nginx => gateway::parse_nginx(path, text, &mut out),

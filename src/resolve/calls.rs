@@ -55,8 +55,22 @@ pub(super) fn is_platform_key(key: &str) -> bool {
 fn is_address_key(key: &str) -> bool {
     let k = upper_key(key);
     [
-        "ADDR", "ADDRESS", "HOST", "HOSTNAME", "URL", "URI", "ENDPOINT", "SERVICE", "SERVER",
-        "TARGET", "HOSTS", "BASEURL", "BASE_URL", "API",
+        "ADDR",
+        "ADDRS",
+        "ADDRESS",
+        "ADDRESSES",
+        "HOST",
+        "HOSTNAME",
+        "URL",
+        "URI",
+        "ENDPOINT",
+        "SERVICE",
+        "SERVER",
+        "TARGET",
+        "HOSTS",
+        "BASEURL",
+        "BASE_URL",
+        "API",
     ]
     .iter()
     .any(|s| k.ends_with(s))
@@ -214,6 +228,21 @@ fn calls(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
                 &mut edge.evidence,
                 vec![Evidence::new(s.location.clone(), &text)],
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_address_key;
+
+    #[test]
+    fn address_keys() {
+        for k in ["CART_ADDR", "CART_ADDRESSES", "peers.addrs", "Cart:BaseUrl"] {
+            assert!(is_address_key(k), "{k}");
+        }
+        for k in ["CART_ADDRESS_FAMILY", "MAIL_FROM"] {
+            assert!(!is_address_key(k), "{k}");
         }
     }
 }

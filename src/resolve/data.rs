@@ -152,6 +152,7 @@ fn host_key_prefix(key: &str) -> Option<String> {
         "_SERVER",
         "_ADDR",
         "_ADDRESS",
+        "_ADDRESSES",
         "HOST",
         "_URL",
         "_URI",
@@ -314,6 +315,7 @@ mod tests {
             host_key_prefix("CONNECTIONSTRING").as_deref(),
             Some("CONNECTIONSTRING")
         );
+        assert_eq!(host_key_prefix("KAFKA_ADDRESSES").as_deref(), Some("KAFKA"));
         assert_eq!(host_key_prefix("JAVA_OPTS"), None);
         assert_eq!(words_key("GeoMongoAddress"), "GEO_MONGO_ADDRESS");
         assert_eq!(words_key("spring.redis.host"), "SPRING_REDIS_HOST");

@@ -39,6 +39,10 @@ pub(super) struct Inputs {
     pub member_reads: BTreeMap<String, Vec<String>>,
     /// Messages source code sends or takes, by file.
     pub messages: BTreeMap<String, Vec<Message>>,
+    /// Change-data-capture connectors.
+    pub captures: Vec<ChangeCapture>,
+    /// Dapr components (brokers and stores reached through sidecars).
+    pub dapr_components: Vec<DaprComponent>,
     /// Source literals by file.
     pub literals: BTreeMap<String, Vec<(String, Location)>>,
     /// Service names code registers or passes to clients, by file.
@@ -178,6 +182,8 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
                 text,
                 location,
             }),
+        Fact::ChangeCapture(c) => i.captures.push(c),
+        Fact::DaprComponent(c) => i.dapr_components.push(c),
         Fact::Project(p) => i.projects.push(p),
         Fact::ServiceName {
             name,

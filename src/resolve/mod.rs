@@ -17,7 +17,8 @@
 //!    them) and the registry-file entries each service's code reads.
 //! 6. `kinds::refine`: what other services' settings say a component is (connection string
 //!    schemes, gateway keys), before any edge is drawn from kinds.
-//! 7. targets: `data` (accesses), `calls` (sync and platform), `gateways`, `topics`,
+//! 7. targets: `data` (accesses), `dapr` (the apps Dapr components are scoped to, before
+//!    `topics` picks a service's broker), `calls` (sync and platform), `gateways`, `topics`,
 //!    `startup`; then `sql`, which needs accesses to place tables.
 //! 8. `ownership::teams` once every component exists, and `finish`.
 
@@ -25,6 +26,7 @@ mod builder;
 mod calls;
 mod clients;
 mod compose;
+mod dapr;
 mod data;
 mod finish;
 mod folders;
@@ -68,6 +70,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
     clients::run(&mut b, &inputs);
     kinds::refine(&mut b);
     data::run(&mut b, &inputs);
+    dapr::run(&mut b, &inputs);
     calls::run(&mut b);
     topics::run(&mut b, &inputs);
     gateways::run(&mut b, &inputs);

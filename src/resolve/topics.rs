@@ -1,6 +1,7 @@
 //! Messages: topic and queue settings become async edges to their broker, and producer →
 //! consumer edges where both sides of a topic can be told apart. Messages a service's own
-//! code declares (`@KafkaListener(topics = "order")`) join the same topics.
+//! code declares (`@KafkaListener(topics = "order")`) join the same topics; a change-data-capture
+//! connector makes the services of its database the producers of its topics.
 
 use super::builder::{Builder, push_evidence};
 use super::calls::upper_key;
@@ -18,6 +19,7 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
     }
     b.settings = settings;
     messages(b, inputs);
+    captures(b, inputs);
     derive_topic_edges(b);
 }
 
@@ -37,6 +39,61 @@ fn messages(b: &mut Builder, inputs: &Inputs) {
                 };
                 let evidence = Evidence::new(m.location.clone(), &m.text);
                 join(b, &svc, &m.topic, role, m.technology, evidence, None);
+            }
+        }
+    }
+}
+
+/// Change-data-capture: the app services using a captured database produce its connector's
+/// topics (`dbproduct.public.product`); every other service on such a topic consumes it, and
+/// so depends on the producer's table schema.
+fn captures(b: &mut Builder, inputs: &Inputs) {
+    for c in &inputs.captures {
+        let Some(store) = b.lookup_host(&c.host) else {
+            continue;
+        };
+        let mut producers: Vec<String> = b
+            .accesses
+            .values()
+            .filter(|a| a.datastore == store && b.is_app(&a.service))
+            .filter(|a| match &c.database {
+                Some(d) => a.database_key() == Some(database_key(&a.technology, d)),
+                None => true,
+            })
+            .map(|a| a.service.clone())
+            .collect();
+        producers.sort();
+        producers.dedup();
+        if producers.is_empty() {
+            continue;
+        }
+        let captured = Evidence::new(c.location.clone(), &c.text);
+        let uses: Vec<(String, String, String, Vec<Evidence>)> = b
+            .edges
+            .values()
+            .filter(|e| {
+                e.kind == EdgeKind::Async && b.components[&e.to].kind == ComponentKind::Broker
+            })
+            .filter_map(|e| {
+                let topic = e.topic.as_ref().filter(|t| c.writes(t))?;
+                Some((
+                    e.from.clone(),
+                    e.to.clone(),
+                    topic.clone(),
+                    e.evidence.clone(),
+                ))
+            })
+            .collect();
+        for (svc, broker, topic, evidence) in uses {
+            let usage = b.topic_roles.entry((broker, topic)).or_default();
+            for p in &producers {
+                push_evidence(
+                    usage.producers.entry(p.clone()).or_default(),
+                    vec![captured.clone()],
+                );
+            }
+            if !producers.contains(&svc) {
+                push_evidence(usage.consumers.entry(svc).or_default(), evidence);
             }
         }
     }
@@ -63,6 +120,9 @@ fn topic_setting(key: &str, value: &str) -> Vec<(String, Role, Option<&'static s
         "_SUBJECT",
         "TOPIC",
         "TOPICS",
+        "_TOPIC_NAME",
+        "_QUEUE_NAME",
+        "_EXCHANGE_NAME",
     ]
     .iter()
     .any(|s| k.ends_with(s));
@@ -94,7 +154,7 @@ fn topic_setting(key: &str, value: &str) -> Vec<(String, Role, Option<&'static s
         }
         _ if has(&[
             "CONSUM", "SUBSCRI", "_SUB_", "INBOUND", "_IN_", "LISTEN", "RECEIV", "READ", "SOURCE",
-            "GROUP",
+            "HANDLER", "GROUP",
         ]) =>
         {
             Role::Consumer

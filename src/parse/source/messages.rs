@@ -140,6 +140,116 @@ const PATTERNS: &[Pattern] = &[
         technology: Some("rabbitmq"),
         receiver: Receiver::FileNames("amqp"),
     },
+    // Dapr pub/sub subscriptions: .NET `[Topic("pubsub", "orders")]`, `[Topic(PUBSUB,
+    // nameof(OrderPaid))]`; Java `@Topic(name = "orders", pubsubName = "pubsub")`.
+    Pattern {
+        trigger: "Topic(",
+        regex: r#"\[\s*Topic\(\s*[^,()\n]+,\s*(?:"(?P<t>[^"\n]*)"|nameof\(\s*(?:\w+\.)*(?P<n>\w+)\s*\))"#,
+        side: Side::Is(MessageRole::Consumer),
+        technology: None,
+        receiver: Receiver::Any,
+    },
+    Pattern {
+        trigger: "@Topic(",
+        regex: r#"@Topic\((?:[^()]|\([^()]*\))*?\bname\s*=\s*"(?P<t>[^"\n]*)""#,
+        side: Side::Is(MessageRole::Consumer),
+        technology: None,
+        receiver: Receiver::Any,
+    },
+    // Dapr Go `&common.Subscription{PubsubName: "pubsub", Topic: "orders"}`, Python
+    // `@app.subscribe(pubsub='pubsub', topic='orders')`, JS
+    // `server.pubsub.subscribe("pubsub", "orders", …)`.
+    Pattern {
+        trigger: "Subscription{",
+        regex: r#"\bSubscription\s*\{(?:[^{}]|\{[^{}]*\})*?\bTopic\s*:\s*"(?P<t>[^"\n]*)""#,
+        side: Side::Is(MessageRole::Consumer),
+        technology: None,
+        receiver: Receiver::Any,
+    },
+    Pattern {
+        trigger: ".subscribe(",
+        regex: r#"@\w+\.subscribe\((?:[^()]|\([^()]*\))*?\btopic\s*=\s*['"](?P<t>[^'"\n]*)['"]"#,
+        side: Side::Is(MessageRole::Consumer),
+        technology: None,
+        receiver: Receiver::Any,
+    },
+    Pattern {
+        trigger: "pubsub.subscribe(",
+        regex: r#"\bpubsub\.subscribe\(\s*[^,()\n]+,\s*['"`](?P<t>[^'"`\n]*)['"`]"#,
+        side: Side::Is(MessageRole::Consumer),
+        technology: None,
+        receiver: Receiver::Any,
+    },
+    // Dapr publish: .NET `PublishEventAsync("pubsub", "orders", e)`, `nameof(OrderPaid)`; Go
+    // `PublishEvent(ctx, "pubsub", "orders", e)`; Java `publishEvent("pubsub", "orders", e)`;
+    // JS `client.pubsub.publish("pubsub", "orders", e)`; Python
+    // `publish_event(pubsub_name='pubsub', topic_name='orders', …)`.
+    Pattern {
+        trigger: "ublishEvent",
+        regex: r#"\.[Pp]ublishEvent(?:Async)?\(\s*(?:\w+\s*,\s*)?[^,()\n]+,\s*(?:"(?P<t>[^"\n]*)"|nameof\(\s*(?:\w+\.)*(?P<n>\w+)\s*\))"#,
+        side: Side::Is(MessageRole::Producer),
+        technology: None,
+        receiver: Receiver::Any,
+    },
+    Pattern {
+        trigger: "pubsub.publish(",
+        regex: r#"\bpubsub\.publish\(\s*[^,()\n]+,\s*['"`](?P<t>[^'"`\n]*)['"`]"#,
+        side: Side::Is(MessageRole::Producer),
+        technology: None,
+        receiver: Receiver::Any,
+    },
+    Pattern {
+        trigger: "publish_event(",
+        regex: r#"\bpublish_event\((?:[^()]|\([^()]*\))*?\btopic_name\s*=\s*['"](?P<t>[^'"\n]*)['"]"#,
+        side: Side::Is(MessageRole::Producer),
+        technology: None,
+        receiver: Receiver::Any,
+    },
+    // Message buses whose topic is the message type's name (MassTransit, NServiceBus, event-bus
+    // abstractions): `_eventBus.PublishAsync(new OrderPaid(…))`, `bus.Publish<OrderPaid>(…)`,
+    // `_eventBus.PublishAsync(evt)` where the file assigns `evt = new OrderPaid(…)`. In-process
+    // mediators (`_mediator.Publish`) are not buses.
+    Pattern {
+        trigger: ".Publish",
+        regex: r#"\b(?P<v>\w+)\s*\.\s*Publish(?:Async)?\s*(?:<\s*(?P<n>\w+)\s*>\s*\(|\(\s*(?:new\s+(?:\w+\.)*(?P<new>\w+)\s*[({]|@?(?P<var>\w+)\s*[,)]))"#,
+        side: Side::Is(MessageRole::Producer),
+        technology: None,
+        receiver: Receiver::Typed(
+            "bus",
+            "IEventBus|IBus|IPublishEndpoint|ISendEndpoint|IMessageSession|IMessageHandlerContext|ConsumeContext|IEventPublisher|IIntegrationEventPublisher",
+        ),
+    },
+    // Handlers named by the message type: MassTransit `IConsumer<OrderPaid>`, NServiceBus
+    // `IHandleMessages<OrderPaid>`, event-bus `IIntegrationEventHandler<OrderPaid>` and
+    // `eventBus.Subscribe<OrderPaid, OrderPaidHandler>()`.
+    Pattern {
+        trigger: "IConsumer<",
+        regex: r#"\bIConsumer\s*<\s*(?:\w+\.)*(?P<n>\w+)\s*>"#,
+        side: Side::Is(MessageRole::Consumer),
+        technology: None,
+        receiver: Receiver::Any,
+    },
+    Pattern {
+        trigger: "IHandleMessages<",
+        regex: r#"\bIHandleMessages\s*<\s*(?:\w+\.)*(?P<n>\w+)\s*>"#,
+        side: Side::Is(MessageRole::Consumer),
+        technology: None,
+        receiver: Receiver::Any,
+    },
+    Pattern {
+        trigger: "IIntegrationEventHandler<",
+        regex: r#"\bIIntegrationEventHandler\s*<\s*(?:\w+\.)*(?P<n>\w+)\s*>"#,
+        side: Side::Is(MessageRole::Consumer),
+        technology: None,
+        receiver: Receiver::Any,
+    },
+    Pattern {
+        trigger: ".Subscribe<",
+        regex: r#"\b(?P<v>\w+)\s*\.\s*Subscribe<\s*(?:\w+\.)*(?P<n>\w+)\s*,"#,
+        side: Side::Is(MessageRole::Consumer),
+        technology: None,
+        receiver: Receiver::Typed("bus", "IEventBus|IBus"),
+    },
     // Functional options of a publisher or consumer package: `pkgPublisher.ExchangeName("x")`,
     // `consumer.Topic("x")`; the receiver's name says the side.
     Pattern {
@@ -201,6 +311,45 @@ fn side_of(name: &str) -> Option<MessageRole> {
     }
 }
 
+/// The topics one match names, with where each is written: a quoted topic (`t`), a list of
+/// quoted topics (`list`), a message type (`n`, `new`), or a variable (`var`) whose type is
+/// what the file assigns to it (`evt = cond ? new OrderPaid(…) : new OrderFailed(…);`), each
+/// written where the variable is sent.
+fn topics_of(cap: &regex::Captures, text: &str) -> Vec<(String, usize)> {
+    let named = ["t", "n", "new"].into_iter().find_map(|n| cap.name(n));
+    if let Some(t) = named {
+        return vec![(t.as_str().to_string(), t.start())];
+    }
+    if let Some(list) = cap.name("list") {
+        return QUOTED
+            .captures_iter(list.as_str())
+            .filter_map(|q| q.get(1))
+            .map(|q| (q.as_str().to_string(), list.start() + q.start()))
+            .collect();
+    }
+    let Some(var) = cap.name("var") else {
+        return Vec::new();
+    };
+    let assigned = format!(r"\b{}\s*=\s*([^;]*)", regex::escape(var.as_str()));
+    let Ok(assigned) = Regex::new(&assigned) else {
+        return Vec::new();
+    };
+    assigned
+        .captures_iter(text)
+        .filter_map(|a| a.get(1))
+        .flat_map(|rhs| {
+            NEW_TYPE
+                .captures_iter(rhs.as_str())
+                .filter_map(|t| t.get(1))
+                .map(|t| (t.as_str().to_string(), var.start()))
+        })
+        .collect()
+}
+
+/// `new OrderPaid(` / `new Ns.OrderPaid {`: the type constructed.
+static NEW_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bnew\s+(?:\w+\.)*(\w+)\s*[({]").expect("valid regex"));
+
 /// A literal that names a topic: not empty, not a placeholder or an expression.
 fn is_topic(t: &str) -> bool {
     !t.trim().is_empty()
@@ -261,15 +410,7 @@ pub(super) fn scan(path: &str, text: &str, hits: &Hits, facts: &mut Vec<Fact>) {
                 },
                 Side::ConsumerIfConsuming => MessageRole::Consumer,
             };
-            let topics: Vec<(String, usize)> = match (cap.name("t"), cap.name("list")) {
-                (Some(t), _) => vec![(t.as_str().to_string(), t.start())],
-                (None, Some(list)) => QUOTED
-                    .captures_iter(list.as_str())
-                    .filter_map(|q| q.get(1))
-                    .map(|q| (q.as_str().to_string(), list.start() + q.start()))
-                    .collect(),
-                (None, None) => Vec::new(),
-            };
+            let topics = topics_of(&cap, text);
             for (topic, at) in topics {
                 if !is_topic(&topic) {
                     continue;
@@ -424,6 +565,59 @@ mod tests {
     }
 
     #[test]
+    fn type_named_and_dapr_messages() {
+        let cases: &[(&str, &[(&str, MessageRole)])] = &[
+            (
+                "[Topic(PUBSUB, nameof(Events.OrderPaid))]",
+                &[("OrderPaid", C)],
+            ),
+            ("[Topic(\"pubsub\", \"orders\")]", &[("orders", C)]),
+            (
+                "@Topic(name = \"orders\", pubsubName = \"pubsub\")",
+                &[("orders", C)],
+            ),
+            (
+                "await _dapr.PublishEventAsync(\"pubsub\", nameof(OrderPaid), e);",
+                &[("OrderPaid", P)],
+            ),
+            (
+                "client.publish_event(pubsub_name='pubsub', topic_name='orders', data=d)",
+                &[("orders", P)],
+            ),
+            (
+                "await client.pubsub.publish(\"pubsub\", \"orders\", o);",
+                &[("orders", P)],
+            ),
+            (
+                "await _eventBus.PublishAsync(new OrderPaid(o.Id));",
+                &[("OrderPaid", P)],
+            ),
+            (
+                "var e = ok ? new OrderPaid(id) : new OrderFailed(id);\nawait _eventBus.PublishAsync(e);",
+                &[("OrderFailed", P), ("OrderPaid", P)],
+            ),
+            (
+                "IPublishEndpoint _ep;\nawait _ep.Publish<OrderPaid>(new { Id = 1 });",
+                &[("OrderPaid", P)],
+            ),
+            (
+                "class C : IConsumer<OrderPaid>, IHandleMessages<Refunded> {}",
+                &[("OrderPaid", C), ("Refunded", C)],
+            ),
+            (
+                "eventBus.Subscribe<OrderPaid, OrderPaidHandler>();",
+                &[("OrderPaid", C)],
+            ),
+        ];
+        for (src, want) in cases {
+            let mut got: Vec<_> = run(src).into_iter().map(|(t, r, _)| (t, r)).collect();
+            got.sort();
+            let want: Vec<_> = want.iter().map(|(t, r)| (t.to_string(), *r)).collect();
+            assert_eq!(got, want, "{src}");
+        }
+    }
+
+    #[test]
     fn near_misses() {
         for src in [
             // `send` on an object that is not a messaging template.
@@ -436,6 +630,13 @@ mod tests {
             // A producer declares the exchange it publishes to: not a consumer.
             "import \"amqp\"\nch.ExchangeDeclare(\"orders\", \"fanout\")\nch.Publish(\"orders\", \"\", false, false, m)",
             "opts.ExchangeName(\"orders\")",
+            // In-process mediators and objects that are not buses.
+            "await _mediator.Publish(new OrderCreatedDomainEvent(id));",
+            "notifier.Publish(new OrderCreated(id));",
+            "class H : INotificationHandler<OrderCreated> {}",
+            // A computed Dapr topic, a placeholder one.
+            "await _dapr.PublishEventAsync(\"pubsub\", topicName, e);",
+            "[Topic(\"pubsub\", \"{topic}\")]",
         ] {
             let got = run(src);
             assert!(
