@@ -2,8 +2,10 @@
 //! or `host:port` (`"http://ts-order-service:12031/api"`), found with one multi-pattern
 //! (Aho-Corasick) pass over the bytes, plus literals that hold a database or broker connection
 //! string (`process.env.X || 'mongodb://m/users'`); and env lookups with their code defaults
-//! (`env`); and the topics and queues the code sends to or takes from (`messages`).
+//! (`env`); the topics and queues the code sends to or takes from (`messages`); and the Dapr
+//! app ids it invokes (`dapr`).
 
+mod dapr;
 mod env;
 mod messages;
 
@@ -85,6 +87,7 @@ fn is_name_byte(b: u8) -> bool {
 pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
     let defaults = env::scan(path, text, &mut out.facts);
     messages::scan(path, text, &mut out.facts);
+    dapr::scan(path, text, &mut out.facts);
     let mut found: Vec<(usize, usize)> = Vec::new();
     if let Some(ac) = &matcher.automaton {
         let bytes = text.as_bytes();
