@@ -378,6 +378,10 @@ pub fn kind_by_name(rel: &str) -> Option<InputKind> {
     if lower.starts_with("appsettings") && ext == "json" {
         return Some(InputKind::AppSettings);
     }
+    // The nginx image runs envsubst on `templates/*.conf.template` into `conf.d/*.conf`.
+    if lower.ends_with(".conf.template") {
+        return Some(InputKind::Nginx);
+    }
     if BUILD_FILES.contains(&lower.as_str()) || ext == "csproj" {
         return Some(InputKind::BuildFile);
     }

@@ -13,14 +13,21 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 pub struct Graph {
     pub sync: DiGraph<String, usize>,
     index: HashMap<String, NodeIndex>,
+    /// The gateway nodes.
+    gateways: BTreeSet<NodeIndex>,
 }
 
 impl Graph {
     pub fn build(model: &Model) -> Graph {
         let mut sync = DiGraph::new();
         let mut index = HashMap::new();
+        let mut gateways = BTreeSet::new();
         for c in model.components.iter().filter(|c| c.kind.is_app()) {
-            index.insert(c.id.clone(), sync.add_node(c.id.clone()));
+            let n = sync.add_node(c.id.clone());
+            index.insert(c.id.clone(), n);
+            if c.kind == ComponentKind::Gateway {
+                gateways.insert(n);
+            }
         }
         for (i, e) in model.edges.iter().enumerate() {
             // A call only configured for a service its code never makes is no coupling.
@@ -31,7 +38,11 @@ impl Graph {
                 sync.add_edge(*a, *b, i);
             }
         }
-        Graph { sync, index }
+        Graph {
+            sync,
+            index,
+            gateways,
+        }
     }
 
     fn name(&self, n: NodeIndex) -> &str {
@@ -46,11 +57,13 @@ impl Graph {
             .map(|e| &model.edges[self.sync[e]])
     }
 
-    /// Strongly connected components with at least two services, each sorted, in order.
+    /// Strongly connected components with at least two services, each sorted, in order. A loop
+    /// among gateways only (an edge proxy and a BFF forwarding each other's hosts and paths) is
+    /// routing, not services waiting on each other, and is left out.
     pub fn sync_cycles(&self) -> Vec<Vec<String>> {
         let mut out: Vec<Vec<String>> = tarjan_scc(&self.sync)
             .into_iter()
-            .filter(|scc| scc.len() >= 2)
+            .filter(|scc| scc.len() >= 2 && scc.iter().any(|n| !self.gateways.contains(n)))
             .map(|scc| {
                 let mut names: Vec<String> =
                     scc.iter().map(|n| self.name(*n).to_string()).collect();

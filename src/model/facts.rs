@@ -277,6 +277,53 @@ pub enum Fact {
         text: String,
         location: Location,
     },
+    /// One route of a gateway: requests for a host and path prefix go to a backend.
+    Route(Route),
+    /// Code that calls a component by a name, not a URL: a Dapr app id
+    /// (`DaprClient.CreateInvokeHttpClient("basket-api")`).
+    Call {
+        target: String,
+        protocol: &'static str,
+        /// The call as written, for evidence.
+        text: String,
+        location: Location,
+    },
+    /// A k8s NetworkPolicy: which pods may connect to which.
+    NetworkPolicy(NetworkPolicy),
+}
+
+/// One route of a gateway (nginx `server_name` + `location`, an Ingress rule path, an Envoy
+/// virtual host route): requests for `host` under `prefix` go to `backend`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    /// The gateway, when the declaration names it (an Ingress); else the file's owner.
+    pub gateway: Option<String>,
+    /// `server_name`, Ingress `host`, Envoy domain; `None` for any host.
+    pub host: Option<String>,
+    /// The path prefix (`/` for everything).
+    pub prefix: String,
+    /// The backend as written: `http://product`, `product:8080`, a k8s Service name; may hold
+    /// `${VAR}` placeholders (nginx templates) the gateway's own env fills in.
+    pub backend: String,
+    pub location: Location,
+}
+
+/// A k8s NetworkPolicy: the pods it admits traffic into and, per `from` pod selector, the
+/// pods allowed in, on the ports of their rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkPolicy {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub pods: Vec<(String, String)>,
+    pub from: Vec<PolicyPeer>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyPeer {
+    pub pods: Vec<(String, String)>,
+    /// Ports of the rule as written (numbers or port names); empty for every port.
+    pub ports: Vec<String>,
+    pub location: Location,
 }
 
 /// What a `Fact::ServiceName` says about the name.

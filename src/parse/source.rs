@@ -6,11 +6,12 @@
 //! service names code registers or dials, and the config keys it reads (`clients`); the
 //! logical databases driver calls open (`databases`); Spring `@ConfigurationProperties`
 //! binders and the members code reads off them (`binders`); breaker, retry and timeout
-//! policies (`resilience`); and the patterns `monolens.yaml` adds (`user`). A known
+//! policies (`resilience`); the Dapr app ids it invokes (`dapr`); and the patterns `monolens.yaml` adds (`user`). A known
 //! name passed with a port (`connect("media-mongodb" .. suffix, 27017)`) is its `host:port`.
 
 mod binders;
 mod clients;
+mod dapr;
 mod databases;
 mod env;
 mod messages;
@@ -33,9 +34,10 @@ pub(super) enum Table {
     Databases,
     Binders,
     Resilience,
+    Dapr,
 }
 
-const TABLES: usize = 6;
+const TABLES: usize = 7;
 
 /// Regexes behind trigger words: the one case-insensitive Aho-Corasick pass over a file
 /// (`Hits`) says which patterns can match, and only their regexes run.
@@ -47,7 +49,7 @@ pub(super) struct Triggered {
 
 impl Triggered {
     /// One (trigger, regex) per pattern, in table order.
-    fn new(table: Table, patterns: impl Iterator<Item = (&'static str, &'static str)>) -> Self {
+    fn new<'a>(table: Table, patterns: impl Iterator<Item = (&'static str, &'a str)>) -> Self {
         let (triggers, regexes): (Vec<&str>, Vec<Regex>) = patterns
             .map(|(t, r)| (t, Regex::new(r).expect("valid source pattern")))
             .unzip();
@@ -83,6 +85,7 @@ static ALL_TRIGGERS: LazyLock<AllTriggers> = LazyLock::new(|| {
         &databases::COMPILED,
         &binders::MEMBER_READS,
         &resilience::COMPILED,
+        &dapr::COMPILED,
     ];
     let mut words: Vec<String> = Vec::new();
     let mut targets: Vec<Vec<(Table, usize)>> = Vec::new();
@@ -194,6 +197,7 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
     databases::scan(path, text, &hits, &mut out.facts);
     binders::scan(path, text, &hits, &mut out.facts);
     resilience::scan(path, text, &hits, &mut out.facts);
+    dapr::scan(path, text, &hits, &mut out.facts);
     matcher.user.scan(path, text, &mut out.facts);
     let mut found: Vec<(usize, usize)> = Vec::new();
     // Literals that are a known name passed with a port, as `name:port`.

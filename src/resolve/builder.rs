@@ -67,6 +67,9 @@ pub(super) struct Builder {
     /// Normalised env keys each service is known to read (its code's lookups, and keys its
     /// config files name); absent when its code reads none, so use is unknowable.
     pub env_reads: HashMap<String, BTreeSet<String>>,
+    /// Normalised config-file keys each service's binders bind through a member its code
+    /// never reads: values it is given and provably does not use.
+    pub unread_config: HashMap<String, BTreeSet<String>>,
     pub accesses: BTreeMap<AccessKey, Access>,
     pub edges: BTreeMap<EdgeKey, Edge>,
     pub diagnostics: Vec<Diagnostic>,
@@ -93,6 +96,7 @@ impl Builder {
             topic_roles: BTreeMap::new(),
             settings: BTreeMap::new(),
             env_reads: HashMap::new(),
+            unread_config: HashMap::new(),
             accesses: BTreeMap::new(),
             edges: BTreeMap::new(),
             diagnostics,

@@ -1,15 +1,16 @@
 //! Calls: sync and platform edges from the URLs and addresses in each service's settings.
 
 use super::builder::{Builder, LOCAL_HOSTS, push_evidence};
+use super::routes::{Routes, invoked_app};
 use crate::connstr;
 use crate::model::*;
 
 /// Sync and platform edges of every app and platform component.
-pub(super) fn run(b: &mut Builder) {
+pub(super) fn run(b: &mut Builder, routes: &Routes) {
     let settings = std::mem::take(&mut b.settings);
     for (svc, list) in &settings {
         if b.is_app(svc) || b.kind(svc) == Some(ComponentKind::Platform) {
-            calls(b, svc, list);
+            calls(b, svc, list, routes);
         }
     }
     b.settings = settings;
@@ -118,6 +119,14 @@ fn is_used(b: &Builder, svc: &str, s: &ResolvedSetting) -> bool {
     if is_platform_key(&s.key) || s.key.contains("__") {
         return true;
     }
+    // A config-file key a binder binds through a member the code never reads is not used.
+    if s.source == SettingSource::ConfigFile
+        && b.unread_config
+            .get(svc)
+            .is_some_and(|keys| keys.contains(&normal_key(&s.key)))
+    {
+        return false;
+    }
     let injected = matches!(
         s.source,
         SettingSource::Env
@@ -163,73 +172,110 @@ fn is_handed_out(key: &str) -> bool {
     HANDED_OUT.iter().any(|w| k.contains(w))
 }
 
+/// The components a call to `host` in `value` reaches: through a gateway route (with the
+/// route as evidence) or Dapr's invoke API when one applies, else the host itself.
+fn reached(
+    b: &Builder,
+    svc: &str,
+    host: &str,
+    value: &str,
+    routes: &Routes,
+) -> Vec<(String, Option<Evidence>)> {
+    if let Some(app) = invoked_app(value) {
+        return b
+            .lookup_host(&app)
+            .into_iter()
+            .map(|to| (to, None))
+            .collect();
+    }
+    if LOCAL_HOSTS.contains(&host) {
+        return Vec::new();
+    }
+    let hops = routes.through(b, svc, host, value);
+    if !hops.is_empty() {
+        return hops.into_iter().map(|h| (h.to, Some(h.evidence))).collect();
+    }
+    b.resolve_host(host)
+        .ok()
+        .into_iter()
+        .map(|to| (to, None))
+        .collect()
+}
+
 /// Sync and platform edges from one service's settings.
-fn calls(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
+fn calls(b: &mut Builder, svc: &str, list: &[ResolvedSetting], routes: &Routes) {
     for s in list.iter().filter(|s| !is_handed_out(&s.key)) {
         let used = is_used(b, svc, s);
         if connstr::parse(&s.value).is_some() {
             continue; // a datastore or broker: an access, not a call
         }
         for (host, port, protocol) in call_targets(&s.key, &s.value) {
-            if LOCAL_HOSTS.contains(&host.as_str()) {
-                continue;
+            for (to, hop) in reached(b, svc, &host, &s.value, routes) {
+                call(b, svc, s, used, (&to, port, protocol), hop);
             }
-            let Ok(to) = b.resolve_host(&host) else {
-                continue;
-            };
-            if to == svc {
-                continue;
-            }
-            let kind = match b.components[&to].kind {
-                ComponentKind::Service | ComponentKind::Gateway => EdgeKind::Sync,
-                ComponentKind::Platform => EdgeKind::Platform,
-                _ => continue,
-            };
-            // Health probes and calls made by platform components are not business coupling.
-            let lower = s.value.to_ascii_lowercase();
-            let health = upper_key(&s.key).contains("HEALTH")
-                || [
-                    "/hc",
-                    "/health",
-                    "/liveness",
-                    "/readiness",
-                    "/actuator/health",
-                ]
-                .iter()
-                .any(|p| lower.contains(p));
-            let kind = if b.components[svc].kind == ComponentKind::Platform || health {
-                EdgeKind::Platform
-            } else {
-                kind
-            };
-            let grpc = b.grpc_ports.get(&to).is_some_and(|ports| match port {
-                Some(p) => ports.contains(&p),
-                None => !ports.is_empty(),
-            });
-            let protocol = if protocol == "tcp" && grpc {
-                "grpc"
-            } else {
-                protocol
-            };
-            let text = if s.key.is_empty() {
-                s.value.clone()
-            } else {
-                format!("{}={}", s.key, s.value)
-            };
-            let edge = b.edge(svc, &to, kind, Some(protocol.to_string()));
-            // Configured only while every piece of its evidence is.
-            if used {
-                edge.confidence = Confidence::Used;
-            } else if edge.evidence.is_empty() {
-                edge.confidence = Confidence::Configured;
-            }
-            edge.scope.widen(s.variant.as_ref());
-            push_evidence(
-                &mut edge.evidence,
-                vec![Evidence::new(s.location.clone(), &text)],
-            );
         }
     }
+}
+
+/// One sync or platform edge from a setting to a component, with the route it took.
+fn call(
+    b: &mut Builder,
+    svc: &str,
+    s: &ResolvedSetting,
+    used: bool,
+    (to, port, protocol): (&str, Option<u16>, &'static str),
+    hop: Option<Evidence>,
+) {
+    if to == svc {
+        return;
+    }
+    let kind = match b.components[to].kind {
+        ComponentKind::Service | ComponentKind::Gateway => EdgeKind::Sync,
+        ComponentKind::Platform => EdgeKind::Platform,
+        _ => return,
+    };
+    // Health probes and calls made by platform components are not business coupling.
+    let lower = s.value.to_ascii_lowercase();
+    let health = upper_key(&s.key).contains("HEALTH")
+        || [
+            "/hc",
+            "/health",
+            "/liveness",
+            "/readiness",
+            "/actuator/health",
+        ]
+        .iter()
+        .any(|p| lower.contains(p));
+    let kind = if b.components[svc].kind == ComponentKind::Platform || health {
+        EdgeKind::Platform
+    } else {
+        kind
+    };
+    let grpc = b.grpc_ports.get(to).is_some_and(|ports| match port {
+        Some(p) => ports.contains(&p),
+        None => !ports.is_empty(),
+    });
+    let protocol = if protocol == "tcp" && grpc {
+        "grpc"
+    } else {
+        protocol
+    };
+    let text = if s.key.is_empty() {
+        s.value.clone()
+    } else {
+        format!("{}={}", s.key, s.value)
+    };
+    let edge = b.edge(svc, to, kind, Some(protocol.to_string()));
+    // Configured only while every piece of its evidence is.
+    if used {
+        edge.confidence = Confidence::Used;
+    } else if edge.evidence.is_empty() {
+        edge.confidence = Confidence::Configured;
+    }
+    edge.scope.widen(s.variant.as_ref());
+    let mut evidence = vec![Evidence::new(s.location.clone(), &text)];
+    evidence.extend(hop);
+    push_evidence(&mut edge.evidence, evidence);
 }
 
 #[cfg(test)]

@@ -53,6 +53,11 @@ pub(super) struct Inputs {
     pub code_databases: BTreeMap<String, Vec<(&'static str, String, Location)>>,
     /// Entries of JSON config documents code reads by key (registries), by file.
     pub registries: BTreeMap<String, Vec<Setting>>,
+    /// Gateway routes (host + path prefix → backend), by file.
+    pub routes: BTreeMap<String, Vec<Route>>,
+    /// Calls code makes by name (Dapr app ids), by file.
+    pub code_calls: BTreeMap<String, Vec<CodeCall>>,
+    pub network_policies: Vec<NetworkPolicy>,
     pub all_paths: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -77,6 +82,14 @@ pub(super) struct Message {
     pub topic: String,
     pub role: MessageRole,
     pub technology: Option<&'static str>,
+    pub text: String,
+    pub location: Location,
+}
+
+/// A `Fact::Call`, as gathered.
+pub(super) struct CodeCall {
+    pub target: String,
+    pub protocol: &'static str,
     pub text: String,
     pub location: Location,
 }
@@ -214,5 +227,22 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
             .entry(path.to_string())
             .or_default()
             .push((value, location)),
+        Fact::Route(r) => i.routes.entry(path.to_string()).or_default().push(r),
+        Fact::Call {
+            target,
+            protocol,
+            text,
+            location,
+        } => i
+            .code_calls
+            .entry(path.to_string())
+            .or_default()
+            .push(CodeCall {
+                target,
+                protocol,
+                text,
+                location,
+            }),
+        Fact::NetworkPolicy(p) => i.network_policies.push(p),
     }
 }

@@ -338,6 +338,15 @@ fn env_reads(b: &mut Builder, inputs: &Inputs, index: &OwnerIndex) {
     for (path, list) in &inputs.file_settings {
         for svc in index.owners_of(path) {
             let bound = binders.get(&svc);
+            for s in list
+                .iter()
+                .filter(|s| bound.is_some_and(|l| unread_binding(l, &normal_key(&s.key))))
+            {
+                b.unread_config
+                    .entry(svc.clone())
+                    .or_default()
+                    .insert(normal_key(&s.key));
+            }
             let Some(keys) = b.env_reads.get_mut(&svc) else {
                 continue;
             };
