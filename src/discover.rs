@@ -82,6 +82,8 @@ const BUILD_FILES: &[&str] = &[
     "pom.xml",
     "settings.gradle",
     "settings.gradle.kts",
+    "build.gradle",
+    "build.gradle.kts",
     "package.json",
     "go.mod",
     "skaffold.yaml",

@@ -206,6 +206,8 @@ pub enum Fact {
     /// A project a build file declares (Maven, Gradle, npm, Go, .NET, skaffold): a name it
     /// goes by and the folder it builds.
     Project(Project),
+    /// A module of the repository a build file depends on.
+    ModuleDependency(ModuleDependency),
     /// A string literal in source code that looks like a URL or connection string.
     Literal {
         value: String,
@@ -225,6 +227,9 @@ pub enum Fact {
         key: String,
         member: String,
         subtree: bool,
+        /// The binder's prefix when its members are all the keys it takes under it (a Java
+        /// record's components): Spring ignores any other key under that prefix.
+        closed: Option<String>,
         location: Location,
     },
     /// A member the code reads off an object named like configuration:
@@ -408,6 +413,17 @@ pub enum ProjectName {
     Image,
     /// A skaffold artifact: an image built from a context folder, as strong as compose `build`.
     Artifact,
+}
+
+/// A module a build file depends on by name: Maven `<dependency><artifactId>`, Gradle
+/// `project(':common-library')`. When that module is a library of the repository (no service
+/// owns its folder), its binders configure the depending service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModuleDependency {
+    /// The folder of the depending build file, repository-relative.
+    pub dir: String,
+    pub name: String,
+    pub location: Location,
 }
 
 /// One name a build file gives the folder it builds.

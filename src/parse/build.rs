@@ -1,9 +1,10 @@
 //! Build files: the names each gives the project in its folder (Maven `artifactId`, Gradle
 //! project names, npm `name`, Go `module`, `.csproj` stem) and the images it builds (jib,
-//! spring-boot `build-image`, skaffold artifacts). One `Fact::Project` per name.
+//! spring-boot `build-image`, skaffold artifacts). One `Fact::Project` per name, and one
+//! `Fact::ModuleDependency` per module a Maven or Gradle build depends on by name.
 
 use super::{LineIndex, loc, yaml_error};
-use crate::model::{Diagnostic, Fact, FileFacts, Location, Project, ProjectName};
+use crate::model::{Diagnostic, Fact, FileFacts, Location, ModuleDependency, Project, ProjectName};
 use crate::yaml::parse_documents;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -18,6 +19,8 @@ const PARSERS: &[(&str, Parser)] = &[
     ("pom.xml", pom),
     ("settings.gradle", gradle),
     ("settings.gradle.kts", gradle),
+    ("build.gradle", gradle_build),
+    ("build.gradle.kts", gradle_build),
     ("package.json", npm),
     ("go.mod", go_mod),
     ("skaffold.yaml", skaffold),
@@ -164,6 +167,37 @@ fn gradle(path: &str, text: &str, out: &mut FileFacts) {
     }
 }
 
+static PROJECT_DEPENDENCY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\bproject\s*\(\s*(?:path\s*[:=]\s*)?['"]:?(?P<p>[\w.:-]+)['"]"#)
+        .expect("valid regex")
+});
+
+/// `build.gradle(.kts)`: `implementation project(':common-library')` depends on the project
+/// named after the path's last segment. Comments are not told apart: a commented-out
+/// dependency only makes a library's binders count for one more service.
+fn gradle_build(path: &str, text: &str, out: &mut FileFacts) {
+    let dir = dir_of(path);
+    for (i, line) in text.lines().enumerate() {
+        for c in PROJECT_DEPENDENCY.captures_iter(line) {
+            let Some(p) = c.name("p") else { continue };
+            let name = p.as_str().rsplit(':').next().unwrap_or("");
+            let at = Location::new(path, i as u32 + 1, p.start() as u32 + 1);
+            depends_on(out, name, dir, at);
+        }
+    }
+}
+
+fn depends_on(out: &mut FileFacts, name: &str, dir: &str, location: Location) {
+    let name = name.trim();
+    if !name.is_empty() {
+        out.facts.push(Fact::ModuleDependency(ModuleDependency {
+            dir: dir.to_string(),
+            name: name.to_string(),
+            location,
+        }));
+    }
+}
+
 /// `skaffold.yaml`: `build.artifacts[]` (also under `profiles[]`): an image and the context
 /// folder it is built from.
 fn skaffold(path: &str, text: &str, out: &mut FileFacts) {
@@ -192,8 +226,8 @@ struct Leaf<'a> {
     offset: usize,
 }
 
-/// `pom.xml`: the project's own `artifactId` (not its parent's or a dependency's), and the
-/// images jib or spring-boot would build. An aggregator (`<packaging>pom</packaging>`) builds
+/// `pom.xml`: the project's own `artifactId` (not its parent's), the modules it depends on
+/// (`<dependencies><dependency><artifactId>`), and the images jib or spring-boot would build. An aggregator (`<packaging>pom</packaging>`) builds
 /// nothing and names no folder.
 fn pom(path: &str, text: &str, out: &mut FileFacts) {
     let leaves = match xml_leaves(text) {
@@ -239,6 +273,10 @@ fn pom(path: &str, text: &str, out: &mut FileFacts) {
     };
     let dir = dir_of(path).to_string();
     for l in &leaves {
+        if l.path == ["project", "dependencies", "dependency", "artifactId"] {
+            depends_on(out, &interpolate(l.text), &dir, at(l.offset));
+            continue;
+        }
         let what = if l.path == ["project", "artifactId"] {
             ProjectName::Build
         } else if POM_IMAGES.iter().any(|p| l.path.ends_with(p)) {
@@ -366,6 +404,54 @@ mod tests {
                 ("shop-customers-service".into(), b, d.clone(), 5),
                 ("acme/shop-customers-service:1.0".into(), i, d.clone(), 10),
                 ("docker.io/acme/customers".into(), i, d, 13),
+            ]
+        );
+    }
+
+    fn dependencies(path: &str, text: &str) -> Vec<(String, String, u32, u32)> {
+        let mut out = FileFacts::default();
+        parse(path, text, &mut out);
+        out.facts
+            .iter()
+            .filter_map(|f| match f {
+                Fact::ModuleDependency(d) => Some((
+                    d.name.clone(),
+                    d.dir.clone(),
+                    d.location.line,
+                    d.location.column,
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn maven_dependencies_not_plugins_or_managed_versions() {
+        let pom = r#"<project>
+  <artifactId>cart</artifactId>
+  <dependencyManagement><dependencies><dependency>
+    <artifactId>managed-bom</artifactId>
+  </dependency></dependencies></dependencyManagement>
+  <dependencies>
+    <dependency><groupId>com.acme</groupId><artifactId>common-library</artifactId></dependency>
+  </dependencies>
+  <build><plugins><plugin><artifactId>jib-maven-plugin</artifactId></plugin></plugins></build>
+</project>"#;
+        let want = vec![("common-library".to_string(), "cart".to_string(), 7, 56)];
+        assert_eq!(dependencies("cart/pom.xml", pom), want);
+    }
+
+    #[test]
+    fn gradle_project_dependencies_by_last_segment() {
+        let build = "dependencies {\n  implementation project(':libs:common')\n  \
+                     api(project(path = \":shared\"))\n  implementation 'org.x:project:1'\n}\n";
+        let got = dependencies("orders/build.gradle.kts", build);
+        let d = "orders".to_string();
+        assert_eq!(
+            got,
+            vec![
+                ("common".to_string(), d.clone(), 2, 28),
+                ("shared".to_string(), d, 3, 24),
             ]
         );
     }

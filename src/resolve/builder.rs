@@ -76,6 +76,8 @@ pub(super) struct Builder {
     pub units: Vec<Unit>,
     /// Repository-relative directory → owning service.
     pub service_dirs: Vec<(String, String)>,
+    /// Library module directory (no service owns it) → a service whose build depends on it.
+    pub library_dirs: Vec<(String, String)>,
     /// File → deployment variant, for declaration files when the repository has several.
     pub variant_of_file: BTreeMap<String, String>,
     pub variants: Vec<String>,
@@ -102,6 +104,7 @@ impl Builder {
             diagnostics,
             units: Vec::new(),
             service_dirs: Vec::new(),
+            library_dirs: Vec::new(),
             variant_of_file: BTreeMap::new(),
             variants: Vec::new(),
             primary_variant: None,

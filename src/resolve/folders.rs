@@ -50,6 +50,20 @@ impl Claims {
     fn is_claimed(&self, dir: &str) -> bool {
         self.0.contains_key(dir)
     }
+
+    /// Whether a folder lies inside one another service already holds: a `cart` package
+    /// inside the order service's sources, or a `cart` page inside the storefront's, is that
+    /// service's code, not the cart service's.
+    fn inside_other(&self, dir: &str, svc: &str) -> bool {
+        let mut d = dir_of(dir);
+        while !d.is_empty() {
+            if self.0.get(d).is_some_and(|(_, s)| !s.contains(svc)) {
+                return true;
+            }
+            d = dir_of(d);
+        }
+        false
+    }
 }
 
 /// App services by the names they go by: normalised, and with a role suffix cut.
@@ -249,7 +263,9 @@ fn images(claims: &mut Claims, b: &Builder, by_name: &HashMap<String, Vec<&str>>
         // One image for several services names no one's folder.
         if let [svc] = svcs.iter().copied().collect::<Vec<_>>()[..] {
             for d in by_name.get(&image).into_iter().flatten() {
-                claims.claim(d, svc, Tier::Image);
+                if !claims.inside_other(d, svc) {
+                    claims.claim(d, svc, Tier::Image);
+                }
             }
         }
     }
@@ -374,7 +390,9 @@ fn folder_names(claims: &mut Claims, b: &Builder, by_name: &HashMap<String, Vec<
             found = lookup(true);
         }
         for d in found {
-            claims.claim(d, &c.id, Tier::FolderName);
+            if !claims.inside_other(d, &c.id) {
+                claims.claim(d, &c.id, Tier::FolderName);
+            }
         }
     }
 }
@@ -402,7 +420,9 @@ fn sibling_names(claims: &mut Claims, names: &Names, all_dirs: &BTreeSet<&str>) 
                 .filter(|s| !owning.contains(*s))
                 .collect();
             // Ambiguous cuts name nobody.
-            if let [svc] = found.iter().copied().collect::<Vec<_>>()[..] {
+            if let [svc] = found.iter().copied().collect::<Vec<_>>()[..]
+                && !claims.inside_other(d, svc)
+            {
                 claims.claim(d, svc, Tier::SiblingName);
             }
         }

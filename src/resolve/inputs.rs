@@ -29,6 +29,7 @@ pub(super) struct Inputs {
     pub file_settings: BTreeMap<String, Vec<Setting>>,
     /// Projects build files declare (names and images of folders).
     pub projects: Vec<Project>,
+    pub module_dependencies: Vec<ModuleDependency>,
     /// Defaults of env lookups in source code, by file (lowest precedence).
     pub code_defaults: BTreeMap<String, Vec<Setting>>,
     /// Env keys source code reads, by file.
@@ -75,6 +76,7 @@ pub(super) struct Bound {
     pub key: String,
     pub member: String,
     pub subtree: bool,
+    pub closed: Option<String>,
 }
 
 /// A `Fact::Message`, as gathered.
@@ -167,11 +169,13 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
             key,
             member,
             subtree,
+            closed,
             ..
         } => i.bound.entry(path.to_string()).or_default().push(Bound {
             key,
             member,
             subtree,
+            closed,
         }),
         Fact::MemberRead { member, .. } => i
             .member_reads
@@ -198,6 +202,7 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
         Fact::ChangeCapture(c) => i.captures.push(c),
         Fact::DaprComponent(c) => i.dapr_components.push(c),
         Fact::Project(p) => i.projects.push(p),
+        Fact::ModuleDependency(d) => i.module_dependencies.push(d),
         Fact::ServiceName {
             name,
             role,

@@ -6,9 +6,41 @@ use super::inputs::Inputs;
 use crate::model::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// The ownership pass: which service each folder belongs to.
+/// The ownership pass: which service each folder belongs to, and which library modules each
+/// service's build depends on.
 pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
     b.service_dirs = super::folders::ownership(b, inputs);
+    b.library_dirs = libraries(&b.service_dirs, inputs);
+}
+
+/// (library folder, service) for every module a service's build file depends on by name
+/// whose folder no service owns: a shared module such as `common-library`. Direct
+/// dependencies only.
+fn libraries(service_dirs: &[(String, String)], inputs: &Inputs) -> Vec<(String, String)> {
+    let index = OwnerIndex::new(service_dirs);
+    let mut folders: HashMap<&str, Vec<&str>> = HashMap::new();
+    for p in inputs
+        .projects
+        .iter()
+        .filter(|p| p.what == ProjectName::Build)
+    {
+        if index.owners_of(&p.dir).is_empty() {
+            folders
+                .entry(p.name.as_str())
+                .or_default()
+                .push(p.dir.as_str());
+        }
+    }
+    let mut out: BTreeSet<(String, String)> = BTreeSet::new();
+    for d in &inputs.module_dependencies {
+        let Some(dirs) = folders.get(d.name.as_str()) else {
+            continue;
+        };
+        for svc in index.owners_of(&d.dir) {
+            out.extend(dirs.iter().map(|dir| (dir.to_string(), svc.clone())));
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// Teams: owners of every component, once all components exist.

@@ -315,9 +315,10 @@ fn code_defaults(b: &mut Builder, inputs: &Inputs, index: &OwnerIndex) {
 
 /// The env keys each service is known to read: its code's lookups, the keys its binders bind
 /// through members the code reads, plus the keys and `${VAR}` placeholders of its config files
-/// (the framework reads those for it), except config keys a binder of the service binds
-/// through a member the code never reads. Only a service whose code reads at least one key,
-/// or declares a binder, gets an entry.
+/// (the framework reads those for it), except config keys its binders leave unread (see
+/// `Binders::unread`). Only a service whose code reads at least one key, or declares a
+/// binder, gets an entry. A binder declared in a library module the service's build depends
+/// on is the service's too.
 fn env_reads(b: &mut Builder, inputs: &Inputs, index: &OwnerIndex) {
     for (path, list) in &inputs.env_reads {
         for svc in index.owners_of(path) {
@@ -325,48 +326,60 @@ fn env_reads(b: &mut Builder, inputs: &Inputs, index: &OwnerIndex) {
             keys.extend(list.iter().map(|(k, _)| normal_key(k)));
         }
     }
-    let binders = binders(inputs, index);
-    for (svc, list) in &binders {
+    let binders = binders(inputs, index, &OwnerIndex::new(&b.library_dirs));
+    for (svc, binder) in &binders {
         let keys = b.env_reads.entry(svc.clone()).or_default();
-        for x in list.iter().filter(|x| x.read) {
+        for x in binder.list.iter().filter(|x| x.read) {
             keys.insert(x.key.clone());
             if x.subtree {
                 keys.insert(format!("{}_*", x.key));
             }
         }
     }
+    // What the code reads by itself, before config files add their own keys.
+    let code_reads: HashMap<&String, BTreeSet<String>> = binders
+        .keys()
+        .filter_map(|svc| Some((svc, b.env_reads.get(svc)?.clone())))
+        .collect();
     for (path, list) in &inputs.file_settings {
         for svc in index.owners_of(path) {
-            let bound = binders.get(&svc);
-            for s in list
+            let unread = |key: &str| {
+                binders
+                    .get(&svc)
+                    .is_some_and(|x| x.unread(key, code_reads.get(&svc)))
+            };
+            let skipped: Vec<String> = list
                 .iter()
-                .filter(|s| bound.is_some_and(|l| unread_binding(l, &normal_key(&s.key))))
-            {
-                b.unread_config
-                    .entry(svc.clone())
-                    .or_default()
-                    .insert(normal_key(&s.key));
-            }
+                .map(|s| normal_key(&s.key))
+                .filter(|k| unread(k))
+                .collect();
             let Some(keys) = b.env_reads.get_mut(&svc) else {
                 continue;
             };
-            for s in list {
-                let key = normal_key(&s.key);
-                if bound.is_some_and(|list| unread_binding(list, &key)) {
-                    continue;
-                }
-                keys.insert(key);
+            for s in list
+                .iter()
+                .filter(|s| !skipped.contains(&normal_key(&s.key)))
+            {
+                keys.insert(normal_key(&s.key));
                 keys.extend(interp::variables(&s.value).iter().map(|k| normal_key(k)));
+            }
+            // A service with binders always has an entry above, so nothing skipped is lost.
+            if !skipped.is_empty() {
+                b.unread_config.entry(svc).or_default().extend(skipped);
             }
         }
     }
 }
 
-/// Per service, the keys its binders bind (normalised), whether each binds a subtree, and
-/// whether the service's code reads the member that holds it (`urls.product()` reads
-/// `product`; names compare without case, `-` or `_`). A member read anywhere in the
-/// service's code counts: the scan does not follow which object it is read off.
-fn binders(inputs: &Inputs, index: &OwnerIndex) -> HashMap<String, Vec<Binding>> {
+/// Per service, its binders: the keys they bind, whether the code reads each, and the
+/// prefixes they close. A member read anywhere in the service's code counts (`urls.product()`
+/// reads `product`; names compare without case, `-` or `_`): the scan does not follow which
+/// object it is read off. Binders in a library the service depends on (`libraries`) count.
+fn binders(
+    inputs: &Inputs,
+    index: &OwnerIndex,
+    libraries: &OwnerIndex,
+) -> HashMap<String, Binders> {
     let flat = |m: &str| m.to_ascii_lowercase().replace(['_', '-'], "");
     let mut read: HashMap<String, BTreeSet<String>> = HashMap::new();
     for (path, list) in &inputs.member_reads {
@@ -376,25 +389,39 @@ fn binders(inputs: &Inputs, index: &OwnerIndex) -> HashMap<String, Vec<Binding>>
                 .extend(list.iter().map(|m| flat(m)));
         }
     }
-    let mut out: HashMap<String, Vec<Binding>> = HashMap::new();
+    let mut out: HashMap<String, Binders> = HashMap::new();
     for (path, list) in &inputs.bound {
-        for svc in index.owners_of(path) {
+        let mut owners = index.owners_of(path);
+        if owners.is_empty() {
+            owners = libraries.owners_of(path);
+        }
+        for svc in owners {
             let members = read.get(&svc);
             let entry = out.entry(svc.clone()).or_default();
             for x in list {
                 let is_read = members.is_some_and(|m| m.contains(&flat(&x.member)));
                 // Spring's relaxed binding: `sample-data` is bound by `SAMPLE_DATA` and `SAMPLEDATA`.
                 for key in [normal_key(&x.key), normal_key(&x.key.replace('-', ""))] {
-                    entry.push(Binding {
+                    entry.list.push(Binding {
                         key,
                         subtree: x.subtree,
                         read: is_read,
                     });
                 }
+                entry.closed.extend(x.closed.as_deref().map(normal_key));
             }
         }
     }
     out
+}
+
+/// A service's binders.
+#[derive(Default)]
+struct Binders {
+    list: Vec<Binding>,
+    /// Normalised prefixes under which the binders take only their own members (a record's
+    /// components); Spring ignores any other key there.
+    closed: BTreeSet<String>,
 }
 
 /// A key one of a service's binders binds (normalised), whether it binds the keys under it
@@ -405,17 +432,28 @@ struct Binding {
     read: bool,
 }
 
-/// Whether a config key is bound by a binder member the code never reads.
-fn unread_binding(list: &[Binding], key: &str) -> bool {
-    let under = |b: &&Binding| {
-        key == b.key
-            || (b.subtree
-                && key
-                    .strip_prefix(b.key.as_str())
-                    .is_some_and(|r| r.starts_with('_')))
-    };
-    let mut matching = list.iter().filter(under).peekable();
-    matching.peek().is_some() && matching.all(|b| !b.read)
+impl Binders {
+    /// Whether a config key is one the service provably never reads: bound only by members
+    /// the code never reads, or under a closed prefix where no member binds it and the code
+    /// does not look it up by itself.
+    fn unread(&self, key: &str, code_reads: Option<&BTreeSet<String>>) -> bool {
+        let under = |b: &&Binding| {
+            key == b.key
+                || (b.subtree
+                    && key
+                        .strip_prefix(b.key.as_str())
+                        .is_some_and(|r| r.starts_with('_')))
+        };
+        let mut matching = self.list.iter().filter(under).peekable();
+        if matching.peek().is_some() {
+            return matching.all(|b| !b.read);
+        }
+        let in_closed = self.closed.iter().any(|p| {
+            key.strip_prefix(p.as_str())
+                .is_some_and(|r| r.starts_with('_'))
+        });
+        in_closed && !code_reads.is_some_and(|k| k.contains(key))
+    }
 }
 
 fn config_file(given: Option<&Vec<ResolvedSetting>>, list: &[Setting]) -> Vec<ResolvedSetting> {

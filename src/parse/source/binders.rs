@@ -96,10 +96,12 @@ pub(super) fn scan(path: &str, text: &str, hits: &Hits, facts: &mut Vec<Fact>) {
             let open = cap.name("open")?;
             let prefix = cap.name("p").map_or("", |p| p.as_str());
             let list = members(&text[open.end()..], open.as_str() == "(");
-            Some((prefix, open.end(), list))
+            let record = open.as_str() == "(";
+            Some((prefix, record, open.end(), list))
         });
         match members {
-            Some((prefix, body, list)) if !list.is_empty() => {
+            Some((prefix, record, body, list)) if !list.is_empty() => {
+                let closed = (record && !prefix.is_empty()).then(|| prefix.to_string());
                 for (member, subtree, offset) in list {
                     let key = if prefix.is_empty() {
                         kebab(&member)
@@ -110,6 +112,7 @@ pub(super) fn scan(path: &str, text: &str, hits: &Hits, facts: &mut Vec<Fact>) {
                         key,
                         member,
                         subtree,
+                        closed: closed.clone(),
                         location: at(body + offset),
                     });
                 }
