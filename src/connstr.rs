@@ -1,6 +1,18 @@
 //! Connection-string forms: URLs (many hosts allowed), JDBC, ADO.NET key/value and PDO DSNs.
 //! Pure text → `ConnInfo`; which component a host names is decided later, in resolve.
 
+use memchr::memmem::Finder;
+use std::sync::LazyLock;
+
+static SCHEME_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("://"));
+
+/// `scheme://rest` split at the first `://`; a precompiled search, since it runs on every
+/// setting of the repository several times.
+pub fn split_scheme(text: &str) -> Option<(&str, &str)> {
+    let at = SCHEME_END.find(text.as_bytes())?;
+    Some((&text[..at], &text[at + 3..]))
+}
+
 /// What a connection string says: technology, server host(s) and the logical database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnInfo {
@@ -57,6 +69,11 @@ pub fn parse(text: &str) -> Option<ConnInfo> {
     if let Some(info) = parse_url(text) {
         return Some(info);
     }
+    // `http://…`, `grpc://…`: a URL whose scheme names no datastore or broker is no other
+    // form either (a keyword form's `Endpoint=sb://…` has no plain scheme before `://`).
+    if split_scheme(text).is_some_and(|(scheme, _)| is_plain_scheme(scheme)) {
+        return None;
+    }
     if let Some(info) = parse_go_dsn(text) {
         return Some(info);
     }
@@ -64,6 +81,13 @@ pub fn parse(text: &str) -> Option<ConnInfo> {
         return Some(info);
     }
     parse_ado(text)
+}
+
+fn is_plain_scheme(scheme: &str) -> bool {
+    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
 }
 
 fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
@@ -107,7 +131,7 @@ fn hosts(list: &str) -> Option<Vec<(String, Option<u16>)>> {
 }
 
 fn parse_url(text: &str) -> Option<ConnInfo> {
-    let (scheme, rest) = text.split_once("://")?;
+    let (scheme, rest) = split_scheme(text)?;
     let technology = scheme_technology(&scheme.to_ascii_lowercase())?;
     let (authority, path_query) = match rest.find(['/', '?']) {
         Some(i) => rest.split_at(i),
@@ -455,6 +479,11 @@ mod tests {
             (Some("mysql"), vec!["db:3306".into()], Some("shop".into()))
         );
         assert!(parse("a=b;c=d").is_none());
+        // A plain non-datastore URL is no keyword form; a keyword form holding `://` still
+        // reaches the keyword parser.
+        assert!(parse("http://orders:8080/api;Database=x").is_none());
+        let keyed = "Server=sql;Database=Cat;Application Name=see http://wiki";
+        assert_eq!(p(keyed), (None, vec!["sql".into()], Some("Cat".into())));
         assert_eq!(
             p("catalogue_user:pw@tcp(catalogue-db:3306)/socksdb"),
             (

@@ -20,7 +20,7 @@ pub mod user;
 
 use super::LineIndex;
 use crate::model::{Fact, FileFacts, Location};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -105,8 +105,10 @@ static ALL_TRIGGERS: LazyLock<AllTriggers> = LazyLock::new(|| {
             targets[at].push((t.table, i));
         }
     }
+    // A DFA: the overlapping search runs over every byte of every source file.
     let automaton = AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(&words)
         .expect("valid triggers");
     AllTriggers {
@@ -233,7 +235,10 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
             }
             let before = &text[open + 1..s];
             let after = bytes.get(e).copied().unwrap_or(0);
-            let lower = before.to_ascii_lowercase();
+            let ends_with = |k: &str| {
+                let b = before.as_bytes();
+                b.len() >= k.len() && b[b.len() - k.len()..].eq_ignore_ascii_case(k.as_bytes())
+            };
             // The name must be the host: `://name`, `dns:///name`, `user@name`, `Server=name`,
             // or `name:port` on its own; not a path segment or a query value.
             let addressed = (before.ends_with("//")
@@ -243,7 +248,7 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
                 || before.ends_with('@') && before.contains("://")
                 || ["server=", "host=", "data source=", "address=", "addr="]
                     .iter()
-                    .any(|k| lower.ends_with(k))
+                    .any(|k| ends_with(k))
                 || before.is_empty()
                     && after == b':'
                     && bytes.get(e + 1).is_some_and(u8::is_ascii_digit);
@@ -276,10 +281,13 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
         .into_iter()
         .filter_map(|(s, e)| Some((s, text.get(s..e)?.to_string())))
         .collect();
-    literals.extend(paired);
-    literals.sort();
-    literals.dedup();
+    if !paired.is_empty() {
+        literals.extend(paired);
+        literals.sort();
+        literals.dedup();
+    }
     let index = LineIndex::new(text);
+    out.facts.reserve(literals.len());
     for (start, value) in literals {
         let (line, column) = index.position(text, start);
         out.facts.push(Fact::Literal {

@@ -48,6 +48,10 @@ pub(super) fn upper_key(key: &str) -> String {
 }
 
 pub(super) fn is_platform_key(key: &str) -> bool {
+    // Source literals have no key: most settings of a large repository.
+    if key.is_empty() {
+        return false;
+    }
     let k = upper_key(key);
     PLATFORM_KEYS.iter().any(|p| k.contains(p))
 }
@@ -85,7 +89,7 @@ fn is_address_key(key: &str) -> bool {
 pub(super) fn call_targets(key: &str, value: &str) -> Vec<(String, Option<u16>, &'static str)> {
     let mut out = Vec::new();
     for token in value.split([',', ' ', ';', '\t']).filter(|t| !t.is_empty()) {
-        if let Some((scheme, rest)) = token.split_once("://") {
+        if let Some((scheme, rest)) = connstr::split_scheme(token) {
             let protocol = match scheme.to_ascii_lowercase().as_str() {
                 "http" | "https" | "lb" | "h2c" => "http",
                 "grpc" | "grpcs" | "dns" | "xds" => "grpc",
@@ -168,6 +172,9 @@ const HANDED_OUT: &[&str] = &[
 ];
 
 fn is_handed_out(key: &str) -> bool {
+    if key.is_empty() {
+        return false;
+    }
     let k = upper_key(key);
     HANDED_OUT.iter().any(|w| k.contains(w))
 }
@@ -236,7 +243,7 @@ fn call(
     };
     // Health probes and calls made by platform components are not business coupling.
     let lower = s.value.to_ascii_lowercase();
-    let health = upper_key(&s.key).contains("HEALTH")
+    let health = (!s.key.is_empty() && upper_key(&s.key).contains("HEALTH"))
         || [
             "/hc",
             "/health",

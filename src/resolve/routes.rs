@@ -10,9 +10,10 @@
 use super::builder::Builder;
 use super::calls::call_targets;
 use super::inputs::Inputs;
-use crate::interp;
 use crate::model::*;
+use crate::{connstr, interp};
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// One route whose backend is a known component.
 pub(super) struct Entry {
@@ -180,7 +181,7 @@ fn prefix_matches(prefix: &str, path: &str) -> bool {
 fn url_path(value: &str, host: &str) -> Option<String> {
     value
         .split([',', ' ', ';', '\t'])
-        .filter_map(|t| t.split_once("://").map(|(_, rest)| rest))
+        .filter_map(|t| connstr::split_scheme(t).map(|(_, rest)| rest))
         .find_map(|rest| {
             let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
             let authority = &rest[..end];
@@ -199,7 +200,10 @@ fn url_path(value: &str, host: &str) -> Option<String> {
 /// `http://localhost:3500`, or as an Envoy `prefix_rewrite`) calls the app `<app-id>`.
 pub(super) fn invoked_app(value: &str) -> Option<String> {
     const MARK: &str = "/v1.0/invoke/";
-    let at = value.find(MARK)?;
+    // Precompiled: every setting value of the repository is searched.
+    static FINDER: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(MARK));
+    let at = FINDER.find(value.as_bytes())?;
     let rest = &value[at + MARK.len()..];
     let id = rest.split(['/', '?', '"', '\'']).next()?;
     // `<app-id>.<namespace>` names an app in another namespace.
