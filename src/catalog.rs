@@ -1,6 +1,7 @@
 //! The rule catalog: metadata for every rule, read from `rules/<id>.yaml` at build time. It is
 //! the single source for `monolens rules`, `monolens explain`, SARIF rule help and docs.
 
+use crate::finding::Strength;
 use crate::model::Severity;
 use serde::Deserialize;
 use std::sync::LazyLock;
@@ -19,6 +20,11 @@ pub struct RuleDoc {
     pub id: String,
     pub title: String,
     pub severity: Severity,
+    /// How strongly a finding of this rule ties its services, unless its case says otherwise.
+    pub strength: Strength,
+    /// Strength by case, for rules whose cases weigh differently (`release-tag: weak`).
+    #[serde(default, rename = "case-strength")]
+    pub case_strength: std::collections::BTreeMap<String, Strength>,
     /// Number of the principle in DESIGN.md / README that the rule checks.
     pub principle: u8,
     pub summary: String,
@@ -105,6 +111,17 @@ pub fn get(id: &str) -> Option<&'static RuleDoc> {
     CATALOG.iter().find(|r| r.id == id)
 }
 
+/// The strength of a rule's finding in one of its cases (the rule's own when the case has
+/// none; weak for an unknown rule).
+pub fn strength(rule: &str, case: Option<&str>) -> Strength {
+    let Some(doc) = get(rule) else {
+        return Strength::Weak;
+    };
+    case.and_then(|c| doc.case_strength.get(c))
+        .copied()
+        .unwrap_or(doc.strength)
+}
+
 /// A rule option's value: what the config sets, else the catalog default.
 pub fn option_value(
     configured: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
@@ -133,14 +150,24 @@ pub fn principle(doc: &RuleDoc) -> &'static str {
 }
 
 impl RuleDoc {
+    /// `strong`, or `weak; startup: medium, pod: strong` when cases differ.
+    fn strength_text(&self) -> String {
+        let mut out = self.strength.as_str().to_string();
+        for (case, st) in &self.case_strength {
+            out.push_str(&format!(", {case}: {}", st.as_str()));
+        }
+        out
+    }
+
     /// The rule's documentation as markdown: used by `explain`, SARIF help and docs/rules.md.
     pub fn markdown(&self) -> String {
         let mut out = format!(
-            "## {}\n\n{} (default severity: {})\n\n### What it does\n\n{}\n\n### Why it matters\n\n\
+            "## {}\n\n{} (default severity: {}; strength: {})\n\n### What it does\n\n{}\n\n### Why it matters\n\n\
              Principle {}: {}\n\n{}\n\n### Example\n\n```yaml\n{}```\n\n### How to fix\n\n{}\n\n### Options\n\n",
             self.id,
             self.title,
             self.severity.as_str(),
+            self.strength_text(),
             self.what.trim(),
             self.principle,
             principle(self),

@@ -175,6 +175,45 @@ const SIDECARS: &[&str] = &[
 ];
 
 /// The repository path of an image: registry host and tag/digest removed, lowercased.
+/// Words that name a process's role, not its bounded context: `ordering-api` and
+/// `ordering-backgroundtasks` are two processes of one context, `ordering`.
+const ROLE_WORDS: &[&str] = &[
+    "api",
+    "service",
+    "svc",
+    "app",
+    "server",
+    "web",
+    "worker",
+    "workers",
+    "job",
+    "jobs",
+    "backgroundtasks",
+    "background",
+    "tasks",
+    "consumer",
+    "processor",
+    "handler",
+    "signalrhub",
+    "grpc",
+    "http",
+    "ms",
+];
+
+/// The bounded context a service id names: its words, without trailing role words
+/// (`ordering-backgroundtasks` → `ordering`; `user-mention-service` → `user-mention`).
+pub fn bounded_context(id: &str) -> String {
+    let lower = id.to_ascii_lowercase();
+    let mut words: Vec<&str> = lower
+        .split(['-', '_', '.'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    while words.len() > 1 && words.last().is_some_and(|w| ROLE_WORDS.contains(w)) {
+        words.pop();
+    }
+    words.join("-")
+}
+
 pub fn image_repository(image: &str) -> String {
     let image = image.split('@').next().unwrap_or(image);
     let mut parts: Vec<&str> = image.split('/').collect();
@@ -333,6 +372,21 @@ pub fn name_says_platform(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounded_contexts() {
+        for (id, ctx) in [
+            ("ordering-api", "ordering"),
+            ("ordering-backgroundtasks", "ordering"),
+            ("Ordering.SignalrHub", "ordering"),
+            ("user-service", "user"),
+            ("user-mention-service", "user-mention"),
+            ("api", "api"),
+            ("catalog_api_grpc", "catalog"),
+        ] {
+            assert_eq!(bounded_context(id), ctx, "{id}");
+        }
+    }
 
     #[test]
     fn images() {

@@ -118,9 +118,10 @@ pub enum Command {
     },
     /// List the rules.
     Rules,
-    /// Print a rule's documentation (or `patterns`: how to teach monolens your clients).
+    /// Print a rule's documentation (or `patterns`: how to teach monolens your clients;
+    /// `verdict`: how the verdict weighs the findings).
     Explain {
-        /// Rule id, e.g. shared-database; or `patterns`.
+        /// Rule id, e.g. shared-database; or `patterns`, or `verdict`.
         rule: String,
     },
 }
@@ -168,6 +169,10 @@ fn execute(command: Command) -> Result<i32, String> {
         }
         Command::Explain { rule } if ["patterns", "calls", "messages"].contains(&rule.as_str()) => {
             print_stdout(PATTERNS_DOC)?;
+            Ok(exit::CLEAN)
+        }
+        Command::Explain { rule } if rule == "verdict" => {
+            print_stdout(&crate::verdict::scale_markdown())?;
             Ok(exit::CLEAN)
         }
         Command::Explain { rule } => {

@@ -10,10 +10,38 @@ pub struct Related {
     pub message: String,
 }
 
+/// How strongly a finding ties its services together (defined per rule and case in the
+/// catalog): runtime coupling is strong, startup and change coupling medium, a shared release
+/// tag or server weak. The verdict builds clusters from strong and medium links only.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Strength {
+    Weak,
+    Medium,
+    Strong,
+}
+
+impl Strength {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strength::Weak => "weak",
+            Strength::Medium => "medium",
+            Strength::Strong => "strong",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     pub rule: &'static str,
     pub severity: Severity,
+    /// Which of the rule's cases this is (`startup`, `release-tag`…), when it has several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<&'static str>,
+    /// From the catalog, by rule and case (set once the rules have run).
+    pub strength: Strength,
     pub message: String,
     pub location: Location,
     pub related: Vec<Related>,
@@ -52,6 +80,8 @@ impl Finding {
         Finding {
             rule,
             severity,
+            case: None,
+            strength: crate::catalog::strength(rule, None),
             message,
             location,
             related: Vec::new(),
@@ -64,6 +94,13 @@ impl Finding {
             edges: Vec::new(),
             variants: Vec::new(),
         }
+    }
+
+    /// Mark the case of its rule this finding is; its strength follows from the catalog.
+    pub fn case(mut self, case: &'static str) -> Self {
+        self.case = Some(case);
+        self.strength = crate::catalog::strength(self.rule, Some(case));
+        self
     }
 
     pub fn related(mut self, location: Location, message: impl Into<String>) -> Self {

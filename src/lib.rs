@@ -2,6 +2,7 @@
 //!
 //! Data flows one way: discover → parse → resolve → graph → rules → report.
 
+pub mod advice;
 pub mod catalog;
 pub mod classify;
 pub mod cli;

@@ -2,42 +2,147 @@
 //! units in disguise), whether a finding crosses team boundaries, and a per-service summary.
 //! It reads findings and the model; renderers only print it.
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Strength};
 use crate::model::{ComponentKind, Confidence, EdgeKind, Model};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Rules whose findings tie services into one deployment unit.
+/// Rules whose findings tie their services together; how strongly is each finding's
+/// `strength` (catalog, by rule and case).
 pub const TYING_RULES: &[&str] = &[
     "shared-database",
+    "shared-database-server",
     "shared-table",
     "cross-service-foreign-key",
     "cyclic-sync-calls",
+    "deep-sync-chain",
     "lockstep-deploy",
     "co-change-coupling",
+    "distributed-transaction",
 ];
+
+/// The kind of coupling a tying rule shows: two strong kinds in one cluster (a shared database
+/// and a sync cycle) are independent signs of one system.
+const COUPLING_KIND: &[(&str, &str)] = &[
+    ("shared-database", "data"),
+    ("shared-database-server", "data"),
+    ("shared-table", "data"),
+    ("cross-service-foreign-key", "data"),
+    ("cyclic-sync-calls", "calls"),
+    ("deep-sync-chain", "calls"),
+    ("lockstep-deploy", "deploy"),
+    ("co-change-coupling", "change"),
+    ("distributed-transaction", "transactions"),
+];
+
+/// The verdict scale, read from the top: the first row that holds decides. `explain verdict`
+/// and the README print it.
+pub const SCALE: &[(Risk, &str)] = &[
+    (
+        Risk::High,
+        "strong links (runtime coupling: a shared database or table, a cross-service foreign key, a sync cycle, app containers in one pod, one image run as several services, a distributed transaction) tie more than half of the app services, or tie one cluster by two kinds of coupling (data, calls, deploy, transactions)",
+    ),
+    (
+        Risk::Medium,
+        "strong links tie a smaller cluster, or medium links (startup order, co-change, a deep sync chain) tie more than a quarter of the app services or three or more in one cluster",
+    ),
+    (
+        Risk::Unknown,
+        "no strong or medium link, and too little was seen to judge: fewer sync and async edges between app services than half their number, and datastore access for at most half of them",
+    ),
+    (
+        Risk::Low,
+        "medium links tie a small cluster, or only weak links exist: a shared release tag or build version (a release train), a shared server with separate databases",
+    ),
+    (Risk::None, "nothing ties app services together"),
+];
+
+/// `docs/verdict.md` and `monolens explain verdict`: the scale, and every rule's strength by
+/// case, from the catalog.
+pub fn scale_markdown() -> String {
+    let mut out = String::from(
+        "# The verdict
+
+<!-- Generated from src/verdict.rs and rules/*.yaml by the test suite \
+         (MONOLENS_BLESS=1 cargo test --test docs); do not edit by hand. -->\n\n\
+         Every finding carries a strength. Clusters of services (deployment units in disguise) \
+         are built from strong and medium links only; weak links are listed beside them as \
+         released together. Baselined and suppressed findings still count: the verdict \
+         describes the architecture, not the CI gate, and says how many of its findings are \
+         baselined or suppressed. The verdict never changes the exit code.\n\n\
+         ## Scale\n\nRead from the top; the first row that holds decides.\n\n\
+         | risk | when |\n| --- | --- |\n",
+    );
+    for (risk, when) in SCALE {
+        out.push_str(&format!("| {} | {when} |\n", risk.as_str()));
+    }
+    out.push_str("\n## Strength by rule\n\n| rule | strength | by case |\n| --- | --- | --- |\n");
+    for d in crate::catalog::all() {
+        let cases: Vec<String> = d
+            .case_strength
+            .iter()
+            .map(|(c, st)| format!("`{c}`: {}", st.as_str()))
+            .collect();
+        let ties = if TYING_RULES.contains(&d.id.as_str()) {
+            d.strength.as_str().to_string()
+        } else {
+            format!("{} (does not tie services)", d.strength.as_str())
+        };
+        out.push_str(&format!("| `{}` | {ties} | {} |\n", d.id, cases.join(", ")));
+    }
+    out
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Reason {
     pub rule: String,
+    pub strength: Strength,
     pub message: String,
     pub fingerprint: String,
+    /// Baselined or suppressed: it still describes the architecture.
+    pub suppressed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Cluster {
     pub services: Vec<String>,
+    /// The strongest link inside it.
+    pub strength: Strength,
     pub reasons: Vec<Reason>,
-    pub suggestion: String,
+    /// What to change, one line per link kind, derived from the links.
+    pub advice: Vec<String>,
+}
+
+/// Services tied by weak links only (one release tag, one build version, one server): listed
+/// beside the clusters as released together, never a cluster.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeakLink {
+    pub rule: String,
+    pub services: Vec<String>,
+    pub message: String,
+    pub fingerprint: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Risk {
     None,
+    Unknown,
     Low,
     Medium,
     High,
+}
+
+impl Risk {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Risk::None => "NONE",
+            Risk::Unknown => "UNKNOWN",
+            Risk::Low => "LOW",
+            Risk::Medium => "MEDIUM",
+            Risk::High => "HIGH",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,9 +161,14 @@ pub struct ServiceRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
     pub clusters: Vec<Cluster>,
+    pub weak_links: Vec<WeakLink>,
     pub coupled_services: usize,
     pub total_services: usize,
     pub risk: Risk,
+    /// Why the risk is what it is, in one sentence (the scale row that decided it).
+    pub reason: String,
+    /// Tying findings that are baselined or suppressed but still count.
+    pub suppressed_findings: usize,
     pub line: String,
     #[serde(skip)]
     pub services: Vec<ServiceRow>,
@@ -91,145 +201,288 @@ pub fn annotate_teams(model: &Model, findings: &mut [Finding]) {
     }
 }
 
-fn suggestion(rules: &BTreeSet<&str>) -> String {
-    let data = rules.iter().any(|r| {
-        matches!(
-            *r,
-            "shared-database" | "shared-table" | "cross-service-foreign-key"
-        )
-    });
-    let sync = rules.contains("cyclic-sync-calls");
-    let release = rules.contains("lockstep-deploy");
-    let change = rules.contains("co-change-coupling");
-    let mut parts = Vec::new();
-    if data {
-        parts.push("give each service its own data (split the shared database or tables)");
-    }
-    if sync {
-        parts.push("replace one direction of the synchronous calls with events");
-    }
-    if release {
-        parts.push("version, start and release each service on its own");
-    }
-    if change {
-        parts.push("move code that always changes together into one service");
-    }
-    format!("Merge them into one service, or {}.", parts.join(", and "))
+/// Union-find over app service ids.
+struct Groups<'a> {
+    parent: BTreeMap<&'a str, &'a str>,
 }
 
-pub fn verdict(model: &Model, findings: &[Finding]) -> Verdict {
-    let apps: BTreeSet<&str> = model
-        .components
-        .iter()
-        .filter(|c| c.kind == ComponentKind::Service || c.kind == ComponentKind::Gateway)
-        .map(|c| c.id.as_str())
-        .collect();
-    // Union-find over services tied by one finding.
-    let mut parent: BTreeMap<&str, &str> = apps.iter().map(|a| (*a, *a)).collect();
-    fn find<'a>(p: &mut BTreeMap<&'a str, &'a str>, x: &'a str) -> &'a str {
+impl<'a> Groups<'a> {
+    fn new(apps: &BTreeSet<&'a str>) -> Self {
+        Groups {
+            parent: apps.iter().map(|a| (*a, *a)).collect(),
+        }
+    }
+
+    fn find(&mut self, x: &'a str) -> &'a str {
         let mut r = x;
-        while p[r] != r {
-            r = p[r];
+        while self.parent[r] != r {
+            r = self.parent[r];
         }
         let mut c = x;
-        while p[c] != r {
-            let next = p[c];
-            p.insert(c, r);
+        while self.parent[c] != r {
+            let next = self.parent[c];
+            self.parent.insert(c, r);
             c = next;
         }
         r
     }
-    let tying: Vec<&Finding> = findings
-        .iter()
-        .filter(|f| f.suppressed.is_none() && TYING_RULES.contains(&f.rule))
-        .collect();
-    for f in &tying {
-        let members: Vec<&str> = f
-            .components
-            .iter()
-            .map(String::as_str)
-            .filter(|c| apps.contains(c))
-            .collect();
+
+    fn join(&mut self, members: &[&'a str]) {
         for w in members.windows(2) {
-            let (a, b) = (find(&mut parent, w[0]), find(&mut parent, w[1]));
+            let (a, b) = (self.find(w[0]), self.find(w[1]));
             if a != b {
                 let (lo, hi) = if a < b { (a, b) } else { (b, a) };
-                parent.insert(hi, lo);
+                self.parent.insert(hi, lo);
             }
         }
     }
-    let mut groups: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for a in &apps {
-        let r = find(&mut parent, a);
-        groups.entry(r).or_default().insert(a);
+
+    /// Groups of two or more, each sorted.
+    fn sets(mut self) -> Vec<BTreeSet<&'a str>> {
+        let keys: Vec<&str> = self.parent.keys().copied().collect();
+        let mut by_root: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for k in keys {
+            let r = self.find(k);
+            by_root.entry(r).or_default().insert(k);
+        }
+        by_root.into_values().filter(|g| g.len() >= 2).collect()
     }
-    let mut clusters: Vec<Cluster> = groups
-        .into_values()
-        .filter(|g| g.len() >= 2)
-        .map(|g| {
-            let reasons: Vec<Reason> = tying
-                .iter()
-                .filter(|f| f.components.iter().any(|c| g.contains(c.as_str())))
-                .map(|f| Reason {
-                    rule: f.rule.to_string(),
-                    message: f.message.clone(),
-                    fingerprint: f.fingerprint.clone(),
-                })
-                .collect();
-            let rules: BTreeSet<&str> = reasons.iter().map(|r| r.rule.as_str()).collect();
-            Cluster {
-                services: g.iter().map(|s| s.to_string()).collect(),
-                suggestion: suggestion(&rules),
-                reasons,
-            }
-        })
+}
+
+/// App services (services and gateways) by id.
+fn app_ids(model: &Model) -> BTreeSet<&str> {
+    model
+        .components
+        .iter()
+        .filter(|c| c.kind == ComponentKind::Service || c.kind == ComponentKind::Gateway)
+        .map(|c| c.id.as_str())
+        .collect()
+}
+
+fn members<'a>(f: &'a Finding, apps: &BTreeSet<&str>) -> Vec<&'a str> {
+    f.components
+        .iter()
+        .map(String::as_str)
+        .filter(|c| apps.contains(c))
+        .collect()
+}
+
+/// Clusters tied by the given findings.
+fn clusters_of<'a>(apps: &BTreeSet<&'a str>, links: &[&'a Finding]) -> Vec<BTreeSet<&'a str>> {
+    let mut groups = Groups::new(apps);
+    for f in links {
+        let m: Vec<&str> = members(f, apps)
+            .into_iter()
+            .filter_map(|c| apps.get(c).copied())
+            .collect();
+        groups.join(&m);
+    }
+    groups.sets()
+}
+
+/// What the scan saw, for "too little to judge".
+struct Seen {
+    apps: usize,
+    edges: usize,
+    with_data: usize,
+}
+
+fn seen(model: &Model, apps: &BTreeSet<&str>) -> Seen {
+    let edges = model
+        .edges
+        .iter()
+        .filter(|e| matches!(e.kind, EdgeKind::Sync | EdgeKind::Async))
+        .filter(|e| e.confidence == Confidence::Used)
+        .filter(|e| apps.contains(e.from.as_str()))
+        .count();
+    let with_data: BTreeSet<&str> = model
+        .accesses
+        .iter()
+        .map(|a| a.service.as_str())
+        .filter(|s| apps.contains(s))
+        .collect();
+    Seen {
+        apps: apps.len(),
+        edges,
+        with_data: with_data.len(),
+    }
+}
+
+impl Seen {
+    fn too_little(&self) -> bool {
+        self.apps >= 2 && self.edges * 2 < self.apps && self.with_data * 2 <= self.apps
+    }
+}
+
+pub fn verdict(model: &Model, findings: &[Finding]) -> Verdict {
+    let apps = app_ids(model);
+    // Baselined and suppressed findings count: the verdict describes the architecture.
+    let tying: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| TYING_RULES.contains(&f.rule))
+        .collect();
+    let linked: Vec<&Finding> = tying
+        .iter()
+        .copied()
+        .filter(|f| f.strength >= Strength::Medium)
+        .collect();
+    let strong: Vec<&Finding> = linked
+        .iter()
+        .copied()
+        .filter(|f| f.strength == Strength::Strong)
+        .collect();
+    let mut clusters: Vec<Cluster> = clusters_of(&apps, &linked)
+        .into_iter()
+        .map(|g| cluster(model, &g, &linked))
         .collect();
     clusters.sort_by(|a, b| {
-        b.services
-            .len()
-            .cmp(&a.services.len())
+        (b.strength, b.services.len())
+            .cmp(&(a.strength, a.services.len()))
             .then(a.services.cmp(&b.services))
     });
-    let coupled: usize = clusters.iter().map(|c| c.services.len()).sum();
+    let weak_links = weak_links(&tying, &apps);
     let total = apps.len();
+    let coupled: usize = clusters.iter().map(|c| c.services.len()).sum();
+    let strong_coupled: usize = clusters_of(&apps, &strong).iter().map(BTreeSet::len).sum();
+    let two_kinds = clusters.iter().any(|c| strong_kinds(c) >= 2);
     let largest = clusters.first().map_or(0, |c| c.services.len());
-    let share = if total == 0 {
-        0.0
-    } else {
-        coupled as f64 / total as f64
-    };
-    let risk = if clusters.is_empty() {
-        Risk::None
-    } else if share > 0.5 || largest >= 5 {
+    let seen = seen(model, &apps);
+    let risk = if strong_coupled * 2 > total || two_kinds {
         Risk::High
-    } else if share > 0.25 || largest >= 3 {
+    } else if strong_coupled > 0 || coupled * 4 > total || largest >= 3 {
         Risk::Medium
-    } else {
+    } else if clusters.is_empty() && seen.too_little() {
+        Risk::Unknown
+    } else if !clusters.is_empty() || !weak_links.is_empty() {
         Risk::Low
-    };
-    let line = if clusters.is_empty() {
-        format!("0 of {total} services form a coupled cluster: distributed-monolith risk NONE")
     } else {
-        format!(
-            "{coupled} of {total} services form {} coupled cluster{}: distributed-monolith risk {}",
-            clusters.len(),
-            if clusters.len() == 1 { "" } else { "s" },
-            match risk {
-                Risk::None => "NONE",
-                Risk::Low => "LOW",
-                Risk::Medium => "MEDIUM",
-                Risk::High => "HIGH",
-            }
-        )
+        Risk::None
     };
+    let reason = SCALE
+        .iter()
+        .find(|(r, _)| *r == risk)
+        .map_or("", |(_, why)| why)
+        .to_string();
+    let suppressed = tying.iter().filter(|f| f.suppressed.is_some()).count();
+    let line = line(
+        risk,
+        coupled,
+        total,
+        &clusters,
+        &weak_links,
+        &seen,
+        suppressed,
+    );
     Verdict {
         clusters,
+        weak_links,
         coupled_services: coupled,
         total_services: total,
         risk,
+        reason,
+        suppressed_findings: suppressed,
         line,
         services: service_rows(model, findings),
     }
+}
+
+fn cluster(model: &Model, group: &BTreeSet<&str>, linked: &[&Finding]) -> Cluster {
+    let inside: Vec<&Finding> = linked
+        .iter()
+        .copied()
+        .filter(|f| f.components.iter().any(|c| group.contains(c.as_str())))
+        .collect();
+    let mut reasons: Vec<Reason> = inside
+        .iter()
+        .map(|f| Reason {
+            rule: f.rule.to_string(),
+            strength: f.strength,
+            message: f.message.clone(),
+            fingerprint: f.fingerprint.clone(),
+            suppressed: f.suppressed.is_some(),
+        })
+        .collect();
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.strength));
+    Cluster {
+        services: group.iter().map(|s| s.to_string()).collect(),
+        strength: inside
+            .iter()
+            .map(|f| f.strength)
+            .max()
+            .unwrap_or(Strength::Medium),
+        advice: crate::advice::for_cluster(model, &inside),
+        reasons,
+    }
+}
+
+fn strong_kinds(c: &Cluster) -> usize {
+    let kinds: BTreeSet<&str> = c
+        .reasons
+        .iter()
+        .filter(|r| r.strength == Strength::Strong)
+        .filter_map(|r| COUPLING_KIND.iter().find(|(rule, _)| *rule == r.rule))
+        .map(|(_, kind)| *kind)
+        .collect();
+    kinds.len()
+}
+
+fn weak_links(tying: &[&Finding], apps: &BTreeSet<&str>) -> Vec<WeakLink> {
+    tying
+        .iter()
+        .filter(|f| f.strength == Strength::Weak)
+        .filter(|f| members(f, apps).len() >= 2)
+        .map(|f| WeakLink {
+            rule: f.rule.to_string(),
+            services: members(f, apps).iter().map(|s| s.to_string()).collect(),
+            message: f.message.clone(),
+            fingerprint: f.fingerprint.clone(),
+        })
+        .collect()
+}
+
+fn line(
+    risk: Risk,
+    coupled: usize,
+    total: usize,
+    clusters: &[Cluster],
+    weak: &[WeakLink],
+    seen: &Seen,
+    suppressed: usize,
+) -> String {
+    let released: BTreeSet<&str> = weak
+        .iter()
+        .flat_map(|w| w.services.iter().map(String::as_str))
+        .collect();
+    let what = if risk == Risk::Unknown {
+        format!(
+            "too little evidence to judge ({} app services, {} sync or async edge{} between them, datastore access seen for {})",
+            seen.apps,
+            seen.edges,
+            if seen.edges == 1 { "" } else { "s" },
+            seen.with_data
+        )
+    } else if clusters.is_empty() && !released.is_empty() {
+        format!(
+            "0 of {total} services form a coupled cluster; {} share only a release train or a server (weak links)",
+            released.len()
+        )
+    } else if clusters.is_empty() {
+        format!("0 of {total} services form a coupled cluster")
+    } else {
+        format!(
+            "{coupled} of {total} services form {} coupled cluster{}",
+            clusters.len(),
+            if clusters.len() == 1 { "" } else { "s" }
+        )
+    };
+    let mut line = format!("{what}: distributed-monolith risk {}", risk.as_str());
+    if suppressed > 0 {
+        line.push_str(&format!(
+            " ({suppressed} of the findings behind it {} baselined or suppressed)",
+            if suppressed == 1 { "is" } else { "are" }
+        ));
+    }
+    line
 }
 
 fn service_rows(model: &Model, findings: &[Finding]) -> Vec<ServiceRow> {

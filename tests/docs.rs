@@ -22,6 +22,11 @@ fn rules_md_is_generated_from_the_catalog() {
 }
 
 #[test]
+fn verdict_md_is_generated_from_the_scale_and_catalog() {
+    check("docs/verdict.md", &monolens::verdict::scale_markdown());
+}
+
+#[test]
 fn config_schema_is_generated_and_in_sync() {
     let schema = monolens::config::json_schema();
     let mut text = serde_json::to_string_pretty(&schema).expect("json");

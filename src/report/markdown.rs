@@ -32,11 +32,29 @@ pub fn render(r: &Report) -> String {
     if !r.verdict.clusters.is_empty() {
         out.push_str("\n### Coupled clusters (deployment units in disguise)\n\n");
         for (i, c) in r.verdict.clusters.iter().enumerate() {
-            out.push_str(&format!("{}. **{}**\n", i + 1, c.services.join(", ")));
+            out.push_str(&format!(
+                "{}. **{}** ({})\n",
+                i + 1,
+                c.services.join(", "),
+                c.strength.as_str()
+            ));
             for reason in &c.reasons {
-                out.push_str(&format!("   - `{}`: {}\n", reason.rule, reason.message));
+                out.push_str(&format!(
+                    "   - `{}` ({}): {}\n",
+                    reason.rule,
+                    reason.strength.as_str(),
+                    reason.message
+                ));
             }
-            out.push_str(&format!("   - → {}\n", c.suggestion));
+            for line in &c.advice {
+                out.push_str(&format!("   - → {line}\n"));
+            }
+        }
+    }
+    if !r.verdict.weak_links.is_empty() {
+        out.push_str("\n### Weak links: released together or on one server (not clusters)\n\n");
+        for w in &r.verdict.weak_links {
+            out.push_str(&format!("- `{}`: {}\n", w.rule, w.message));
         }
     }
     out.push_str(&format!(

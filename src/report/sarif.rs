@@ -94,6 +94,7 @@ pub fn to_value(r: &Report) -> Value {
                 }},
                 "locations": [{"physicalLocation": physical(prefix, &f.location)}],
                 "partialFingerprints": {"monolensFingerprint/v1": f.fingerprint},
+                "properties": {"strength": f.strength.as_str()},
             });
             if !related.is_empty() {
                 result["relatedLocations"] = Value::Array(related);

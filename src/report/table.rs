@@ -96,11 +96,29 @@ pub fn render(r: &Report, style: super::Style) -> String {
     if !r.verdict.clusters.is_empty() {
         out.push_str("\nCoupled clusters (deployment units in disguise):\n");
         for (i, c) in r.verdict.clusters.iter().enumerate() {
-            out.push_str(&format!("  {}. {}\n", i + 1, c.services.join(", ")));
+            out.push_str(&format!(
+                "  {}. {} ({})\n",
+                i + 1,
+                c.services.join(", "),
+                c.strength.as_str()
+            ));
             for reason in &c.reasons {
-                out.push_str(&format!("     - {}: {}\n", reason.rule, reason.message));
+                out.push_str(&format!(
+                    "     - {} [{}]: {}\n",
+                    reason.rule,
+                    reason.strength.as_str(),
+                    reason.message
+                ));
             }
-            out.push_str(&format!("     → {}\n", c.suggestion));
+            for line in &c.advice {
+                out.push_str(&format!("     → {line}\n"));
+            }
+        }
+    }
+    if !r.verdict.weak_links.is_empty() {
+        out.push_str("\nWeak links: released together or on one server (not clusters):\n");
+        for w in &r.verdict.weak_links {
+            out.push_str(&format!("  - {}: {}\n", w.rule, w.message));
         }
     }
     let s = r.summary();
@@ -122,8 +140,15 @@ pub fn render(r: &Report, style: super::Style) -> String {
         }
     ));
     out.push_str(&format!("{}\n", r.verdict.line));
+    if r.verdict.risk == crate::verdict::Risk::Unknown {
+        out.push_str(UNKNOWN_HINT);
+    }
     out
 }
+
+/// Where to look when the scan saw too little.
+pub(super) const UNKNOWN_HINT: &str = "Run `monolens inspect <service>` to see what was read for a service, and teach monolens \
+your clients (README, \"Teach monolens your clients\"; `monolens explain patterns`).\n";
 
 fn services_table(r: &Report) -> String {
     let mut table = Table::new();

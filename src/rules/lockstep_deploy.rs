@@ -52,7 +52,8 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             apps[1].location.clone(),
             components,
             &format!("pod {}", unit.component),
-        );
+        )
+        .case("pod");
         for c in &apps {
             f = f.related(
                 c.location.clone(),
@@ -141,7 +142,8 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             members[0].1.clone(),
             list.iter().map(|s| s.to_string()).collect(),
             &format!("tag {group}"),
-        );
+        )
+        .case("release-tag");
         for (s, at) in &members {
             f = f.related((*at).clone(), format!("{s} takes its tag here"));
         }
@@ -179,7 +181,8 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             first.location.clone(),
             vec![e.from.clone(), e.to.clone()],
             &format!("startup {}>{}", e.from, e.to),
-        );
+        )
+        .case("startup");
         for ev in &e.evidence[1..] {
             f = f.related(
                 ev.location.clone(),

@@ -74,6 +74,15 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
                 crate::parse_severity(&ctx.option("shared-database", "separate-schemas-severity"))
                     .unwrap_or(severity);
         }
+        // Two processes of one bounded context (`ordering-api`, `ordering-backgroundtasks`)
+        // sharing its database is one service deployed twice, not two services coupled.
+        let contexts: BTreeSet<String> = services
+            .iter()
+            .map(|s| crate::classify::bounded_context(s))
+            .collect();
+        if !split && contexts.len() == 1 {
+            message.push_str(" (processes of one bounded context)");
+        }
         let primary = &accesses[0].evidence[0];
         let mut f = Finding::new(
             "shared-database",
@@ -83,6 +92,11 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             services.clone(),
             &format!("{server}/{key}"),
         );
+        if split {
+            f = f.case("separate-schemas");
+        } else if contexts.len() == 1 {
+            f = f.case("same-context");
+        }
         for a in &accesses {
             f.edges.push((
                 a.service.clone(),
