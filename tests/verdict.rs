@@ -95,3 +95,25 @@ fn a_baseline_keeps_the_verdict_and_says_so() {
         after.verdict.line
     );
 }
+
+/// UNKNOWN points at what to do next, and leaves the exit code alone.
+#[test]
+fn unknown_points_at_inspect_and_the_patterns_guide() {
+    let dir = common::root().join("fixtures/verdict/unknown-too-little");
+    for format in ["table", "markdown"] {
+        let out = assert_cmd::Command::cargo_bin("monolens")
+            .expect("binary built")
+            .args(["scan", "--no-history", "-q", "--format", format])
+            .arg(&dir)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("risk UNKNOWN"), "{format}: {text}");
+        assert!(text.contains("monolens inspect"), "{format}: {text}");
+        assert!(
+            text.contains("Teach monolens your clients"),
+            "{format}: {text}"
+        );
+    }
+}

@@ -10,6 +10,10 @@ fn cell(s: &str) -> String {
 pub fn render(r: &Report) -> String {
     let s = r.summary();
     let mut out = format!("## monolens\n\n**{}**\n\n", r.verdict.line);
+    if r.verdict.risk == crate::verdict::Risk::Unknown {
+        out.push_str(super::table::UNKNOWN_HINT);
+        out.push('\n');
+    }
     let active: Vec<_> = r
         .findings
         .iter()
