@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::report::{self, Format};
 use crate::{Input, catalog};
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 /// Exit codes.
@@ -261,10 +261,17 @@ fn run_scan(args: &ScanArgs, baseline: Option<PathBuf>) -> Result<crate::Scan, S
         None => Config::default(),
     };
     let input = if args.path == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        let bytes = match crate::read_capped(Ok(std::io::stdin().lock()), crate::MAX_FILE_BYTES) {
+            Ok(crate::Capped::Whole(b)) => b,
+            Ok(crate::Capped::Over) => {
+                return Err(format!(
+                    "stdin is over the {} MB limit",
+                    crate::MAX_FILE_BYTES / (1024 * 1024)
+                ));
+            }
+            Err(e) => return Err(format!("cannot read stdin: {e}")),
+        };
+        let text = String::from_utf8(bytes).map_err(|_| "stdin is not valid UTF-8".to_string())?;
         Input::Stdin(text)
     } else {
         Input::Dir(&root)

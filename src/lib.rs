@@ -68,18 +68,15 @@ fn read_and_parse(c: &discover::Candidate, names: &parse::source::Matcher) -> Fi
         facts: Vec::new(),
         diagnostics: vec![Diagnostic::note(&c.rel, 1, msg)],
     };
-    match std::fs::metadata(&c.abs) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
+    // The cap is on bytes actually read: metadata lies for `/proc` files and devices.
+    let bytes = match read_capped(std::fs::File::open(&c.abs), MAX_FILE_BYTES) {
+        Ok(Capped::Whole(b)) => b,
+        Ok(Capped::Over) => {
             return skip(format!(
-                "file is {} MB, over the 10 MB limit; skipped",
-                m.len() / (1024 * 1024)
+                "file is over the {} MB limit; skipped",
+                MAX_FILE_BYTES / (1024 * 1024)
             ));
         }
-        Err(e) => return skip(format!("cannot read: {e}")),
-        _ => {}
-    }
-    let bytes = match std::fs::read(&c.abs) {
-        Ok(b) => b,
         Err(e) => return skip(format!("cannot read: {e}")),
     };
     if bytes.iter().take(8192).any(|b| *b == 0) {
@@ -110,6 +107,46 @@ fn read_and_parse(c: &discover::Candidate, names: &parse::source::Matcher) -> Fi
     parse_text(&c.rel, &text, names)
 }
 
+/// What a capped read got: the whole input, or the news that it is over the cap.
+pub enum Capped {
+    Whole(Vec<u8>),
+    Over,
+}
+
+/// Read at most `cap` bytes (one more to tell "exactly the cap" from "over it").
+pub fn read_capped<R: std::io::Read>(
+    source: std::io::Result<R>,
+    cap: u64,
+) -> std::io::Result<Capped> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    source?.take(cap + 1).read_to_end(&mut bytes)?;
+    Ok(if bytes.len() as u64 > cap {
+        Capped::Over
+    } else {
+        Capped::Whole(bytes)
+    })
+}
+
+thread_local! {
+    /// Set while a per-file step runs under `contained`: its panic becomes a diagnostic.
+    static CONTAINED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run one file's step so that a panic in it (a bug) costs that file only; the panic hook
+/// stays quiet for it (`panic_is_contained`).
+pub fn contained<T>(step: impl FnOnce() -> T) -> std::thread::Result<T> {
+    CONTAINED.set(true);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(step));
+    CONTAINED.set(false);
+    result
+}
+
+/// Whether the panic being raised is inside `contained` (for the binary's panic hook).
+pub fn panic_is_contained() -> bool {
+    CONTAINED.get()
+}
+
 /// Classify and parse one text; a parser panic (a bug) is contained to its file.
 fn parse_text(rel: &str, text: &str, names: &parse::source::Matcher) -> FileFacts {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -130,7 +167,7 @@ fn parse_text(rel: &str, text: &str, names: &parse::source::Matcher) -> FileFact
         }
         _ => parse::parse(kind, rel, text),
     };
-    std::panic::catch_unwind(run).unwrap_or_else(|_| FileFacts {
+    contained(run).unwrap_or_else(|_| FileFacts {
         path: rel.to_string(),
         facts: Vec::new(),
         diagnostics: vec![Diagnostic::warning(
@@ -370,5 +407,19 @@ pub fn parse_severity(s: &str) -> Option<Severity> {
         "warning" => Some(Severity::Warning),
         "note" => Some(Severity::Note),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_capped_by_bytes_read_not_metadata() {
+        // An endless reader (like `/dev/zero`) stops one byte past the cap.
+        let endless = read_capped(Ok(std::io::repeat(0)), 1000).expect("reads");
+        assert!(matches!(endless, Capped::Over));
+        let exact = read_capped(Ok(&[1u8; 1000][..]), 1000).expect("reads");
+        assert!(matches!(exact, Capped::Whole(b) if b.len() == 1000));
     }
 }

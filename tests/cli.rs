@@ -60,6 +60,21 @@ fn usage_and_io_errors_exit_2_with_one_sentence() {
         .code(2);
 }
 
+/// stdin has the files' byte cap: an endless or huge stream ends in one sentence, exit 2,
+/// after reading at most the cap.
+#[test]
+fn stdin_over_the_cap_is_one_sentence() {
+    let big = "a: b\n".repeat(3 * 1024 * 1024); // 12 MB
+    let out = monolens()
+        .args(["scan", "--no-history", "-"])
+        .write_stdin(big)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("over the 10 MB limit"), "{stderr}");
+}
+
 #[test]
 fn unknown_config_key_names_key_and_line() {
     let dir = tempfile::tempdir().expect("tempdir");
