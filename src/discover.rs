@@ -211,25 +211,24 @@ pub fn candidates(
 ) -> Result<(Vec<Candidate>, Vec<Diagnostic>), String> {
     let excludes = build_globs(&opts.exclude)?;
     let mut diagnostics = Vec::new();
-    let rels = match git_files(root) {
+    let files = match git_files(root) {
         // A scan root that its repository ignores (a generated tree under `target/`, say) is
         // walked on its own terms, without the enclosing repository's ignore files.
         Some(files) if files.is_empty() && git_ignores(root) => walk(root, false, &mut diagnostics),
         Some(files) => files,
         None => walk(root, true, &mut diagnostics),
     };
-    let mut out: Vec<Candidate> = rels
+    let wanted = |rel: &str| {
+        !rel.split('/').any(|p| SKIP_DIRS.contains(&p))
+            && !excludes.is_match(rel)
+            && (opts.include_tests || !is_test_path(rel))
+            && kind_by_name(rel).is_some()
+    };
+    let inside = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut out: Vec<Candidate> = files
         .into_iter()
-        .filter(|rel| {
-            !rel.split('/').any(|p| SKIP_DIRS.contains(&p))
-                && !excludes.is_match(rel)
-                && (opts.include_tests || !is_test_path(rel))
-                && kind_by_name(rel).is_some()
-        })
-        .map(|rel| Candidate {
-            abs: root.join(&rel),
-            rel,
-        })
+        .filter(|(rel, _)| wanted(rel))
+        .filter_map(|(rel, abs)| within_root(&inside, rel, abs, &mut diagnostics))
         .collect();
     out.sort_by(|a, b| a.rel.cmp(&b.rel));
     out.dedup_by(|a, b| a.rel == b.rel);
@@ -256,7 +255,7 @@ fn build_globs(patterns: &[String]) -> Result<GlobSet, String> {
 
 /// Files git knows under `root` (tracked, and untracked-but-not-ignored), or None when
 /// `root` is not inside a git work tree or git is unavailable.
-fn git_files(root: &Path) -> Option<Vec<String>> {
+fn git_files(root: &Path) -> Option<Vec<(String, PathBuf)>> {
     let output = Command::new("git")
         .arg("-C")
         .arg(root)
@@ -276,11 +275,68 @@ fn git_files(root: &Path) -> Option<Vec<String>> {
         .stdout
         .split(|b| *b == 0)
         .filter(|s| !s.is_empty())
-        .filter_map(|s| std::str::from_utf8(s).ok())
-        .map(str::to_string)
-        .filter(|rel| root.join(rel).is_file())
+        .map(|s| (display_name(s), root.join(os_path(s))))
+        .filter(|(_, abs)| abs.is_file() || abs.is_symlink())
         .collect();
     Some(files)
+}
+
+/// A path from raw bytes (git prints names as they are on disk).
+#[cfg(unix)]
+fn os_path(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn os_path(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// A file name as every output shows it: bytes that are not UTF-8 as `\xNN`, and control
+/// characters (ESC, BEL, newline…) escaped, so a name can neither vanish nor drive a terminal.
+pub fn display_name(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Keep a file unless it is a symlink whose target leaves the scan root: a tracked link to
+/// `/etc/passwd` or `/proc/self/pagemap` is skipped with a diagnostic, in git and walker mode
+/// alike. Links to directories are not files and are dropped.
+fn within_root(
+    root: &Path,
+    rel: String,
+    abs: PathBuf,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Candidate> {
+    if abs.is_symlink() {
+        let target = std::fs::canonicalize(&abs).ok();
+        match target {
+            Some(t) if t.starts_with(root) && t.is_file() => {}
+            Some(t) if t.is_dir() => return None,
+            _ => {
+                diagnostics.push(Diagnostic::note(
+                    &rel,
+                    1,
+                    "symlink to a file outside the scan root (or to nothing); skipped",
+                ));
+                return None;
+            }
+        }
+    }
+    Some(Candidate { rel, abs })
 }
 
 /// Whether git ignores the directory itself.
@@ -293,9 +349,10 @@ fn git_ignores(root: &Path) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn walk(root: &Path, parents: bool, diagnostics: &mut Vec<Diagnostic>) -> Vec<String> {
+fn walk(root: &Path, parents: bool, diagnostics: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf)> {
     use std::sync::Mutex;
-    let found: Mutex<(Vec<String>, Vec<Diagnostic>)> = Mutex::new((Vec::new(), Vec::new()));
+    type Found = (Vec<(String, PathBuf)>, Vec<Diagnostic>);
+    let found: Mutex<Found> = Mutex::new((Vec::new(), Vec::new()));
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(true)
@@ -313,9 +370,9 @@ fn walk(root: &Path, parents: bool, diagnostics: &mut Vec<Diagnostic>) -> Vec<St
         Box::new(|entry| {
             let mut out = found.lock().unwrap_or_else(|p| p.into_inner());
             match entry {
-                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file() || t.is_symlink()) => {
                     if let Ok(rel) = e.path().strip_prefix(root) {
-                        out.0.push(rel_string(rel));
+                        out.0.push((rel_string(rel), e.path().to_path_buf()));
                     }
                 }
                 Ok(_) => {}
@@ -336,7 +393,7 @@ fn walk(root: &Path, parents: bool, diagnostics: &mut Vec<Diagnostic>) -> Vec<St
 /// A path relative to the scan root with forward slashes.
 pub fn rel_string(path: &Path) -> String {
     path.components()
-        .map(|c| c.as_os_str().to_string_lossy())
+        .map(|c| display_name(c.as_os_str().as_encoded_bytes()))
         .collect::<Vec<_>>()
         .join("/")
 }

@@ -1,0 +1,147 @@
+//! Hostile inputs (../shared/robustness): each one finishes, prints no secret it should not
+//! reach, and reports what it skipped as a diagnostic.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn monolens() -> Command {
+    Command::cargo_bin("monolens").expect("binary built")
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(ok, "git {args:?}");
+}
+
+/// A repository with a tracked symlink out of the scan root (to a file full of secrets), one
+/// to nothing, and one inside the root that must still be read.
+#[cfg(unix)]
+fn symlinked_repo(root: &Path, outside: &Path) {
+    write(
+        outside,
+        "docker-compose.yml",
+        "services:\n  leak:\n    image: x\n    environment:\n      DB: postgres://u:LEAKpw@pg/x\n",
+    );
+    let compose = "services:\n  orders:\n    image: acme/orders:1\n";
+    write(root, "deploy/docker-compose.yml", compose);
+    std::os::unix::fs::symlink(
+        outside.join("docker-compose.yml"),
+        root.join("docker-compose.yml"),
+    )
+    .expect("symlink");
+    std::os::unix::fs::symlink(root.join("nowhere.yml"), root.join("compose.yaml"))
+        .expect("symlink");
+    std::fs::create_dir_all(root.join("inner")).expect("mkdir");
+    std::os::unix::fs::symlink(
+        root.join("deploy/docker-compose.yml"),
+        root.join("inner/docker-compose.yml"),
+    )
+    .expect("symlink");
+}
+
+#[cfg(unix)]
+fn symlinks_leaving_the_root_are_skipped(use_git: bool) {
+    let root = tempfile::tempdir().expect("tempdir");
+    let outside = tempfile::tempdir().expect("tempdir");
+    symlinked_repo(root.path(), outside.path());
+    if use_git {
+        git(root.path(), &["init", "-q"]);
+        git(root.path(), &["add", "-A"]);
+    }
+    let out = monolens()
+        .args([
+            "scan",
+            "--no-history",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .arg(root.path())
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains("LEAK"),
+        "git {use_git}: the outside file was read"
+    );
+    assert!(!text.contains("\"leak\""), "git {use_git}");
+    for skipped in ["docker-compose.yml", "compose.yaml"] {
+        assert!(
+            text.contains(&format!("\"file\": \"{skipped}\""))
+                && text.contains("outside the scan root"),
+            "git {use_git}: no diagnostic for {skipped}: {text}"
+        );
+    }
+    // The link that stays inside the root is read like any file.
+    assert!(
+        text.contains("\"inner/docker-compose\""),
+        "git {use_git}: {text}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_leaving_the_root_are_skipped_in_walker_mode() {
+    symlinks_leaving_the_root_are_skipped(false);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_leaving_the_root_are_skipped_in_git_mode() {
+    symlinks_leaving_the_root_are_skipped(true);
+}
+
+/// Names that are not UTF-8, or hold ESC or a newline, are read, and shown escaped.
+#[cfg(unix)]
+#[test]
+fn odd_file_names_are_read_and_escaped() {
+    use std::os::unix::ffi::OsStrExt;
+    for use_git in [false, true] {
+        let root = tempfile::tempdir().expect("tempdir");
+        let compose = "services:\n  orders:\n    image: acme/orders:1\n    environment:\n      DB: postgres://u:pw@pg/shop\n  billing:\n    image: acme/billing:1\n    environment:\n      DB: postgres://u:pw@pg/shop\n  pg:\n    image: postgres:16\n";
+        let odd = std::ffi::OsStr::from_bytes(b"ops\xff\x1b[31m\nx");
+        std::fs::create_dir_all(root.path().join(odd)).expect("mkdir");
+        std::fs::write(root.path().join(odd).join("docker-compose.yml"), compose).expect("write");
+        if use_git {
+            git(root.path(), &["init", "-q"]);
+            git(root.path(), &["add", "-A"]);
+        }
+        let out = monolens()
+            .args([
+                "scan",
+                "--no-history",
+                "--fail-on",
+                "never",
+                "--format",
+                "github",
+            ])
+            .arg(root.path())
+            .output()
+            .expect("runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("shared-database"),
+            "git {use_git}: not read: {text}"
+        );
+        assert!(
+            text.contains("ops\\xff\\u{1b}[31m\\nx/docker-compose.yml"),
+            "git {use_git}: {text}"
+        );
+        assert!(
+            !text.contains('\u{1b}'),
+            "git {use_git}: raw ESC in the output"
+        );
+    }
+}
