@@ -124,19 +124,18 @@ fn foreign_key(_: &Model, f: &Finding) -> Option<String> {
 
 /// The cycle edge with the fewest call sites: the cheapest to turn into an event.
 fn cycle(model: &Model, f: &Finding) -> Option<String> {
-    let sites = |from: &str, to: &str| {
-        model
-            .edges
-            .iter()
-            .find(|e| e.kind == EdgeKind::Sync && e.from == from && e.to == to)
-            .map(|e| e.evidence.clone())
-            .unwrap_or_default()
-    };
-    let (from, to, evidence) = f
+    // One pass over the model's edges: a cycle can hold thousands of them.
+    let wanted: std::collections::HashSet<(&str, &str)> = f
         .edges
         .iter()
         .filter(|(_, _, k)| *k == EdgeKind::Sync)
-        .map(|(a, b, _)| (a, b, sites(a, b)))
+        .map(|(a, b, _)| (a.as_str(), b.as_str()))
+        .collect();
+    let (from, to, evidence) = model
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::Sync && wanted.contains(&(e.from.as_str(), e.to.as_str())))
+        .map(|e| (&e.from, &e.to, &e.evidence))
         .min_by(|x, y| (x.2.len(), x.0, x.1).cmp(&(y.2.len(), y.0, y.1)))?;
     let at = evidence
         .first()

@@ -103,12 +103,21 @@ impl Finding {
         self
     }
 
+    /// Add a related location; repeats (and the finding's own location) are dropped once
+    /// the rules have run (`dedup_related`), so adding stays O(1) on findings with thousands.
     pub fn related(mut self, location: Location, message: impl Into<String>) -> Self {
-        let message = message.into();
-        if location != self.location && !self.related.iter().any(|r| r.location == location) {
-            self.related.push(Related { location, message });
-        }
+        self.related.push(Related {
+            location,
+            message: message.into(),
+        });
         self
+    }
+
+    /// Keep the first related entry per location, in order, without the finding's own.
+    pub fn dedup_related(&mut self) {
+        let mut seen: std::collections::HashSet<Location> = std::collections::HashSet::new();
+        seen.insert(self.location.clone());
+        self.related.retain(|r| seen.insert(r.location.clone()));
     }
 }
 

@@ -123,13 +123,16 @@ impl Graph {
     }
 
     /// Elementary cycles of an SCC, each closed (`[a, b, a]`), at most `list` of them listed,
-    /// counting up to `count_limit` in all. Each cycle is found once, from its smallest member.
+    /// counting up to `count_limit` in all, within `steps` steps of search (a ladder of 60
+    /// services has billions of simple paths). Each cycle is found once, from its smallest
+    /// member. The flag says whether the count is complete.
     pub fn elementary_cycles(
         &self,
         scc: &[String],
         list: usize,
         count_limit: usize,
-    ) -> (Vec<Vec<String>>, usize) {
+        steps: usize,
+    ) -> (Vec<Vec<String>>, usize, bool) {
         let mut members: Vec<NodeIndex> = scc
             .iter()
             .filter_map(|s| self.index.get(s).copied())
@@ -155,6 +158,7 @@ impl Graph {
             .collect();
         let mut listed = Vec::new();
         let mut count = 0usize;
+        let mut work = 0usize;
         let mut on_path = vec![false; members.len()];
         for start in 0..members.len() {
             // Depth-first over members ranked after `start`, with an explicit stack of
@@ -162,8 +166,9 @@ impl Graph {
             let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
             on_path[start] = true;
             while let Some(&mut (node, ref mut at)) = stack.last_mut() {
-                if count >= count_limit {
-                    return (listed, count);
+                work += 1;
+                if count >= count_limit || work > steps {
+                    return (listed, count, false);
                 }
                 let Some(&m) = next[node].get(*at) else {
                     on_path[node] = false;
@@ -187,7 +192,7 @@ impl Graph {
                 }
             }
         }
-        (listed, count)
+        (listed, count, true)
     }
 
     /// For every entry service (nobody calls it, or a gateway), the longest sync chain from it,

@@ -122,6 +122,7 @@ pub fn check_all(ctx: &Context, rules: &[(&Rule, Option<Severity>)]) -> Vec<Find
         ));
     }
     out.extend(merged);
+    out.iter_mut().for_each(Finding::dedup_related);
     out
 }
 
