@@ -50,24 +50,65 @@ pub(super) fn teams(b: &mut Builder, inputs: &Inputs) {
     b.service_dirs = dirs;
 }
 
-/// Does a CODEOWNERS pattern (gitignore-style) cover `path` (a file path)?
-fn codeowners_match(pattern: &str, path: &str) -> bool {
+/// The globs a CODEOWNERS pattern (gitignore-style) stands for: itself and everything below
+/// it; unanchored names match at any depth. None for an empty or invalid pattern.
+fn codeowners_globs(pattern: &str) -> Option<[globset::Glob; 2]> {
     let anchored = pattern.starts_with('/');
     let p = pattern.trim_start_matches('/').trim_end_matches('/');
     if p.is_empty() {
-        return false;
+        return None;
     }
     let base = if anchored || p.contains('/') {
         p.to_string()
     } else {
         format!("**/{p}")
     };
-    [base.clone(), format!("{base}/**")].iter().any(|g| {
+    let glob = |g: &str| {
         globset::GlobBuilder::new(g)
             .literal_separator(true)
             .build()
-            .is_ok_and(|g| g.compile_matcher().is_match(path))
-    })
+            .ok()
+    };
+    Some([glob(&base)?, glob(&format!("{base}/**"))?])
+}
+
+/// Every line of one CODEOWNERS file compiled once into one set: the last line that
+/// matches a path wins, as GitHub reads it.
+struct Codeowners<'a> {
+    set: globset::GlobSet,
+    /// Glob index → the line's owners.
+    owners: Vec<&'a Vec<String>>,
+}
+
+impl<'a> Codeowners<'a> {
+    fn new(lines: &[(&String, &'a Vec<String>)]) -> Self {
+        let mut builder = globset::GlobSetBuilder::new();
+        let mut owners = Vec::new();
+        for (pattern, o) in lines {
+            for g in codeowners_globs(pattern).into_iter().flatten() {
+                builder.add(g);
+                owners.push(*o);
+            }
+        }
+        let set = builder
+            .build()
+            .unwrap_or_else(|_| globset::GlobSet::empty());
+        Codeowners { set, owners }
+    }
+
+    fn owners_of(&self, path: &str) -> Option<&'a Vec<String>> {
+        let last = self.set.matches(path).into_iter().max()?;
+        self.owners.get(last).copied()
+    }
+}
+
+#[cfg(test)]
+fn codeowners_match(pattern: &str, path: &str) -> bool {
+    let pattern = pattern.to_string();
+    let owners = vec!["@x".to_string()];
+    Codeowners::new(&[(&pattern, &owners)])
+        .owners_of(path)
+        .is_some()
 }
 
 /// Owners from CODEOWNERS (last matching line wins; `.github/`, root, then `docs/`, as GitHub
@@ -94,10 +135,11 @@ fn assign_owners(b: &mut Builder, rules: &[OwnerRule], service_dirs: &[(String, 
     for (d, svc) in service_dirs {
         dirs_of.entry(svc.as_str()).or_default().push(d.as_str());
     }
+    let compiled = chosen.map(|lines| Codeowners::new(lines));
     let ids: Vec<String> = b.components.keys().cloned().collect();
     for id in ids {
         let mut owners: BTreeSet<String> = BTreeSet::new();
-        if let Some(lines) = chosen {
+        if let Some(codeowners) = &compiled {
             let mut paths: Vec<String> = dirs_of
                 .get(id.as_str())
                 .into_iter()
@@ -110,11 +152,7 @@ fn assign_owners(b: &mut Builder, rules: &[OwnerRule], service_dirs: &[(String, 
                 paths.push(c.location.file.clone());
             }
             for p in &paths {
-                if let Some((_, o)) = lines
-                    .iter()
-                    .rev()
-                    .find(|(pattern, _)| codeowners_match(pattern, p))
-                {
+                if let Some(o) = codeowners.owners_of(p) {
                     owners.extend(o.iter().cloned());
                 }
             }
@@ -144,5 +182,23 @@ mod tests {
         assert!(codeowners_match("orders/", "x/orders/_"));
         assert!(!codeowners_match("/orders/", "x/orders/_"));
         assert!(!codeowners_match("*.md", "services/orders/_"));
+    }
+
+    #[test]
+    fn the_last_matching_line_wins_in_the_compiled_set() {
+        let (all, orders, none) = (
+            "*".to_string(),
+            "/services/orders/".to_string(),
+            "/docs/".to_string(),
+        );
+        let (a, b, c) = (
+            vec!["@all".to_string()],
+            vec!["@orders".to_string()],
+            vec![],
+        );
+        let set = Codeowners::new(&[(&all, &a), (&orders, &b), (&none, &c)]);
+        assert_eq!(set.owners_of("services/orders/_"), Some(&b));
+        assert_eq!(set.owners_of("services/billing/_"), Some(&a));
+        assert_eq!(set.owners_of("docs/_"), Some(&c));
     }
 }
