@@ -129,6 +129,42 @@ impl LineIndex {
         let column = text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
         (line as u32 + 1, column as u32)
     }
+
+    /// Positions of offsets given in increasing order, counting each line's characters once:
+    /// a one-line minified file can hold tens of thousands of matches.
+    pub fn cursor<'a>(&'a self, text: &'a str) -> Cursor<'a> {
+        Cursor {
+            index: self,
+            text,
+            line: usize::MAX,
+            offset: 0,
+            column: 1,
+        }
+    }
+}
+
+/// See `LineIndex::cursor`.
+pub struct Cursor<'a> {
+    index: &'a LineIndex,
+    text: &'a str,
+    line: usize,
+    offset: usize,
+    column: usize,
+}
+
+impl Cursor<'_> {
+    pub fn position(&mut self, offset: usize) -> (u32, u32) {
+        let line = self.index.starts.partition_point(|&s| s <= offset) - 1;
+        let from = if line == self.line && offset >= self.offset {
+            self.offset
+        } else {
+            self.column = 1;
+            self.index.starts[line]
+        };
+        self.column += self.text.get(from..offset).map_or(0, |s| s.chars().count());
+        (self.line, self.offset) = (line, offset);
+        (line as u32 + 1, self.column as u32)
+    }
 }
 
 /// The settings a parse produced as (key, value, line), for parser tests.
@@ -143,4 +179,25 @@ pub(crate) fn settings_of(out: &FileFacts) -> Vec<(String, String, u32)> {
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod cursor_tests {
+    use super::LineIndex;
+
+    #[test]
+    fn a_cursor_gives_the_same_positions_as_the_index() {
+        let text = "ab\né\"x\" \"y\"\n\nlast é line";
+        let index = LineIndex::new(text);
+        let mut cursor = index.cursor(text);
+        let offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        for &o in &offsets {
+            assert_eq!(cursor.position(o), index.position(text, o), "offset {o}");
+        }
+        // Repeats and a fresh line after a gap agree too.
+        let mut cursor = index.cursor(text);
+        for o in [3, 3, 9, 14, 15] {
+            assert_eq!(cursor.position(o), index.position(text, o), "offset {o}");
+        }
+    }
 }

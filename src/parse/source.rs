@@ -191,6 +191,11 @@ fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 
+/// How far before a known name its literal's opening quote may be (`"jdbc:postgresql://user@`),
+/// and how far after it the closing quote (a path and query).
+const MAX_LITERAL_PREFIX: usize = 256;
+const MAX_LITERAL_SUFFIX: usize = 4096;
+
 pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
     let hits = Hits::of(text);
     let defaults = env::scan(path, text, &hits, &mut out.facts);
@@ -211,19 +216,20 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
             if s > 0 && is_name_byte(bytes[s - 1]) || e < bytes.len() && is_name_byte(bytes[e]) {
                 continue;
             }
-            let line_start = bytes[..s]
+            // Look back and ahead a bounded span: a minified one-line file names a service
+            // tens of thousands of times, and an unbounded search per match is quadratic.
+            let back = s.saturating_sub(MAX_LITERAL_PREFIX);
+            let Some(open) = bytes[back..s]
                 .iter()
-                .rposition(|b| *b == b'\n')
-                .map_or(0, |i| i + 1);
-            let Some(open) = bytes[line_start..s]
-                .iter()
-                .rposition(|b| QUOTES.contains(b))
-                .map(|i| i + line_start)
+                .rposition(|b| QUOTES.contains(b) || *b == b'\n')
+                .map(|i| i + back)
+                .filter(|&i| bytes[i] != b'\n')
             else {
                 continue;
             };
             let quote = bytes[open];
-            let Some(close) = bytes[e..]
+            let ahead = (e + MAX_LITERAL_SUFFIX).min(bytes.len());
+            let Some(close) = bytes[e..ahead]
                 .iter()
                 .position(|b| *b == quote || *b == b'\n')
                 .map(|i| i + e)
@@ -287,9 +293,10 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
         literals.dedup();
     }
     let index = LineIndex::new(text);
+    let mut cursor = index.cursor(text);
     out.facts.reserve(literals.len());
     for (start, value) in literals {
-        let (line, column) = index.position(text, start);
+        let (line, column) = cursor.position(start);
         out.facts.push(Fact::Literal {
             value,
             location: Location::new(path, line, column),
