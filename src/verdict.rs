@@ -7,22 +7,9 @@ use crate::model::{ComponentKind, Confidence, EdgeKind, Model};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Rules whose findings tie their services together; how strongly is each finding's
-/// `strength` (catalog, by rule and case).
-pub const TYING_RULES: &[&str] = &[
-    "shared-database",
-    "shared-database-server",
-    "shared-table",
-    "cross-service-foreign-key",
-    "cyclic-sync-calls",
-    "deep-sync-chain",
-    "lockstep-deploy",
-    "co-change-coupling",
-    "distributed-transaction",
-];
-
-/// The kind of coupling a tying rule shows: two strong kinds in one cluster (a shared database
-/// and a sync cycle) are independent signs of one system.
+/// Rules whose findings tie their services together (how strongly is each finding's
+/// `strength`, from the catalog), with the kind of coupling each shows: two strong kinds in
+/// one cluster (a shared database and a sync cycle) are independent signs of one system.
 const COUPLING_KIND: &[(&str, &str)] = &[
     ("shared-database", "data"),
     ("shared-database-server", "data"),
@@ -34,6 +21,14 @@ const COUPLING_KIND: &[(&str, &str)] = &[
     ("co-change-coupling", "change"),
     ("distributed-transaction", "transactions"),
 ];
+
+/// The kind of coupling a rule shows; `None` for rules that do not tie services.
+fn coupling_kind(rule: &str) -> Option<&'static str> {
+    COUPLING_KIND
+        .iter()
+        .find(|(r, _)| *r == rule)
+        .map(|(_, kind)| *kind)
+}
 
 /// The verdict scale, read from the top: the first row that holds decides. `explain verdict`
 /// and the README print it.
@@ -83,7 +78,7 @@ pub fn scale_markdown() -> String {
             .iter()
             .map(|(c, st)| format!("`{c}`: {}", st.as_str()))
             .collect();
-        let ties = if TYING_RULES.contains(&d.id.as_str()) {
+        let ties = if coupling_kind(&d.id).is_some() {
             d.strength.as_str().to_string()
         } else {
             format!("{} (does not tie services)", d.strength.as_str())
@@ -271,11 +266,7 @@ fn members<'a>(f: &'a Finding, apps: &BTreeSet<&str>) -> Vec<&'a str> {
 fn clusters_of<'a>(apps: &BTreeSet<&'a str>, links: &[&'a Finding]) -> Vec<BTreeSet<&'a str>> {
     let mut groups = Groups::new(apps);
     for f in links {
-        let m: Vec<&str> = members(f, apps)
-            .into_iter()
-            .filter_map(|c| apps.get(c).copied())
-            .collect();
-        groups.join(&m);
+        groups.join(&members(f, apps));
     }
     groups.sets()
 }
@@ -319,7 +310,7 @@ pub fn verdict(model: &Model, findings: &[Finding]) -> Verdict {
     // Baselined and suppressed findings count: the verdict describes the architecture.
     let tying: Vec<&Finding> = findings
         .iter()
-        .filter(|f| TYING_RULES.contains(&f.rule))
+        .filter(|f| coupling_kind(f.rule).is_some())
         .collect();
     let linked: Vec<&Finding> = tying
         .iter()
@@ -420,8 +411,7 @@ fn strong_kinds(c: &Cluster) -> usize {
         .reasons
         .iter()
         .filter(|r| r.strength == Strength::Strong)
-        .filter_map(|r| COUPLING_KIND.iter().find(|(rule, _)| *rule == r.rule))
-        .map(|(_, kind)| *kind)
+        .filter_map(|r| coupling_kind(&r.rule))
         .collect();
     kinds.len()
 }

@@ -14,14 +14,34 @@ fn write(dir: &Path, rel: &str, text: &str) {
     std::fs::write(path, text).expect("write");
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let ok = std::process::Command::new("git")
-        .arg("-C")
+/// Make `dir` a git work tree with every file tracked (git mode of discovery).
+fn track(dir: &Path) {
+    for args in [&["init", "-q"][..], &["add", "-A"]] {
+        let ok = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(ok, "git {args:?}");
+    }
+}
+
+/// `monolens scan DIR` in one format, never failing on findings: its stdout.
+fn scan(dir: &Path, format: &str) -> String {
+    let out = monolens()
+        .args([
+            "scan",
+            "--no-history",
+            "--fail-on",
+            "never",
+            "--format",
+            format,
+        ])
         .arg(dir)
-        .args(args)
         .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(ok, "git {args:?}");
+        .expect("runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A repository with a tracked symlink out of the scan root (to a file full of secrets), one
@@ -56,22 +76,9 @@ fn symlinks_leaving_the_root_are_skipped(use_git: bool) {
     let outside = tempfile::tempdir().expect("tempdir");
     symlinked_repo(root.path(), outside.path());
     if use_git {
-        git(root.path(), &["init", "-q"]);
-        git(root.path(), &["add", "-A"]);
+        track(root.path());
     }
-    let out = monolens()
-        .args([
-            "scan",
-            "--no-history",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .arg(root.path())
-        .output()
-        .expect("runs");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = scan(root.path(), "json");
     assert!(
         !text.contains("LEAK"),
         "git {use_git}: the outside file was read"
@@ -115,22 +122,9 @@ fn odd_file_names_are_read_and_escaped() {
         std::fs::create_dir_all(root.path().join(odd)).expect("mkdir");
         std::fs::write(root.path().join(odd).join("docker-compose.yml"), compose).expect("write");
         if use_git {
-            git(root.path(), &["init", "-q"]);
-            git(root.path(), &["add", "-A"]);
+            track(root.path());
         }
-        let out = monolens()
-            .args([
-                "scan",
-                "--no-history",
-                "--fail-on",
-                "never",
-                "--format",
-                "github",
-            ])
-            .arg(root.path())
-            .output()
-            .expect("runs");
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = scan(root.path(), "github");
         assert!(
             text.contains("shared-database"),
             "git {use_git}: not read: {text}"
@@ -177,19 +171,7 @@ fn a_cycle_ladder_is_reported_with_bounded_work() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "docker-compose.yml", &compose);
-    let out = monolens()
-        .args([
-            "scan",
-            "--no-history",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .arg(dir.path())
-        .output()
-        .expect("runs");
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let json: serde_json::Value = serde_json::from_str(&scan(dir.path(), "json")).expect("json");
     let cycle = json["findings"]
         .as_array()
         .expect("findings")

@@ -20,7 +20,7 @@ pub mod user;
 
 use super::LineIndex;
 use crate::model::{Fact, FileFacts, Location};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -105,10 +105,8 @@ static ALL_TRIGGERS: LazyLock<AllTriggers> = LazyLock::new(|| {
             targets[at].push((t.table, i));
         }
     }
-    // A DFA: the overlapping search runs over every byte of every source file.
     let automaton = AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
-        .kind(Some(AhoCorasickKind::DFA))
         .build(&words)
         .expect("valid triggers");
     AllTriggers {
