@@ -10,8 +10,66 @@ use std::sync::LazyLock;
 #[serde(deny_unknown_fields)]
 pub struct RuleOption {
     pub name: String,
+    /// What values the option takes; config values are checked against it at load time.
+    pub kind: OptionKind,
     pub default: String,
     pub description: String,
+}
+
+/// The value types rule options take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OptionKind {
+    /// A whole number, 0 or more.
+    Count,
+    /// A share: `50%`, or a fraction from 0 to 1 (`0.5`).
+    Percent,
+    /// error, warning, note or off.
+    Severity,
+    /// Comma-separated words.
+    List,
+}
+
+impl OptionKind {
+    /// What a valid value looks like, for error messages and the schema.
+    pub fn describe(self) -> &'static str {
+        match self {
+            OptionKind::Count => "a whole number, 0 or more",
+            OptionKind::Percent => "a percentage such as `50%`, or a fraction from 0 to 1",
+            OptionKind::Severity => "one of error, warning, note, off",
+            OptionKind::List => "a comma-separated list of words",
+        }
+    }
+
+    /// The value as the rules read it (a string), or why it is not valid.
+    pub fn check(self, value: &serde_json::Value) -> Result<String, String> {
+        let text = match value {
+            serde_json::Value::String(s) => s.trim().to_string(),
+            serde_json::Value::Number(n) => n.to_string(),
+            other => other.to_string(),
+        };
+        let ok = match self {
+            OptionKind::Count => text.parse::<u64>().is_ok(),
+            OptionKind::Percent => percent(&text).is_some(),
+            OptionKind::Severity => matches!(text.as_str(), "error" | "warning" | "note" | "off"),
+            OptionKind::List => value.is_string(),
+        };
+        if ok {
+            Ok(text)
+        } else {
+            Err(format!("must be {}, not `{text}`", self.describe()))
+        }
+    }
+}
+
+/// A share from 0 to 1: `50%` is one half, as is `0.5`; `1%` is one hundredth.
+pub fn percent(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let share = match text.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().ok()? / 100.0,
+        None => text.parse::<f64>().ok()?,
+    };
+    (0.0..=1.0).contains(&share).then_some(share)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -180,8 +238,11 @@ impl RuleDoc {
         } else {
             for o in &self.options {
                 out.push_str(&format!(
-                    "- `{}` (default `{}`): {}\n",
-                    o.name, o.default, o.description
+                    "- `{}` ({}; default `{}`): {}\n",
+                    o.name,
+                    o.kind.describe(),
+                    o.default,
+                    o.description
                 ));
             }
         }

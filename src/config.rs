@@ -26,7 +26,7 @@ pub struct Config {
     pub sidecars: Vec<String>,
     /// Per-rule settings.
     #[serde(default)]
-    pub rules: BTreeMap<String, RuleConfig>,
+    pub rules: BTreeMap<String, serde_saphyr::Spanned<RuleConfig>>,
     /// Read git history for co-change coupling (default true).
     #[serde(default = "yes")]
     pub history: bool,
@@ -142,11 +142,11 @@ impl Config {
             let first = first.lines().next().unwrap_or("invalid").trim().to_string();
             format!("invalid config {} line {line}: {first}", path.display())
         })?;
-        config.validate(path)?;
+        config.validate(path, &text)?;
         Ok(config)
     }
 
-    fn validate(&self, path: &Path) -> Result<(), String> {
+    fn validate(&self, path: &Path, text: &str) -> Result<(), String> {
         for entry in &self.allow {
             let line = entry.referenced.line();
             let e = &entry.value;
@@ -173,28 +173,60 @@ impl Config {
             }
         }
         self.validate_patterns(path)?;
+        self.validate_services(path, text)?;
         for (id, rc) in &self.rules {
+            let line = rc.referenced.line();
+            let fail = |what: String| {
+                Err(format!(
+                    "invalid config {} line {line}: rule `{id}` {what}",
+                    path.display()
+                ))
+            };
             let Some(doc) = crate::catalog::get(id) else {
                 return Err(format!(
-                    "invalid config {}: unknown rule `{id}` under `rules`",
+                    "invalid config {} line {line}: unknown rule `{id}` under `rules`",
                     path.display()
                 ));
             };
-            if let Some(s) = &rc.severity
+            if let Some(s) = &rc.value.severity
                 && !matches!(s.as_str(), "error" | "warning" | "note" | "off")
             {
-                return Err(format!(
-                    "invalid config {}: rule `{id}` severity `{s}` is not one of error, warning, note, off",
-                    path.display()
+                return fail(format!(
+                    "severity `{s}` is not one of error, warning, note, off"
                 ));
             }
-            for name in rc.options.keys() {
-                if !doc.options.iter().any(|o| &o.name == name) {
+            for (name, value) in &rc.value.options {
+                let Some(option) = doc.options.iter().find(|o| &o.name == name) else {
+                    return fail(format!("has no option `{name}`"));
+                };
+                if let Err(why) = option.kind.check(value) {
                     return Err(format!(
-                        "invalid config {}: rule `{id}` has no option `{name}`",
-                        path.display()
+                        "invalid config {} line {}: rule `{id}` option `{name}` {why}",
+                        path.display(),
+                        key_line(text, line as usize, name)
                     ));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// `services:` keys that are globs must compile, as the folder mapping compiles them.
+    fn validate_services(&self, path: &Path, text: &str) -> Result<(), String> {
+        for pattern in self.services.keys() {
+            let pattern = pattern.trim_end_matches('/');
+            if pattern.contains(['*', '?', '[', '{']) {
+                globset::GlobBuilder::new(pattern)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| {
+                        format!(
+                            "invalid config {} line {}: `services` glob `{pattern}` is not valid: {}",
+                            path.display(),
+                            text.lines().position(|l| l.contains(pattern)).map_or(1, |i| i + 1),
+                            e.kind()
+                        )
+                    })?;
             }
         }
         Ok(())
@@ -263,19 +295,32 @@ impl Config {
             .iter()
             .map(|(id, rc)| {
                 let opts = rc
+                    .value
                     .options
                     .iter()
                     .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                        )
+                        let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                        (k.clone(), text.trim().to_string())
                     })
                     .collect();
                 (id.clone(), opts)
             })
             .collect()
     }
+}
+
+/// The line of option `name` in the rule mapping that starts at `from` (flattened options keep
+/// no position of their own); `from` when it is not found.
+fn key_line(text: &str, from: usize, name: &str) -> usize {
+    let is_key = |l: &str| {
+        l.split([' ', '{', ',', '"', '\''])
+            .any(|w| w.strip_suffix(':') == Some(name))
+    };
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find(|(_, l)| is_key(l))
+        .map_or(from, |(i, _)| i + 1)
 }
 
 /// The JSON Schema of `monolens.yaml`, built from the catalog so every rule and option is
@@ -287,7 +332,7 @@ pub fn json_schema() -> serde_json::Value {
         let mut props = serde_json::Map::new();
         props.insert("severity".into(), json!({"enum": ["error", "warning", "note", "off"], "description": format!("Default: {}.", d.severity.as_str())}));
         for o in &d.options {
-            props.insert(o.name.clone(), json!({"type": ["string", "number"], "description": format!("{} Default: {}.", o.description, o.default)}));
+            props.insert(o.name.clone(), option_schema(o));
         }
         rules.insert(d.id.clone(), json!({"type": "object", "description": d.title, "additionalProperties": false, "properties": props}));
     }
@@ -351,4 +396,25 @@ pub fn json_schema() -> serde_json::Value {
             }
         }
     })
+}
+
+/// The schema of one rule option, from its kind.
+fn option_schema(o: &crate::catalog::RuleOption) -> serde_json::Value {
+    use crate::catalog::OptionKind;
+    use serde_json::json;
+    let description = format!("{} Default: {}.", o.description, o.default);
+    match o.kind {
+        OptionKind::Count => json!({"anyOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "string", "pattern": "^[0-9]+$"}
+        ], "description": description}),
+        OptionKind::Percent => json!({"anyOf": [
+            {"type": "number", "minimum": 0, "maximum": 1},
+            {"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?%|0(\\.[0-9]+)?|1(\\.0+)?)$"}
+        ], "description": description}),
+        OptionKind::Severity => {
+            json!({"enum": ["error", "warning", "note", "off"], "description": description})
+        }
+        OptionKind::List => json!({"type": "string", "description": description}),
+    }
 }

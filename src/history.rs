@@ -111,6 +111,46 @@ impl GitLog {
         }
     }
 
+    /// Check what the user named explicitly: a `--git-dir` must be a repository and a `--rev`
+    /// must name a commit in it. Errors are one sentence (a usage error, exit 2).
+    pub fn verify(&self, git_dir_given: bool, rev: Option<&str>) -> Result<(), String> {
+        let place = match &self.git_dir {
+            Some(d) => format!("--git-dir {}", d.display()),
+            None => self.work_dir.display().to_string(),
+        };
+        let out = self
+            .git()
+            .args(["rev-parse", "--git-dir"])
+            .output()
+            .map_err(|e| format!("cannot run git to read {place}: {e}"))?;
+        if !out.status.success() {
+            return Err(if git_dir_given {
+                format!("{place} is not a git repository")
+            } else {
+                format!("--rev needs a git repository, and {place} is not inside one")
+            });
+        }
+        let Some(rev) = rev else { return Ok(()) };
+        if rev.is_empty() || rev.starts_with('-') {
+            return Err(format!("invalid revision `{rev}`"));
+        }
+        let ok = self
+            .git()
+            .args(["rev-parse", "--verify", "--quiet"])
+            .arg(format!("{rev}^{{commit}}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "revision `{rev}` does not name a commit in {place}"
+            ))
+        }
+    }
+
     /// The scan root's path inside the repository ("" or ending in `/`).
     pub fn prefix(&self) -> &str {
         &self.prefix

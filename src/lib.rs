@@ -230,14 +230,11 @@ fn history_options(
             .filter(|s| !s.is_empty())
             .collect(),
     };
-    let degree = get("min-degree")
-        .trim_end_matches('%')
-        .parse::<f64>()
-        .unwrap_or(50.0);
+    let degree = catalog::percent(&get("min-degree")).unwrap_or(0.5);
     let c = history::CoChangeOptions {
         min_revisions: num("min-revisions", 5),
         min_shared: num("min-shared", 5),
-        min_degree: if degree > 1.0 { degree / 100.0 } else { degree },
+        min_degree: degree,
     };
     (h, c)
 }
@@ -281,6 +278,11 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
         Input::Dir(root) => {
             if !root.is_dir() {
                 return Err(format!("{} is not a directory", root.display()));
+            }
+            if config.history && !opts.no_history && (opts.git_dir.is_some() || opts.rev.is_some())
+            {
+                history::GitLog::new(root, opts.git_dir.as_deref())
+                    .verify(opts.git_dir.is_some(), opts.rev.as_deref())?;
             }
             let discover_opts = discover::DiscoverOptions {
                 exclude: config
@@ -368,7 +370,7 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
             let severity = config
                 .rules
                 .get(rule.id)
-                .and_then(|r| r.severity.as_deref());
+                .and_then(|r| r.value.severity.as_deref());
             (severity != Some("off")).then(|| (rule, severity.and_then(parse_severity)))
         })
         .collect();

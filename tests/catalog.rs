@@ -53,6 +53,23 @@ fn every_rule_has_docs_and_a_unique_id() {
 const HISTORY_RULES: &[(&str, &str)] = &[("co-change-coupling", "tests/deployability.rs")];
 
 #[test]
+fn every_option_default_is_valid_for_its_kind() {
+    for rule in monolens::catalog::all() {
+        for o in &rule.options {
+            let value = serde_json::Value::String(o.default.clone());
+            assert!(
+                o.kind.check(&value).is_ok(),
+                "{}: default `{}` of `{}` is not {}",
+                rule.id,
+                o.default,
+                o.name,
+                o.kind.describe()
+            );
+        }
+    }
+}
+
+#[test]
 fn every_rule_has_a_firing_fixture_and_a_near_miss() {
     let base = common::root().join("fixtures/rules");
     for rule in rules::RULES {

@@ -95,6 +95,110 @@ fn unknown_config_key_names_key_and_line() {
 }
 
 #[test]
+fn option_values_are_type_and_range_checked() {
+    let cases = [
+        (
+            "rules:\n  deep-sync-chain: {max-depth: \"abc\"}\n",
+            "line 2",
+            "`max-depth` must be a whole number",
+        ),
+        (
+            "rules:\n  deep-sync-chain: {max-depth: -5}\n",
+            "line 2",
+            "not `-5`",
+        ),
+        (
+            "rules:\n  co-change-coupling:\n    min-shared: 2\n    min-degree: 150%\n",
+            "line 4",
+            "`min-degree` must be a percentage",
+        ),
+        (
+            "rules:\n  shared-database: {separate-schemas-severity: loud}\n",
+            "line 2",
+            "one of error, warning, note, off",
+        ),
+        (
+            "services:\n  x: a\n  \"[[\": b\n",
+            "line 3",
+            "`services` glob `[[` is not valid",
+        ),
+    ];
+    for (config, line, wanted) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("monolens.yaml"), config).expect("write");
+        let out = monolens()
+            .args(["scan", "--no-history", &dir.path().display().to_string()])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(
+            stderr.contains(wanted) && stderr.contains(line),
+            "{config}: {stderr}"
+        );
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+    // Valid forms of the same options are accepted.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ok = "rules:\n  deep-sync-chain: {max-depth: 4}\n  co-change-coupling: {min-degree: 0.3, min-shared: \"2\"}\n";
+    std::fs::write(dir.path().join("monolens.yaml"), ok).expect("write");
+    monolens()
+        .args(["scan", "--no-history", &dir.path().display().to_string()])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn min_degree_percentages_are_percentages() {
+    use monolens::catalog::percent;
+    assert_eq!(percent("50%"), Some(0.5));
+    assert_eq!(percent("1%"), Some(0.01));
+    assert_eq!(percent("2%"), Some(0.02));
+    assert_eq!(percent("0.75"), Some(0.75));
+    assert_eq!(percent("75"), None, "a bare number above 1 is ambiguous");
+    assert_eq!(percent("101%"), None);
+}
+
+#[test]
+fn an_unreadable_git_dir_or_revision_is_a_usage_error() {
+    let demo = fixture("fixtures/demo");
+    let not_repo = tempfile::tempdir().expect("tempdir");
+    let not_repo = not_repo.path().display().to_string();
+    let cases = [
+        (
+            vec!["--git-dir", not_repo.as_str()],
+            "is not a git repository",
+        ),
+        (
+            vec!["--rev", "no-such-revision-here"],
+            "does not name a commit",
+        ),
+    ];
+    for (args, wanted) in cases {
+        let out = monolens()
+            .args(["scan", &demo])
+            .args(&args)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(wanted), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+    // With history off, the flags are not read at all.
+    monolens()
+        .args([
+            "scan",
+            &demo,
+            "--no-history",
+            "--rev",
+            "no-such-revision-here",
+            "--fail-on",
+            "never",
+        ])
+        .assert()
+        .code(0);
+}
+
+#[test]
 fn bad_code_patterns_are_one_sentence_with_their_line() {
     let cases = [
         (

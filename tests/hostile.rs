@@ -187,3 +187,23 @@ fn a_cycle_ladder_is_reported_with_bounded_work() {
             .contains("82 services")
     );
 }
+
+#[test]
+fn extends_chains_resolve_in_any_order_and_cycles_are_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let compose = "services:\n  a:\n    extends: b\n  b:\n    extends: c\n  c:\n    image: x\n    environment:\n      ORDERS_URL: http://orders:80\n  orders:\n    image: y\n  p:\n    extends: q\n  q:\n    extends: p\n  s:\n    extends: s\n";
+    write(dir.path(), "docker-compose.yml", compose);
+    let json: serde_json::Value = serde_json::from_str(&scan(dir.path(), "json")).expect("json");
+    let calls_orders = |from: &str| {
+        json["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .any(|e| e["from"] == from && e["to"] == "orders")
+    };
+    assert!(calls_orders("a"), "a inherits c through b");
+    let diags = json["diagnostics"].to_string();
+    assert!(diags.contains("cycle: p → q → p"), "{diags}");
+    assert!(diags.contains("`s` names the service itself"), "{diags}");
+    assert!(!diags.contains("not found"), "{diags}");
+}

@@ -5,7 +5,7 @@ use super::builder::join;
 use super::inputs::Inputs;
 use crate::interp;
 use crate::model::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 pub(super) fn is_base_compose(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
@@ -109,41 +109,122 @@ fn merge_into(base: &mut Workload, over: Workload) {
     }
 }
 
-/// Apply `extends`: the base service's settings, then the extending service's on top.
+/// Apply `extends`: the base service's settings, then the extending service's on top. Chains
+/// resolve to a fixpoint whatever the declaration order (`a` extends `b` extends `c` gives `a`
+/// everything of `c`); a cycle is reported once with its members and its links are ignored.
 fn apply_extends(all: &mut [Workload], diagnostics: &mut Vec<Diagnostic>) {
-    for i in 0..all.len() {
-        let mut seen = BTreeSet::new();
-        while let Some((service, file)) = all[i].extends.take() {
-            let dir = match &all[i].origin {
-                Origin::Compose { dir } => dir.clone(),
-                _ => break,
-            };
-            let target_file = file.as_deref().map(|f| join(&dir, f));
-            let found = all.iter().position(|w| {
-                w.name == service
-                    && match &target_file {
-                        Some(f) => &w.declared.file == f,
-                        None => matches!(&w.origin, Origin::Compose { dir: d } if *d == dir),
+    let targets: Vec<Option<Result<usize, String>>> =
+        (0..all.len()).map(|i| extends_target(all, i)).collect();
+    let mut state = vec![Walk::Todo; all.len()];
+    for start in 0..all.len() {
+        // Follow the chain to a resolved service, a root or a cycle, then apply it backwards.
+        let mut path = Vec::new();
+        let mut cur = start;
+        loop {
+            match state[cur] {
+                Walk::Done => break,
+                Walk::OnPath => {
+                    let from = path.iter().position(|&p| p == cur).unwrap_or(0);
+                    report_cycle(all, &path[from..], diagnostics);
+                    for &m in &path[from..] {
+                        state[m] = Walk::Done;
                     }
-            });
-            let Some(j) = found.filter(|j| *j != i && seen.insert(*j)) else {
-                diagnostics.push(Diagnostic::note(
-                    &all[i].declared.file,
-                    all[i].declared.line,
-                    format!("`extends` names service `{service}`, which was not found; ignored"),
-                ));
-                break;
-            };
-            let mut base = all[j].clone();
-            let this = std::mem::replace(&mut all[i], base.clone());
-            base.name = this.name.clone();
-            base.declared = this.declared.clone();
-            base.origin = this.origin.clone();
-            base.extends = None;
-            let pending = this.extends.clone();
-            merge_into(&mut base, this);
-            base.extends = pending;
-            all[i] = base;
+                    path.truncate(from);
+                    break;
+                }
+                Walk::Todo => {}
+            }
+            state[cur] = Walk::OnPath;
+            path.push(cur);
+            match &targets[cur] {
+                Some(Ok(j)) => cur = *j,
+                Some(Err(service)) => {
+                    let w = &all[cur];
+                    diagnostics.push(Diagnostic::note(
+                        &w.declared.file,
+                        w.declared.line,
+                        format!(
+                            "`extends` names service `{service}`, which was not found; ignored"
+                        ),
+                    ));
+                    break;
+                }
+                None => break,
+            }
+        }
+        for &k in path.iter().rev() {
+            if let Some(Ok(j)) = targets[k]
+                && state[j] == Walk::Done
+                && j != k
+            {
+                inherit(all, k, j);
+            }
+            all[k].extends = None;
+            state[k] = Walk::Done;
         }
     }
+    for w in all.iter_mut() {
+        w.extends = None;
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    Todo,
+    OnPath,
+    Done,
+}
+
+/// The service `all[i]` extends: its index, the name that was not found, or `None`.
+fn extends_target(all: &[Workload], i: usize) -> Option<Result<usize, String>> {
+    let (service, file) = all[i].extends.as_ref()?;
+    let Origin::Compose { dir } = &all[i].origin else {
+        return None;
+    };
+    let target_file = file.as_deref().map(|f| join(dir, f));
+    let found = all.iter().position(|w| {
+        w.name == *service
+            && match &target_file {
+                Some(f) => &w.declared.file == f,
+                None => matches!(&w.origin, Origin::Compose { dir: d } if d == dir),
+            }
+    });
+    Some(found.ok_or_else(|| service.clone()))
+}
+
+/// `all[k]` becomes `all[j]` (already resolved) with `all[k]`'s own settings on top.
+fn inherit(all: &mut [Workload], k: usize, j: usize) {
+    let mut base = all[j].clone();
+    let this = std::mem::replace(&mut all[k], base.clone());
+    base.name = this.name.clone();
+    base.declared = this.declared.clone();
+    base.origin = this.origin.clone();
+    merge_into(&mut base, this);
+    base.extends = None;
+    all[k] = base;
+}
+
+/// One diagnostic per cycle, at its first member by location, naming every member in order.
+fn report_cycle(all: &[Workload], members: &[usize], diagnostics: &mut Vec<Diagnostic>) {
+    let Some(first) = (0..members.len()).min_by_key(|&p| &all[members[p]].declared) else {
+        return;
+    };
+    let mut names: Vec<&str> = (0..members.len())
+        .map(|p| all[members[(first + p) % members.len()]].name.as_str())
+        .collect();
+    names.push(names[0]);
+    let w = &all[members[first]];
+    let message = if members.len() == 1 {
+        format!(
+            "`extends` of `{}` names the service itself; ignored",
+            w.name
+        )
+    } else {
+        format!("`extends` forms a cycle: {}; ignored", names.join(" → "))
+    };
+    diagnostics.push(Diagnostic::warning(
+        &w.declared.file,
+        w.declared.line,
+        message,
+    ));
 }
