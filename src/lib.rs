@@ -22,6 +22,7 @@ pub mod resolve;
 pub mod rules;
 pub mod suppress;
 pub mod verdict;
+pub mod visible;
 pub mod yaml;
 
 use config::Config;

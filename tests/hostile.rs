@@ -207,3 +207,43 @@ fn extends_chains_resolve_in_any_order_and_cycles_are_named() {
     assert!(diags.contains("`s` names the service itself"), "{diags}");
     assert!(!diags.contains("not found"), "{diags}");
 }
+
+#[test]
+fn control_characters_in_names_are_escaped_in_every_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let compose = "services:\n  pg:\n    image: postgres\n  \"evil\\e[2J\\e[31mRED\\e]0;title\\a\":\n    image: x\n    environment:\n      DATABASE_URL: postgres://pg/shop\n  \"line1\\nline2\\\"]; click A call alert(1)\\n%%\":\n    image: y\n    environment:\n      DATABASE_URL: postgres://pg/shop\n      X_URL: \"http://evil\\e[2J\\a:80\"\n";
+    write(dir.path(), "docker-compose.yml", compose);
+    for format in [
+        "table", "markdown", "github", "dot", "mermaid", "json", "sarif", "junit",
+    ] {
+        let out = scan(dir.path(), format);
+        assert!(out.contains("evil"), "{format}: the service is reported");
+        assert!(
+            !out.contains(['\x1b', '\x07']),
+            "{format}: a raw control character reached the output"
+        );
+        assert!(
+            !out.lines().any(|l| l.starts_with("line2")),
+            "{format}: a newline in a name broke a line"
+        );
+    }
+    // With colour on, the only escapes are the severity colours monolens adds.
+    let out = monolens()
+        .args([
+            "scan",
+            "--no-history",
+            "--fail-on",
+            "never",
+            "--color",
+            "always",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\x1b[31merror\x1b[0m"), "{text}");
+    assert_eq!(
+        text.matches('\x1b').count(),
+        2 * text.matches("\x1b[0m").count()
+    );
+}

@@ -4,7 +4,9 @@
 use super::Report;
 
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', "<br>")
+    s.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('\n', "<br>")
 }
 
 pub fn render(r: &Report) -> String {

@@ -80,14 +80,17 @@ pub struct Style {
 }
 
 pub fn render(format: Format, report: &Report, style: Style) -> String {
+    // JSON and SARIF escape control characters themselves; the text formats are made safe
+    // here, in one place, so no value from the repository reaches a terminal raw.
+    let text = |s: String| crate::visible::lines(&s).into_owned();
     match format {
         Format::Table => table::render(report, style),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
-        Format::Github => github::render(report),
-        Format::Dot => graphviz::dot(report),
-        Format::Mermaid => graphviz::mermaid(report),
-        Format::Markdown => markdown::render(report),
-        Format::Junit => junit::render(report),
+        Format::Github => text(github::render(report)),
+        Format::Dot => text(graphviz::dot(report)),
+        Format::Mermaid => text(graphviz::mermaid(report)),
+        Format::Markdown => text(markdown::render(report)),
+        Format::Junit => text(junit::render(report)),
     }
 }

@@ -1,8 +1,7 @@
 //! The terminal report: a findings table (comfy-table), diagnostics and a summary line.
 
 use super::Report;
-use crate::model::Severity;
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 pub fn render(r: &Report, style: super::Style) -> String {
     let color = style.color;
@@ -17,23 +16,11 @@ pub fn render(r: &Report, style: super::Style) -> String {
         table.load_style(UTF8_FULL_CONDENSED);
         table.set_content_arrangement(ContentArrangement::Dynamic);
         table.set_width(120);
-        if color {
-            table.enforce_styling();
-        } else {
-            table.force_no_tty();
-        }
+        // Colour is added after the text is made safe, so the only escapes are our own.
+        table.force_no_tty();
         table.set_header(vec!["severity", "rule", "location", "message"]);
         for f in &active {
             let sev = Cell::new(f.severity.as_str());
-            let sev = if color {
-                sev.fg(match f.severity {
-                    Severity::Error => Color::Red,
-                    Severity::Warning => Color::Yellow,
-                    Severity::Note => Color::Blue,
-                })
-            } else {
-                sev
-            };
             let mut message = f.message.clone();
             if let Some(d) = &f.detail {
                 message.push('\n');
@@ -142,6 +129,33 @@ pub fn render(r: &Report, style: super::Style) -> String {
     out.push_str(&format!("{}\n", r.verdict.line));
     if r.verdict.risk == crate::verdict::Risk::Unknown {
         out.push_str(UNKNOWN_HINT);
+    }
+    let out = crate::visible::lines(&out).into_owned();
+    if color { paint_severities(&out) } else { out }
+}
+
+/// ANSI colour for the severity column: the first cell of a findings row.
+fn paint_severities(text: &str) -> String {
+    const PAINT: &[(&str, &str)] = &[("error", "31"), ("warning", "33"), ("note", "34")];
+    let mut out = String::with_capacity(text.len() + 256);
+    for line in text.split_inclusive('\n') {
+        let rest = line.strip_prefix("│ ");
+        let hit = rest.and_then(|r| {
+            PAINT
+                .iter()
+                .find(|(word, _)| r.strip_prefix(word).is_some_and(|t| t.starts_with(' ')))
+        });
+        match (rest, hit) {
+            (Some(r), Some((word, code))) => {
+                out.push_str("│ \x1b[");
+                out.push_str(code);
+                out.push('m');
+                out.push_str(word);
+                out.push_str("\x1b[0m");
+                out.push_str(&r[word.len()..]);
+            }
+            _ => out.push_str(line),
+        }
     }
     out
 }

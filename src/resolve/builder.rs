@@ -143,7 +143,8 @@ impl Builder {
         let id = self
             .canonical
             .entry(normalise(name))
-            .or_insert_with(|| name.to_string())
+            // A name is shown in every report: it carries no control characters.
+            .or_insert_with(|| crate::visible::one_line(name).into_owned())
             .clone();
         let entry = self
             .components
