@@ -1,15 +1,45 @@
 //! Variable interpolation: compose's `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
 //! `${VAR:?msg}`, `${VAR:+alt}`, `$VAR`, `$$`; and Spring's `${name:default}` placeholders.
 
+/// The longest value interpolation makes. References that repeat a large value (`${A}` 300
+/// times over a 1 MB `A`) would otherwise grow without bound; the value is cut here.
+pub const MAX_LEN: usize = 64 * 1024;
+
 /// Interpolate compose-style references. `lookup` answers a variable's value when the
 /// repository defines it; an unset variable without a default becomes "".
 pub fn compose(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
-    expand(text, lookup, Style::Compose, 0)
+    compose_capped(text, lookup).0
+}
+
+/// [`compose`], and whether the result was cut at [`MAX_LEN`] (the caller reports it).
+pub fn compose_capped(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> (String, bool) {
+    capped(expand(text, lookup, Style::Compose, 0), text)
 }
 
 /// Interpolate Spring-style `${name:default}` placeholders.
 pub fn spring(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
-    expand(text, lookup, Style::Spring, 0)
+    spring_capped(text, lookup).0
+}
+
+/// [`spring`], and whether the result was cut at [`MAX_LEN`].
+pub fn spring_capped(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> (String, bool) {
+    capped(expand(text, lookup, Style::Spring, 0), text)
+}
+
+/// A value that grew past the cap by interpolation is cut (a long literal value stays).
+fn capped(mut out: String, text: &str) -> (String, bool) {
+    if out.len() <= MAX_LEN.max(text.len()) {
+        return (out, false);
+    }
+    out.truncate(floor_char_boundary(&out, MAX_LEN));
+    (out, true)
+}
+
+fn floor_char_boundary(s: &str, at: usize) -> usize {
+    (0..=at.min(s.len()))
+        .rev()
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 /// The variable names a text references, in order (for `image: x:${TAG}` grouping).
@@ -70,7 +100,12 @@ fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>, style: Style, dep
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
+    let limit = MAX_LEN.max(text.len());
     while let Some(pos) = rest.find('$') {
+        if out.len() > limit {
+            // Past the cap: the caller cuts the value; expanding further only costs memory.
+            return out;
+        }
         out.push_str(&rest[..pos]);
         let after = &rest[pos + 1..];
         if style == Style::Compose && after.starts_with('$') {
@@ -189,6 +224,21 @@ mod tests {
         );
         assert_eq!(spring("${NOPE:mysql}:3306", &env), "mysql:3306");
         assert_eq!(spring("${NOPE}", &env), "${NOPE}");
+    }
+
+    #[test]
+    fn amplification_is_cut_at_the_cap() {
+        let big = "x".repeat(1 << 20);
+        let lookup = |n: &str| (n == "A").then(|| big.clone());
+        let text = "${A}".repeat(300);
+        let (value, cut) = compose_capped(&text, &lookup);
+        assert!(cut);
+        assert_eq!(value.len(), MAX_LEN);
+        // One reference to a long value is that value, not a cut.
+        let (value, cut) = compose_capped("${A}", &|_| Some("y".repeat(10)));
+        assert_eq!((value.as_str(), cut), ("yyyyyyyyyy", false));
+        let (_, cut) = spring_capped(&"${A}".repeat(300), &lookup);
+        assert!(cut);
     }
 
     #[test]

@@ -247,3 +247,28 @@ fn control_characters_in_names_are_escaped_in_every_format() {
         2 * text.matches("\x1b[0m").count()
     );
 }
+
+#[test]
+fn interpolation_amplification_is_cut_with_a_diagnostic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), ".env", &format!("A={}\n", "x".repeat(1 << 20)));
+    let refs = "${A}".repeat(300);
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        &format!("services:\n  web:\n    image: a\n    environment:\n      X: \"{refs}\"\n"),
+    );
+    let out = scan(dir.path(), "json");
+    assert!(
+        out.len() < 1 << 20,
+        "the expanded value is not in the report"
+    );
+    let json: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let cut = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["message"].as_str().is_some_and(|m| m.contains("was cut")))
+        .expect("a diagnostic says the value was cut");
+    assert_eq!(cut["line"], 5, "at the env entry");
+}

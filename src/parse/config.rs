@@ -17,6 +17,18 @@ fn push(out: &mut FileFacts, key: String, value: String, location: Location) {
     }));
 }
 
+/// The note for a value that interpolation made longer than the cap.
+pub fn cut_diagnostic(path: &str, line: u32) -> Diagnostic {
+    Diagnostic::warning(
+        path,
+        line,
+        format!(
+            "the interpolated value is longer than {} KiB and was cut there",
+            interp::MAX_LEN / 1024
+        ),
+    )
+}
+
 /// `.env`: `KEY=value`, `export KEY=value`, quotes, `#` comments. Values may use earlier keys
 /// of the same file (`ADDR=cart:${PORT}`), as compose reads them; single-quoted values are
 /// literal, and a value naming a key the file does not define earlier is kept as written.
@@ -49,7 +61,11 @@ pub fn parse_dotenv(path: &str, text: &str, out: &mut FileFacts) {
             };
         let known = |v: &str| interp::variables(v).iter().all(|n| earlier.contains_key(n));
         let value = if !literal && value.contains('$') && known(&value) {
-            interp::compose(&value, &|n| earlier.get(n).cloned())
+            let (value, cut) = interp::compose_capped(&value, &|n| earlier.get(n).cloned());
+            if cut {
+                out.diagnostics.push(cut_diagnostic(path, i as u32 + 1));
+            }
+            value
         } else {
             value
         };

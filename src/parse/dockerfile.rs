@@ -208,7 +208,12 @@ fn env(path: &str, l: &Logical, rest: &str, at: usize, s: &mut Stage, out: &mut 
         vec![(key, value.to_string(), at)]
     };
     for (key, value, offset) in pairs {
-        let value = interp::compose(&value, &|name| s.lookup(name));
+        let (value, cut) = interp::compose_capped(&value, &|name| s.lookup(name));
+        if cut {
+            let line = l.location(path, offset).line;
+            out.diagnostics
+                .push(super::config::cut_diagnostic(path, line));
+        }
         s.env.retain(|e| e.key != key);
         s.env.push(Setting {
             key,

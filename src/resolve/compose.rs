@@ -20,14 +20,17 @@ pub(super) fn prepare(inputs: &mut Inputs, diagnostics: &mut Vec<Diagnostic>) {
     let mut compose: Vec<Workload> = by_dir.into_values().flat_map(merge_compose).collect();
     apply_extends(&mut compose, diagnostics);
     for w in &mut compose {
-        interpolate(w, inputs);
+        for at in interpolate(w, inputs) {
+            diagnostics.push(crate::parse::config::cut_diagnostic(&at.file, at.line));
+        }
     }
     inputs.compose = compose;
 }
 
-fn interpolate(w: &mut Workload, inputs: &Inputs) {
+/// `${VAR}` from the `.env` beside the compose file; the places whose value was cut at the cap.
+fn interpolate(w: &mut Workload, inputs: &Inputs) -> Vec<Location> {
     let Origin::Compose { dir } = &w.origin else {
-        return;
+        return Vec::new();
     };
     let vars: HashMap<&str, &str> = inputs
         .file_settings
@@ -39,21 +42,31 @@ fn interpolate(w: &mut Workload, inputs: &Inputs) {
         })
         .unwrap_or_default();
     let lookup = |name: &str| vars.get(name).map(|v| v.to_string());
+    let mut cut = Vec::new();
+    let mut expand = |text: &str, at: &Location| {
+        let (value, c) = interp::compose_capped(text, &lookup);
+        if c {
+            cut.push(at.clone());
+        }
+        value
+    };
+    let declared = w.declared.clone();
     for c in &mut w.containers {
-        if let Some((image, _)) = &mut c.image {
-            *image = interp::compose(image, &lookup);
+        if let Some((image, at)) = &mut c.image {
+            *image = expand(image, at);
         }
         // `KEY=${KEY}` (and `- KEY`, which the parser writes so) takes its value from the
         // shell when `.env` has none: nothing the repository holds, so it is dropped.
         c.env
             .retain(|s| s.value != format!("${{{}}}", s.key) || vars.contains_key(s.key.as_str()));
         for s in &mut c.env {
-            s.value = interp::compose(&s.value, &lookup);
+            s.value = expand(&s.value, &s.location);
         }
     }
     if let Some(ctx) = &mut w.build_context {
-        *ctx = interp::compose(ctx, &lookup);
+        *ctx = expand(ctx, &declared);
     }
+    cut
 }
 
 /// Merge compose services that share a name within one directory: the base file first, then
