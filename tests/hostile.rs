@@ -272,3 +272,68 @@ fn interpolation_amplification_is_cut_with_a_diagnostic() {
         .expect("a diagnostic says the value was cut");
     assert_eq!(cut["line"], 5, "at the env entry");
 }
+
+#[test]
+fn oversized_sql_statements_are_skipped_with_a_note_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  orders:\n    build: ./orders\n",
+    );
+    // Thousands of JOINs overflowed sqlparser's stack; a long seed INSERT built a huge AST.
+    let joins: Vec<String> = (0..3000)
+        .map(|i| format!("JOIN t{i} ON a.id = t{i}.id"))
+        .collect();
+    let big = format!("SELECT * FROM a {};\n", joins.join(" "));
+    write(
+        dir.path(),
+        "orders/migrations/V1__big.sql",
+        &format!("{big}CREATE TABLE orders (id INT PRIMARY KEY);\n"),
+    );
+    let rows: Vec<String> = (0..5000).map(|i| format!("({i},'x')")).collect();
+    write(
+        dir.path(),
+        "orders/migrations/V2__seed.sql",
+        &format!(
+            "CREATE TABLE seed (id INT, v TEXT);\nINSERT INTO seed VALUES {};\n",
+            rows.join(",")
+        ),
+    );
+    let out = scan(dir.path(), "json");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("the scan finishes with JSON");
+    let notes: Vec<(String, u64)> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| {
+            d["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("too large to parse"))
+        })
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap_or("").to_owned(),
+                d["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            ("orders/migrations/V1__big.sql".to_owned(), 1),
+            ("orders/migrations/V2__seed.sql".to_owned(), 2)
+        ]
+    );
+    let tables: Vec<&str> = json["components"][0]["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(
+        tables,
+        ["orders", "seed"],
+        "statements after the big one are still read"
+    );
+}

@@ -55,6 +55,12 @@ impl Dialect {
 /// Per-file caps so a garbage file cannot flood the report or spin.
 const MAX_DIAGNOSTICS: usize = 50;
 const MAX_RESTARTS: usize = 100;
+/// Statements longer than this (in tokens) are not given to the parser: a 10 MB seed
+/// `INSERT` would build an AST of millions of nodes. Their tables come from the token scan.
+const MAX_STATEMENT_TOKENS: usize = 20_000;
+/// sqlparser reads a chain of joins recursively, outside its recursion limit; thousands of
+/// `JOIN`s overflow the stack. Real queries stay far below this.
+const MAX_JOINS: usize = 200;
 
 static SNIFF: LazyLock<(RegexSet, Vec<Dialect>)> = LazyLock::new(|| {
     let markers = [
@@ -656,6 +662,15 @@ fn parse_all(
     }
 }
 
+/// Why a statement is over the parser's budget, if it is.
+fn over_budget(toks: &[TokenWithSpan]) -> Option<String> {
+    if toks.len() > MAX_STATEMENT_TOKENS {
+        return Some(format!("of {} tokens", toks.len()));
+    }
+    let joins = toks.iter().filter(|t| kw(t, "JOIN")).count();
+    (joins > MAX_JOINS).then(|| format!("with {joins} JOINs"))
+}
+
 fn short_error(e: &ParserError) -> String {
     let text = match e {
         ParserError::TokenizerError(s) | ParserError::ParserError(s) => s.as_str(),
@@ -851,6 +866,10 @@ impl<'p> Reader<'p> {
             let Some(range) = toks.get(a..b) else {
                 continue;
             };
+            if let Some(why) = over_budget(range) {
+                self.over_budget(range, why);
+                continue;
+            }
             let mut stmt = range.to_vec();
             if self.dialect == Dialect::MsSql && !tsql_fixups(&mut stmt) {
                 continue;
@@ -904,6 +923,28 @@ impl<'p> Reader<'p> {
                 None => return,
             }
         }
+    }
+
+    /// A statement too large or too deep for the parser: its tables come from the token scan
+    /// (of its head only, when it is long), with a note.
+    fn over_budget(&mut self, toks: &[TokenWithSpan], why: String) {
+        let sig = significant(toks);
+        let Some(first) = sig.first() else { return };
+        self.stmt_loc = first.span.start;
+        let head = &sig[..sig.len().min(MAX_STATEMENT_TOKENS)];
+        let before = self.facts.len();
+        self.scan(head);
+        let taken = if self.facts.len() > before {
+            "tables taken from its tokens"
+        } else {
+            "skipped"
+        };
+        let line = u32::try_from(first.span.start.line).unwrap_or(u32::MAX);
+        self.diagnose(Diagnostic::note(
+            self.path,
+            line,
+            format!("SQL statement {why}, too large to parse; {taken}"),
+        ));
     }
 
     /// Report a statement sqlparser rejected and scan its tokens.
