@@ -21,6 +21,78 @@ pub struct ConnInfo {
     pub technology: Option<&'static str>,
     pub hosts: Vec<(String, Option<u16>)>,
     pub database: Option<String>,
+    /// The schema the connection works in (`?currentSchema=`, `search_path`, `Search Path=`),
+    /// when the string says.
+    pub schema: Option<String>,
+}
+
+/// URL query keys (lowercase) that set the working schema: PostgreSQL JDBC `currentSchema`,
+/// Prisma `schema`, libpq-style `search_path`.
+const SCHEMA_QUERY_KEYS: &[&str] = &["currentschema", "schema", "search_path", "searchpath"];
+
+/// Keyword-form keys (lowercase) that set the working schema: Npgsql `Search Path`, DB2
+/// `CurrentSchema`.
+const SCHEMA_KEYWORDS: &[&str] = &[
+    "search path",
+    "searchpath",
+    "current schema",
+    "currentschema",
+];
+
+/// The schema a `search_path`-style list works in: its first entry, unless that is a
+/// per-user placeholder (`"$user"`), which names no one schema.
+fn first_schema(list: &str) -> Option<String> {
+    let first = list.split([',', ' ']).find(|p| !p.is_empty())?;
+    let first = first.trim_matches(|c| c == '"' || c == '\'');
+    (!first.is_empty() && !first.starts_with('$') && !first.contains('{'))
+        .then(|| first.to_string())
+}
+
+/// The schema a URL query sets: a schema key, or libpq's `options=-c search_path=x`
+/// (percent-encoded as `-csearch_path%3Dx`).
+fn query_schema(query: &str) -> Option<String> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        let k = k.to_ascii_lowercase();
+        if SCHEMA_QUERY_KEYS.contains(&k.as_str()) {
+            return first_schema(&percent_decode(v));
+        }
+        if k != "options" {
+            return None;
+        }
+        let options = percent_decode(v);
+        let at = options.to_ascii_lowercase().find("search_path=")? + "search_path=".len();
+        let list = options[at..].split_whitespace().next()?;
+        first_schema(list)
+    })
+}
+
+/// `%XX` escapes decoded (and `+` as a space); a malformed escape stays as written.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Canonical technology for a URL scheme.
@@ -102,6 +174,10 @@ pub fn host_port(s: &str) -> Option<(String, Option<u16>)> {
     if s.is_empty() {
         return None;
     }
+    // `::1` has colons but no port.
+    if is_local_host(s) {
+        return Some((s.to_ascii_lowercase(), None));
+    }
     let (host, port) = if let Some(stripped) = s.strip_prefix('[') {
         let (h, rest) = stripped.split_once(']')?;
         (h, rest.strip_prefix(':').and_then(|p| p.parse().ok()))
@@ -119,10 +195,33 @@ pub fn host_port(s: &str) -> Option<(String, Option<u16>)> {
 }
 
 fn valid_host(h: &str) -> bool {
-    !h.is_empty()
-        && h.len() <= 253
-        && h.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':'))
+    is_local_host(h)
+        || (!h.is_empty()
+            && h.len() <= 253
+            && h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':')))
+}
+
+/// Hosts that name the machine the service runs on, or a design-time server on the
+/// developer's own machine (SQL Server's `.`, `(local)`, `(localdb)\MSSQLLocalDB`): a
+/// database there is private to whoever runs the service, never one that services share.
+const LOCAL_HOSTS: &[&str] = &[
+    "localhost",
+    "localhost.localdomain",
+    "127.0.0.1",
+    "0.0.0.0",
+    "::1",
+    "host.docker.internal",
+    ".",
+    "(local)",
+    "(localdb)",
+];
+
+/// Whether a host (as written; an instance name after `\` already cut off) is a local or
+/// design-time host. The parser admits these forms as hosts; resolve never makes them a
+/// component.
+pub fn is_local_host(host: &str) -> bool {
+    LOCAL_HOSTS.iter().any(|l| l.eq_ignore_ascii_case(host))
 }
 
 fn hosts(list: &str) -> Option<Vec<(String, Option<u16>)>> {
@@ -169,6 +268,7 @@ fn parse_url(text: &str) -> Option<ConnInfo> {
         technology: Some(technology),
         hosts,
         database,
+        schema: query_schema(query),
     })
 }
 
@@ -187,6 +287,7 @@ fn parse_jdbc(rest: &str) -> Option<ConnInfo> {
                 technology: Some("oracle"),
                 hosts: vec![(host.trim().to_string(), port)],
                 database: db.map(|d| d.trim().to_string()),
+                schema: None,
             });
         }
         let (hp, db) = match at.split_once('/') {
@@ -206,6 +307,7 @@ fn parse_jdbc(rest: &str) -> Option<ConnInfo> {
             technology: Some("oracle"),
             hosts: vec![host_port(&hp)?],
             database: db,
+            schema: None,
         });
     }
     if lower.starts_with("sqlserver://") || lower.starts_with("jtds:sqlserver://") {
@@ -232,6 +334,7 @@ fn parse_jdbc(rest: &str) -> Option<ConnInfo> {
                 // jtds: //host:port/db
                 server.split_once('/').map(|(_, d)| d.to_string())
             }),
+            schema: None,
         });
     }
     parse_url(rest)
@@ -260,6 +363,7 @@ fn parse_go_dsn(text: &str) -> Option<ConnInfo> {
         technology: Some("mysql"),
         hosts: vec![(host, port)],
         database: (!db.is_empty()).then(|| db.to_string()),
+        schema: None,
     })
 }
 
@@ -291,6 +395,7 @@ fn parse_pdo(text: &str) -> Option<ConnInfo> {
         technology: Some(technology),
         hosts: vec![(host, port.or(hport))],
         database,
+        schema: None,
     })
 }
 
@@ -326,6 +431,7 @@ fn parse_ado(text: &str) -> Option<ConnInfo> {
         "host",
     ])?;
     let database = get(&["database", "initial catalog"]);
+    let schema = get(SCHEMA_KEYWORDS).and_then(|s| first_schema(&s));
     let port = get(&["port"]).and_then(|p| p.parse::<u16>().ok());
     // Npgsql writes `Host=`; SQL Server `Data Source`/`Initial Catalog`/`User Id`;
     // MySQL connectors `Uid`/`Pwd` or port 3306. Otherwise the server's image decides.
@@ -355,6 +461,7 @@ fn parse_ado(text: &str) -> Option<ConnInfo> {
         technology,
         hosts: vec![(host, port.or(comma_port).or(colon_port))],
         database,
+        schema,
     })
 }
 
@@ -492,5 +599,76 @@ mod tests {
                 Some("socksdb".into())
             )
         );
+    }
+
+    #[test]
+    fn local_hosts() {
+        for (text, host) in [
+            (
+                "Server=.;Initial Catalog=Orders;Integrated Security=true",
+                ".",
+            ),
+            (
+                r"Server=.\SQLEXPRESS;Database=Orders;Trusted_Connection=True",
+                ".",
+            ),
+            (
+                r"Data Source=(localdb)\MSSQLLocalDB;Initial Catalog=Orders;",
+                "(localdb)",
+            ),
+            (
+                r"Data Source=(localdb)\\MSSQLLocalDB;Initial Catalog=Orders;",
+                "(localdb)",
+            ),
+            ("Server=(local);Database=Orders;", "(local)"),
+            ("Server=localhost,1433;Database=Orders;", "localhost"),
+            ("Server=::1;Database=Orders;", "::1"),
+            ("postgres://u@127.0.0.1:5432/orders", "127.0.0.1"),
+            ("postgres://u@[::1]:5432/orders", "::1"),
+        ] {
+            let info = parse(text).unwrap_or_else(|| panic!("not parsed: {text}"));
+            assert_eq!(info.hosts[0].0, host, "{text}");
+            assert!(is_local_host(&info.hosts[0].0), "{text}");
+            let db = info.database.as_deref().unwrap_or_default();
+            assert!(db.eq_ignore_ascii_case("orders"), "{text}");
+        }
+        assert!(!is_local_host("sql.acme.internal"));
+        assert!(!is_local_host("localhost-db"));
+        assert!(is_local_host("(LocalDB)"));
+    }
+
+    #[test]
+    fn schemas() {
+        let schema = |s: &str| parse(s).and_then(|i| i.schema);
+        assert_eq!(
+            schema("jdbc:postgresql://pg:5432/shop?currentSchema=orders").as_deref(),
+            Some("orders")
+        );
+        assert_eq!(
+            schema("postgresql://u:p@pg/shop?schema=billing").as_deref(),
+            Some("billing")
+        );
+        assert_eq!(
+            schema("postgres://pg/shop?sslmode=disable&search_path=stock,public").as_deref(),
+            Some("stock")
+        );
+        assert_eq!(
+            schema("postgres://pg/shop?options=-csearch_path%3Dpayments").as_deref(),
+            Some("payments")
+        );
+        assert_eq!(
+            schema("postgres://pg/shop?options=-c%20search_path%3Dledger%2Cpublic").as_deref(),
+            Some("ledger")
+        );
+        assert_eq!(
+            schema("Host=pg;Database=shop;Search Path=billing;Username=u").as_deref(),
+            Some("billing")
+        );
+        assert_eq!(
+            schema("postgres://pg/shop?search_path=%22$user%22,public"),
+            None
+        );
+        assert_eq!(schema("postgres://pg/shop"), None);
+        assert_eq!(schema("Host=pg;Database=shop;Username=u"), None);
     }
 }

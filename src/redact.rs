@@ -7,12 +7,44 @@ use std::sync::LazyLock;
 static URL_PASSWORD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(://[^/\s:@;,]*:)([^\s@/]+)@").expect("valid regex"));
 
+/// `key=value` / `key: value` with a secret-like key: 1 = through the separator, 2 = the key,
+/// 3 = the value.
 static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)([A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_-]?key|credentials?)[A-Za-z0-9_.\-]*"?\s*[=:]\s*"?)([^;,&\s"'}]+)"#,
+        r#"(?i)(([A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_-]?key|credentials?)[A-Za-z0-9_.\-]*)"?\s*[=:]\s*"?)([^;,&\s"'}]+)"#,
     )
     .expect("valid regex")
 });
+
+/// Values that switch something on or off: whatever the key, never a credential.
+const FLAG_VALUES: &[&str] = &[
+    "true", "false", "yes", "no", "on", "off", "0", "1", "y", "n", "enabled", "disabled",
+];
+
+/// Keys (as upper-case words, matched as the key's last words) that are switches about a
+/// password rather than one: the database images' `MYSQL_ALLOW_EMPTY_PASSWORD=yes`,
+/// `MYSQL_RANDOM_ROOT_PASSWORD=yes`, `POSTGRES_HOST_AUTH_METHOD=trust`.
+const FLAG_KEYS: &[&str] = &[
+    "ALLOW_EMPTY_PASSWORD",
+    "ALLOW_EMPTY_ROOT_PASSWORD",
+    "RANDOM_ROOT_PASSWORD",
+    "ONETIME_PASSWORD",
+    "HOST_AUTH_METHOD",
+    "PASSWORD_AUTHENTICATION",
+    "PASSWORD_REQUIRED",
+];
+
+/// Whether a setting is a flag, not a credential: an empty or on/off value, or a key that
+/// switches password handling.
+pub fn is_flag(key: &str, value: &str) -> bool {
+    let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    let words = key.to_ascii_uppercase().replace(['.', '-'], "_");
+    v.is_empty()
+        || FLAG_VALUES.iter().any(|f| f.eq_ignore_ascii_case(v))
+        || FLAG_KEYS
+            .iter()
+            .any(|k| words == *k || words.strip_suffix(k).is_some_and(|p| p.ends_with('_')))
+}
 
 /// Words one of which every `KEY_VALUE` match contains: most texts hold none, and checking
 /// them first spares the regex (evidence is redacted as it is built, hundreds of thousands
@@ -36,7 +68,7 @@ pub fn redact(text: &str) -> String {
     }
     KEY_VALUE
         .replace_all(&step, |c: &regex::Captures| {
-            if &c[2] == "***" {
+            if &c[3] == "***" || is_flag(&c[2], &c[3]) {
                 c[0].to_string()
             } else {
                 format!("{}***", &c[1])
@@ -53,7 +85,7 @@ pub fn has_plaintext_password(text: &str) -> bool {
         .any(|c| literal(c.get(2).map_or("", |m| m.as_str())))
         || KEY_VALUE
             .captures_iter(text)
-            .any(|c| literal(c.get(2).map_or("", |m| m.as_str())))
+            .any(|c| literal(&c[3]) && !is_flag(&c[2], &c[3]))
 }
 
 static PASSWORD_KEY: LazyLock<Regex> =
@@ -66,6 +98,9 @@ pub fn plaintext_password(key: &str, value: &str) -> bool {
     let literal = |v: &str| {
         !v.is_empty() && !v.starts_with('$') && !v.starts_with("{{") && !v.starts_with('<')
     };
+    if is_flag(key, v) {
+        return false;
+    }
     if PASSWORD_KEY.is_match(key) && !key.to_ascii_lowercase().contains("file") {
         return literal(v);
     }
@@ -100,6 +135,8 @@ pub fn setting_value(key: &str, value: &str, from_secret: bool) -> String {
     let address = value.contains("://") || (value.contains('=') && value.contains(';'));
     if value.is_empty() {
         String::new()
+    } else if is_flag(key, value) {
+        redact(value)
     } else if is_secret_key(key) || (from_secret && !address) {
         "***".to_string()
     } else {
@@ -190,5 +227,35 @@ mod tests {
             "http://orders:8080"
         );
         assert_eq!(setting_value("PORT", "8080", false), "8080");
+    }
+
+    #[test]
+    fn flags_are_never_credentials() {
+        for (k, v) in [
+            ("MYSQL_ALLOW_EMPTY_PASSWORD", "true"),
+            ("MYSQL_RANDOM_ROOT_PASSWORD", "yes"),
+            ("MARIADB_ALLOW_EMPTY_ROOT_PASSWORD", "1"),
+            ("POSTGRES_HOST_AUTH_METHOD", "trust"),
+            ("PASSWORD", ""),
+            ("DB_PASSWORD", "false"),
+            ("REDIS_PASSWORD", "off"),
+            ("SMTP_PASSWORD", "0"),
+        ] {
+            assert!(!plaintext_password(k, v), "{k}={v}");
+            assert_eq!(setting_value(k, v, false), v, "{k}={v}");
+            let text = format!("{k}={v}");
+            assert_eq!(redact(&text), text);
+            assert!(!has_plaintext_password(&text), "{text}");
+        }
+        assert!(plaintext_password("MYSQL_ROOT_PASSWORD", "s3cret"));
+        assert_eq!(
+            redact("MYSQL_ROOT_PASSWORD=s3cret"),
+            "MYSQL_ROOT_PASSWORD=***"
+        );
+        assert_eq!(
+            redact(r#""MYSQL_ALLOW_EMPTY_PASSWORD": "yes""#),
+            r#""MYSQL_ALLOW_EMPTY_PASSWORD": "yes""#
+        );
+        assert_eq!(setting_value("MYSQL_PASSWORD", "hunter2", false), "***");
     }
 }

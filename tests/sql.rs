@@ -83,3 +83,38 @@ fn an_init_script_in_a_mounted_configmap_describes_the_datastore() {
     );
     assert!(scan.findings.iter().all(|f| f.rule != "shared-database"));
 }
+
+#[test]
+fn hsqldb_syntax_yields_its_tables_and_no_diagnostic() {
+    let scan = common::scan_dir(
+        &common::root().join("fixtures/rules/shared-table/hsqldb-syntax-recovered"),
+    );
+    assert!(
+        scan.model.diagnostics.is_empty(),
+        "{:#?}",
+        scan.model.diagnostics
+    );
+    let names: Vec<&str> = scan.model.tables.iter().map(|t| t.name.as_str()).collect();
+    for table in ["vets", "specialties", "vet_specialties", "visits"] {
+        assert!(names.contains(&table), "{table} missing from {names:?}");
+    }
+}
+
+#[test]
+fn a_sql_file_that_yields_no_table_gets_one_diagnostic_with_its_line() {
+    let scan =
+        common::scan_dir(&common::root().join("fixtures/rules/shared-table/garbage-sql-near-miss"));
+    let mut got: Vec<(&str, u32)> = scan
+        .model
+        .diagnostics
+        .iter()
+        .map(|d| (d.file.as_str(), d.line))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![("vets/db/V1__notes.sql", 2), ("visits/db/V1__notes.sql", 2)],
+        "{:#?}",
+        scan.model.diagnostics
+    );
+}

@@ -380,6 +380,9 @@ pub struct Access {
     pub technology: String,
     /// Logical database (name / keyspace / redis db index), when the repository says.
     pub database: Option<String>,
+    /// The schema the service works in inside that database, when its connection string or
+    /// settings say (`?currentSchema=orders`, `hibernate.default_schema`).
+    pub schema: Option<String>,
     pub evidence: Vec<Evidence>,
     pub scope: Scope,
 }

@@ -3,8 +3,9 @@
 //!
 //! One bad statement never hides the rest. The file is cut into batches (T-SQL `GO`, MySQL
 //! `DELIMITER`, psql meta-commands), each batch is tokenized once with positions and cut into
-//! statements, and a statement sqlparser rejects becomes a diagnostic plus whatever a token scan
-//! of it can still recover.
+//! statements, and a statement sqlparser rejects is read by a token scan. A diagnostic is given
+//! only where that scan recovers nothing: for a rejected statement that would have carried facts,
+//! and once per file when nothing at all (no table) came out of it.
 
 use super::LineIndex;
 pub use crate::model::facts::{SqlFact, SqlFactKind, TableName};
@@ -714,6 +715,10 @@ struct Reader<'p> {
     facts: Vec<SqlFact>,
     diagnostics: Vec<Diagnostic>,
     suppressed: usize,
+    /// The first rejected statement that recovered nothing and carried no facts (line,
+    /// message), and how many more: one diagnostic for the file if it yields no table.
+    skipped: Option<(u32, String)>,
+    more_skipped: usize,
     seen: HashSet<(TableName, &'static str)>,
 }
 
@@ -731,11 +736,23 @@ impl<'p> Reader<'p> {
             facts: Vec::new(),
             diagnostics: Vec::new(),
             suppressed: 0,
+            skipped: None,
+            more_skipped: 0,
             seen: HashSet::new(),
         }
     }
 
     fn finish(mut self) -> (Vec<SqlFact>, Vec<Diagnostic>) {
+        if let Some((line, message)) = self.skipped.take()
+            && !self.facts.iter().any(|f| names_table(&f.kind))
+        {
+            let more = match self.more_skipped {
+                0 => String::new(),
+                n => format!(" ({n} more statements skipped)"),
+            };
+            let message = format!("{message}; no table recovered from this file{more}");
+            self.diagnose(Diagnostic::note(self.path, line, message));
+        }
         if self.suppressed > 0 {
             self.diagnostics.push(Diagnostic::note(
                 self.path,
@@ -947,42 +964,39 @@ impl<'p> Reader<'p> {
         ));
     }
 
-    /// Report a statement sqlparser rejected and scan its tokens.
+    /// Scan the tokens of a statement sqlparser rejected. Only when the scan recovers nothing
+    /// is there a diagnostic: now for a statement that would have carried facts, at the end
+    /// of the file for the others (and only if the file yields no table at all).
     fn failed(&mut self, toks: &[TokenWithSpan], error: &ParserError) {
         let sig = significant(toks);
         let Some(first) = sig.first() else {
             return;
         };
         self.stmt_loc = first.span.start;
+        let before = self.facts.len();
+        let routine = self.scan(&sig);
+        // A routine's body was scanned even when it named no table.
+        if self.facts.len() > before || routine {
+            return;
+        }
         let head: Vec<String> = sig
             .iter()
             .take(3)
             .map(|t| mask_literals(&t.token.to_string()))
             .collect();
-        let before = self.facts.len();
-        let routine = self.scan(&sig);
-        // A routine's body was scanned even when it named no table.
-        let recovered = self.facts.len() > before || routine;
         let line = u32::try_from(first.span.start.line).unwrap_or(u32::MAX);
-        let reason = short_error(error);
-        let d = if recovered {
-            Diagnostic::note(
-                self.path,
-                line,
-                format!(
-                    "SQL statement ({} …) not fully parsed; tables taken from its tokens: {reason}",
-                    head.join(" ")
-                ),
-            )
+        let message = format!(
+            "SQL statement ({} …) skipped: {}",
+            head.join(" "),
+            short_error(error)
+        );
+        if matters(&sig) {
+            self.diagnose(Diagnostic::warning(self.path, line, message));
+        } else if self.skipped.is_none() {
+            self.skipped = Some((line, message));
         } else {
-            let message = format!("SQL statement ({} …) skipped: {reason}", head.join(" "));
-            if matters(&sig) {
-                Diagnostic::warning(self.path, line, message)
-            } else {
-                Diagnostic::note(self.path, line, message)
-            }
-        };
-        self.diagnose(d);
+            self.more_skipped += 1;
+        }
     }
 
     // -----------------------------------------------------------------------------------------
@@ -2025,7 +2039,18 @@ fn body_label(kind: &TokenWithSpan) -> Option<&'static str> {
     }
 }
 
-/// Whether a rejected statement would have carried facts (warning) or not (note).
+/// Whether a fact names a table (not only a database or schema).
+fn names_table(kind: &SqlFactKind) -> bool {
+    matches!(
+        kind,
+        SqlFactKind::CreateTable { .. }
+            | SqlFactKind::CreateView { .. }
+            | SqlFactKind::ForeignKey { .. }
+            | SqlFactKind::References { .. }
+    )
+}
+
+/// Whether a rejected statement would have carried facts (a warning of its own) or not.
 fn matters(sig: &[&TokenWithSpan]) -> bool {
     let first = sig.first();
     if kw_any(
@@ -2306,9 +2331,8 @@ INSERT INTO owners VALUES (1, 'Franklin');
                 ("petclinic.owners".into(), "insert", 26),
             ]
         );
-        assert_eq!(diags.len(), 1, "{diags:?}");
-        assert_eq!(diags[0].line, 17);
-        assert_eq!(diags[0].severity, crate::model::Severity::Note);
+        // Its tables were recovered: no diagnostic.
+        assert!(diags.is_empty(), "{diags:?}");
     }
 
     #[test]
@@ -2550,13 +2574,8 @@ CREATE TABLE ledger (id INT, account_id INT, FOREIGN KEY (account_id) REFERENCES
         );
         let lines: Vec<(u32, crate::model::Severity)> =
             diags.iter().map(|d| (d.line, d.severity)).collect();
-        assert_eq!(
-            lines,
-            vec![
-                (2, crate::model::Severity::Warning),
-                (5, crate::model::Severity::Note)
-            ]
-        );
+        // The procedure's tables were recovered; the unknown CREATE lost a fact.
+        assert_eq!(lines, vec![(2, crate::model::Severity::Warning)]);
     }
 
     #[test]
@@ -2590,8 +2609,35 @@ CREATE TABLE ledger (id INT, account_id INT, FOREIGN KEY (account_id) REFERENCES
         let (facts, diags) = parse("do.sql", sql);
         assert_eq!(refs(&facts), vec![("accounts".into(), "procedure", 3)]);
         assert_eq!(at(&facts[0]), (3, 10));
-        assert_eq!(diags.len(), 1);
-        assert_eq!(diags[0].severity, crate::model::Severity::Note);
+        assert!(diags.is_empty(), "{diags:?}");
+    }
+
+    #[test]
+    fn hsqldb_syntax_recovered_without_diagnostics() {
+        let sql = "DROP TABLE vets IF EXISTS;\n\
+                   DROP TABLE specialties IF EXISTS;\n\
+                   CREATE TABLE vets (\n  id INTEGER IDENTITY PRIMARY KEY,\n  first_name VARCHAR(30)\n);\n\
+                   CREATE INDEX vets_first_name ON vets (first_name);\n";
+        let (facts, diags) = parse("hsqldb/schema.sql", sql);
+        assert_eq!(creates(&facts), vec![("vets".to_string(), 3)]);
+        assert!(diags.is_empty(), "{diags:?}");
+    }
+
+    #[test]
+    fn a_file_with_no_table_gets_one_diagnostic() {
+        let sql = "GRANT nonsense TO;\nfrobnicate the widgets;\nwibble wobble;\n";
+        let (facts, diags) = parse("junk/notes.sql", sql);
+        assert!(facts.is_empty());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(
+            (diags[0].file.as_str(), diags[0].line),
+            ("junk/notes.sql", 1)
+        );
+        assert!(
+            diags[0].message.contains("no table recovered"),
+            "{}",
+            diags[0].message
+        );
     }
 
     #[test]

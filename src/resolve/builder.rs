@@ -281,14 +281,6 @@ impl Builder {
     }
 }
 
-pub(super) const LOCAL_HOSTS: &[&str] = &[
-    "localhost",
-    "127.0.0.1",
-    "0.0.0.0",
-    "::1",
-    "host.docker.internal",
-];
-
 pub(super) fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
 }

@@ -1,6 +1,6 @@
 //! Calls: sync and platform edges from the URLs and addresses in each service's settings.
 
-use super::builder::{Builder, LOCAL_HOSTS, push_evidence};
+use super::builder::{Builder, push_evidence};
 use super::routes::{Routes, invoked_app};
 use crate::connstr;
 use crate::model::*;
@@ -195,7 +195,7 @@ fn reached(
             .map(|to| (to, None))
             .collect();
     }
-    if LOCAL_HOSTS.contains(&host) {
+    if connstr::is_local_host(host) {
         return Vec::new();
     }
     let hops = routes.through(b, svc, host, value);

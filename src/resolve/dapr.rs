@@ -69,6 +69,7 @@ fn access(b: &mut Builder, svc: &str, store: &str, c: &DaprComponent, app: &str,
         datastore: store.to_string(),
         technology: tech.clone(),
         database: database.clone(),
+        schema: None,
         evidence: Vec::new(),
         scope: Scope::All,
     });

@@ -2,7 +2,7 @@
 //! settings become accesses to datastore components (and edges to brokers); the database
 //! named in the service's code fills an access whose settings name none.
 
-use super::builder::{AccessKey, Builder, Classified, LOCAL_HOSTS, push_evidence, reason};
+use super::builder::{AccessKey, Builder, Classified, push_evidence, reason};
 use super::inputs::Inputs;
 use crate::connstr::{self, ConnInfo};
 use crate::model::*;
@@ -67,17 +67,95 @@ fn databases_from_code(b: &mut Builder, inputs: &Inputs) {
     }
 }
 
+/// Setting keys (as upper-case words) that name the schema a service works in, matched as the
+/// key's last words: Hibernate's `default_schema`, Flyway's `schemas` and `default-schema`,
+/// Liquibase's `default-schema`, Hikari's `schema`. (Spring's `spring.datasource.schema` is a
+/// script location, not a schema.)
+const SCHEMA_KEY_SUFFIXES: &[&str] = &["DEFAULT_SCHEMA", "FLYWAY_SCHEMAS", "HIKARI_SCHEMA"];
+
+/// Env-style keys that name it, matched whole: a framework's `EVENTUATE_DATABASE_SCHEMA`
+/// places that framework's own tables, not the service's.
+const SCHEMA_KEYS: &[&str] = &[
+    "DB_SCHEMA",
+    "DB_SCHEMA_NAME",
+    "DATABASE_SCHEMA",
+    "POSTGRES_SCHEMA",
+    "PG_SCHEMA",
+    "DB_SEARCH_PATH",
+    "PG_SEARCH_PATH",
+];
+
+/// Values that name no schema.
+const NO_SCHEMA: &[&str] = &["none", "null", "default"];
+
+/// Suffixes of the setting that names the database beside a host setting (`DB_HOST` +
+/// `DB_NAME`), in order of preference.
+const DATABASE_SUFFIXES: &[&str] = &[
+    "DATABASE", "DB", "NAME", "DBNAME", "DB_NAME", "SCHEMA", "KEYSPACE", "INDEX", "DB_INDEX",
+];
+
+/// Technologies where a schema sits inside a database: a service-wide schema setting applies
+/// to their accesses only.
+const SCHEMA_TECHNOLOGIES: &[&str] = &[
+    "postgres",
+    "cockroachdb",
+    "mssql",
+    "oracle",
+    "mysql",
+    "mariadb",
+    "unknown",
+];
+
+/// The schema a setting names, when its key is a schema key and its value one identifier
+/// (the first of a list).
+fn schema_setting(s: &ResolvedSetting) -> Option<String> {
+    let key = words_key(&s.key);
+    let named = SCHEMA_KEYS.contains(&key.as_str())
+        || SCHEMA_KEY_SUFFIXES
+            .iter()
+            .any(|k| key == *k || key.strip_suffix(k).is_some_and(|p| p.ends_with('_')));
+    if !named {
+        return None;
+    }
+    schema_value(&s.value)
+}
+
+/// A schema setting's value as a schema: one identifier (the first of a list), not `none`.
+fn schema_value(value: &str) -> Option<String> {
+    let first = value.split(',').next()?.trim();
+    let identifier = first
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'));
+    let none = NO_SCHEMA.iter().any(|n| n.eq_ignore_ascii_case(first));
+    (!first.is_empty() && identifier && !none).then(|| first.to_string())
+}
+
 /// Turn one service's settings into datastore accesses and broker edges.
 fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
     let by_key: HashMap<String, &ResolvedSetting> =
         list.iter().map(|s| (words_key(&s.key), s)).collect();
+    // A schema set service-wide applies to the connections that name none, in its variant.
+    let schemas: Vec<(String, &ResolvedSetting)> = list
+        .iter()
+        .filter_map(|s| Some((schema_setting(s)?, s)))
+        .collect();
+    let service_schema = |s: &ResolvedSetting| {
+        schemas
+            .iter()
+            .find(|(_, at)| at.variant.is_none() || at.variant == s.variant)
+            .map(|(name, at)| Schema::Service(name.clone(), at))
+    };
     for s in list {
         let value = s.value.trim();
         if value.is_empty() {
             continue;
         }
         if let Some(info) = connstr::parse(value) {
-            record(b, svc, &info, s, None);
+            let schema = match &info.schema {
+                Some(name) => Some(Schema::Named(name.clone())),
+                None => service_schema(s),
+            };
+            record(b, svc, &info, s, None, schema);
             continue;
         }
         // Split settings and bare hosts: DB_HOST + DB_NAME, PGHOST + PGDATABASE,
@@ -104,25 +182,41 @@ fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
         if prefix.is_empty() && !b.resolve_host(&host).is_ok_and(datastore) {
             continue;
         }
-        let database_setting = [
-            "DATABASE", "DB", "NAME", "DBNAME", "DB_NAME", "SCHEMA", "KEYSPACE", "INDEX",
-            "DB_INDEX",
-        ]
-        .iter()
-        .filter(|_| !prefix.is_empty())
-        .find_map(|suffix| {
+        let sibling = |suffix: &str| {
             let candidates = [format!("{prefix}_{suffix}"), format!("{prefix}{suffix}")];
-            candidates.into_iter().find_map(|k| by_key.get(&k).copied())
-        })
-        .filter(|d| !d.value.trim().is_empty());
-        let hinted = technology_hint(&prefix);
+            candidates
+                .into_iter()
+                .find_map(|k| by_key.get(&k).copied())
+                .filter(|d| !d.value.trim().is_empty())
+        };
+        let found = DATABASE_SUFFIXES
+            .iter()
+            .filter(|_| !prefix.is_empty())
+            .find_map(|suffix| sibling(suffix).map(|d| (*suffix, d)));
+        // `DB_SCHEMA` beside `DB_NAME` is the schema in it; alone, it is the database.
+        let schema = match found {
+            Some((suffix, _)) if suffix != "SCHEMA" => sibling("SCHEMA")
+                .and_then(|d| Some(Schema::Service(schema_value(&d.value)?, d)))
+                .or_else(|| service_schema(s)),
+            _ => service_schema(s),
+        };
+        let database_setting = found.map(|(_, d)| d);
         let info = ConnInfo {
-            technology: hinted,
+            technology: technology_hint(&prefix),
             hosts: vec![(host, port)],
             database: database_setting.map(|d| d.value.trim().to_string()),
+            schema: None,
         };
-        record(b, svc, &info, s, database_setting);
+        record(b, svc, &info, s, database_setting, schema);
     }
+}
+
+/// Where an access's schema comes from: its own connection string, or a setting of the
+/// service (whose location becomes evidence).
+#[derive(Clone)]
+enum Schema<'a> {
+    Named(String),
+    Service(String, &'a ResolvedSetting),
 }
 
 /// A key as upper-case words: `spring.redis.host` → `SPRING_REDIS_HOST`, camel case split
@@ -198,6 +292,7 @@ fn record(
     info: &ConnInfo,
     s: &ResolvedSetting,
     extra: Option<&ResolvedSetting>,
+    schema: Option<Schema>,
 ) {
     let text = if s.key.is_empty() {
         s.value.clone()
@@ -220,7 +315,7 @@ fn record(
     let hosts: Vec<&(String, Option<u16>)> = info
         .hosts
         .iter()
-        .filter(|(h, _)| !LOCAL_HOSTS.contains(&h.as_str()) && !h.contains('$') && !h.contains('{'))
+        .filter(|(h, _)| !connstr::is_local_host(h) && !h.contains('$') && !h.contains('{'))
         .collect();
     // In a host list (replica set, cluster), a host the repository declares names the server.
     let Some((host, port)) = hosts
@@ -287,14 +382,29 @@ fn record(
         id.clone(),
         database.as_deref().map(|d| database_key(&tech, d)),
     );
+    let schema = match schema {
+        Some(Schema::Named(name)) => Some(name),
+        Some(Schema::Service(name, at)) if SCHEMA_TECHNOLOGIES.contains(&tech.as_str()) => {
+            let text = format!("{}={}", at.key, at.value);
+            evidence.push(Evidence::new(at.location.clone(), &text));
+            Some(name)
+        }
+        _ => None,
+    }
+    // Unquoted schema names fold to one case in every engine that has schemas.
+    .map(|name| name.to_ascii_lowercase());
     let access = b.accesses.entry(key).or_insert_with(|| Access {
         service: svc.to_string(),
         datastore: id.clone(),
         technology: tech.clone(),
         database: database.clone(),
+        schema: None,
         evidence: Vec::new(),
         scope: Scope::none(),
     });
+    if access.schema.is_none() {
+        access.schema = schema;
+    }
     access.scope.widen(s.variant.as_ref());
     push_evidence(&mut access.evidence, evidence);
 }

@@ -161,6 +161,7 @@ impl Target<'_> {
             datastore: server,
             technology,
             database: Some(database.to_string()),
+            schema: None,
             evidence: Vec::new(),
         });
         push_evidence(&mut access.evidence, vec![Evidence::new(at.clone(), &text)]);

@@ -24,22 +24,7 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
         }
         let tech = &accesses[0].technology;
         let db = accesses[0].database.as_deref().unwrap_or_default();
-        // Separate schemas by convention: each service's tables in that database sit in
-        // schemas no other service uses. Still one database, but a lesser smell.
-        let mut schemas: BTreeMap<&str, BTreeSet<Option<&str>>> = BTreeMap::new();
-        for t in ctx.model.tables.iter().filter(|t| {
-            t.datastore.as_deref() == Some(server)
-                && t.database
-                    .as_deref()
-                    .is_some_and(|d| crate::model::database_key(tech, d) == key)
-        }) {
-            for o in &t.owners {
-                schemas
-                    .entry(o.as_str())
-                    .or_default()
-                    .insert(t.schema.as_deref());
-            }
-        }
+        let schemas = schemas_of(ctx, server, &key, &accesses);
         let split = services.iter().all(|s| {
             schemas
                 .get(s.as_str())
@@ -113,4 +98,39 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
         out.push(f);
     }
     out
+}
+
+/// The schemas each service works in inside one database: the schema its connection string or
+/// settings name, and the schemas its SQL creates tables in (an unqualified table sits in the
+/// named schema). Separate schemas by convention are a lesser smell: still one database.
+fn schemas_of<'a>(
+    ctx: &Context<'a>,
+    server: &str,
+    key: &str,
+    accesses: &[&'a Access],
+) -> BTreeMap<&'a str, BTreeSet<Option<&'a str>>> {
+    let tech = &accesses[0].technology;
+    let named: BTreeMap<&str, &str> = accesses
+        .iter()
+        .filter_map(|a| Some((a.service.as_str(), a.schema.as_deref()?)))
+        .collect();
+    let mut schemas: BTreeMap<&str, BTreeSet<Option<&str>>> = BTreeMap::new();
+    for (service, schema) in &named {
+        schemas.entry(service).or_default().insert(Some(schema));
+    }
+    for t in ctx.model.tables.iter().filter(|t| {
+        t.datastore.as_deref() == Some(server)
+            && t.database
+                .as_deref()
+                .is_some_and(|d| crate::model::database_key(tech, d) == key)
+    }) {
+        for o in &t.owners {
+            let schema = t
+                .schema
+                .as_deref()
+                .or_else(|| named.get(o.as_str()).copied());
+            schemas.entry(o.as_str()).or_default().insert(schema);
+        }
+    }
+    schemas
 }
