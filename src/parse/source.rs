@@ -207,7 +207,13 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
     binders::scan(path, text, &hits, &mut out.facts);
     resilience::scan(path, text, &hits, &mut out.facts);
     dapr::scan(path, text, &hits, &mut out.facts);
-    transactions::scan(path, text, &hits, transactions::Files::Source, &mut out.facts);
+    transactions::scan(
+        path,
+        text,
+        &hits,
+        transactions::Files::Source,
+        &mut out.facts,
+    );
     matcher.user.scan(path, text, &mut out.facts);
     let mut found: Vec<(usize, usize)> = Vec::new();
     // Literals that are a known name passed with a port, as `name:port`.

@@ -35,7 +35,10 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
 fn finding(ctx: &Context, svc: &str, signs: &[&TxUse]) -> Finding {
     let first = signs[0];
     let enlisted = enlisted(ctx.model, svc);
-    let others: BTreeSet<&str> = enlisted.iter().flat_map(|(_, o)| o.iter().copied()).collect();
+    let others: BTreeSet<&str> = enlisted
+        .iter()
+        .flat_map(|(_, o)| o.iter().copied())
+        .collect();
     let mut f = if others.is_empty() {
         Finding::new(
             RULE,
@@ -49,11 +52,16 @@ fn finding(ctx: &Context, svc: &str, signs: &[&TxUse]) -> Finding {
     } else {
         cross_service(ctx, svc, first, &enlisted, &others)
     };
+    // One related sign per kind and file: ten `spring.jta.*` keys are one configuration.
+    let mut shown: BTreeSet<(&str, &str)> = BTreeSet::new();
+    shown.insert((first.evidence.location.file.as_str(), first.what));
     for t in &signs[1..] {
-        f = f.related(
-            t.evidence.location.clone(),
-            format!("also {}: {}", t.what, t.evidence.text),
-        );
+        if shown.insert((t.evidence.location.file.as_str(), t.what)) {
+            f = f.related(
+                t.evidence.location.clone(),
+                format!("also {}: {}", t.what, t.evidence.text),
+            );
+        }
     }
     f
 }
@@ -74,7 +82,8 @@ fn cross_service(
         RULE,
         ctx.severity(RULE),
         format!(
-            "two-phase commit across services: {svc}'s {} spans {} databases, used by {} too: {}",
+            "two-phase commit across services: a distributed transaction in {svc} ({}) enlists {} \
+             databases that {} use too: {}",
             first.what,
             enlisted.len(),
             who.join(", "),
@@ -91,7 +100,11 @@ fn cross_service(
         let note = if users.is_empty() {
             format!("{svc} opens {} here", label(a))
         } else {
-            format!("{svc} opens {} here, which {} uses", label(a), users.join(", "))
+            format!(
+                "{svc} opens {} here, which {} uses",
+                label(a),
+                users.join(", ")
+            )
         };
         for e in &a.evidence {
             f = f.related(e.location.clone(), format!("{note}: {}", e.text));

@@ -118,7 +118,7 @@ const PATTERNS: &[Pattern] = &[
     // enlistment (which promotes the transaction to MSDTC).
     Pattern {
         trigger: "ImplicitDistributedTransactions",
-        regex: r"\bImplicitDistributedTransactions\s*=\s*true\b",
+        regex: r"(?:\bTransactionManager\s*\.\s*)?\bImplicitDistributedTransactions\s*=\s*true\b",
         unless: &[],
         what: ".NET TransactionScope with distributed transactions enabled",
         kind: TxKind::Dtc,
@@ -168,21 +168,54 @@ pub(super) static COMPILED: LazyLock<Triggered> = LazyLock::new(|| {
 /// The longest evidence text kept from a line.
 const MAX_TEXT: usize = 120;
 
-/// Comment syntax by file extension: line-comment starts and a block comment's delimiters.
-/// Anything else is read as C-like (`//`, `/* */`), as Java, Kotlin, Gradle, C# and Go are.
-const COMMENT_SYNTAX: &[(&[&str], &[&str], Option<(&str, &str)>)] = &[
-    (&["xml", "csproj"], &[], Some(("<!--", "-->"))),
-    (&["py", "rb"], &["#"], None),
-    (&["lua"], &["--"], Some(("--[[", "]]"))),
+/// How one kind of file writes comments.
+struct Syntax {
+    /// Extensions (lowercase) it holds for.
+    exts: &'static [&'static str],
+    /// Line-comment starts.
+    line: &'static [&'static str],
+    /// A block comment's delimiters.
+    block: Option<(&'static str, &'static str)>,
+}
+
+/// Comment syntax by file extension; anything else is read as C-like (`//`, `/* */`), as
+/// Java, Kotlin, Gradle, C# and Go are.
+const COMMENT_SYNTAX: &[Syntax] = &[
+    Syntax {
+        exts: &["xml", "csproj"],
+        line: &[],
+        block: Some(("<!--", "-->")),
+    },
+    Syntax {
+        exts: &["py", "rb"],
+        line: &["#"],
+        block: None,
+    },
+    Syntax {
+        exts: &["lua"],
+        line: &["--"],
+        block: Some(("--[[", "]]")),
+    },
 ];
-const C_LIKE: (&[&str], Option<(&str, &str)>) = (&["//"], Some(("/*", "*/")));
+const C_LIKE: Syntax = Syntax {
+    exts: &[],
+    line: &["//"],
+    block: Some(("/*", "*/")),
+};
+
+/// How many matches of one pattern are looked at for one outside a comment: all of them may
+/// be commented out, and each look may read back to the start of the file.
+const MAX_TRIES: usize = 16;
+
+/// How far back on its line a match looks for a line comment or an open string.
+const MAX_LOOK_BACK: usize = 4096;
 
 /// A build file's signs (it has no other source tables to share a pass with).
 pub fn scan_build(path: &str, text: &str, facts: &mut Vec<Fact>) {
     scan(path, text, &Hits::of(text), Files::Build, facts);
 }
 
-/// One fact per sign and file, at its first line outside a comment.
+/// One fact per sign and file, at its first match outside a comment; one per line.
 pub(super) fn scan(path: &str, text: &str, hits: &Hits, file: Files, facts: &mut Vec<Fact>) {
     let active: Vec<_> = COMPILED
         .active(hits)
@@ -192,27 +225,29 @@ pub(super) fn scan(path: &str, text: &str, hits: &Hits, file: Files, facts: &mut
     if active.is_empty() {
         return;
     }
+    let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let syntax = COMMENT_SYNTAX
+        .iter()
+        .find(|s| s.exts.contains(&ext.as_str()))
+        .unwrap_or(&C_LIKE);
     let mut found: Vec<(usize, usize)> = Vec::new();
     for (i, regex) in active {
         let p = &PATTERNS[i];
-        let first = regex
+        let hit = regex
             .find_iter(text)
             .filter(|m| !p.unless.iter().any(|w| m.as_str().contains(w)))
-            .map(|m| m.start());
-        found.extend(first.map(|start| (start, i)));
+            .take(MAX_TRIES)
+            .find(|m| !in_comment(syntax, text, m.start()));
+        found.extend(hit.map(|m| (m.start(), i)));
     }
     found.sort_unstable();
-    let comments = comment_spans(path, text);
     let index = LineIndex::new(text);
     let mut seen: Vec<&str> = Vec::new();
     let mut lines: Vec<u32> = Vec::new();
     for (start, i) in found {
         let p = &PATTERNS[i];
-        if seen.contains(&p.what) || comments.iter().any(|(s, e)| (*s..*e).contains(&start)) {
-            continue;
-        }
         let (line, column) = index.position(text, start);
-        if lines.contains(&line) {
+        if seen.contains(&p.what) || lines.contains(&line) {
             continue;
         }
         seen.push(p.what);
@@ -226,54 +261,60 @@ pub(super) fn scan(path: &str, text: &str, hits: &Hits, file: Files, facts: &mut
     }
 }
 
+/// The line around an offset, at most `MAX_TEXT` characters' worth of bytes either side.
 fn line_at(text: &str, offset: usize) -> &str {
-    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let start = line_start(text, offset);
     let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let end = ceil_boundary(text, end.min(offset + 4 * MAX_TEXT));
     &text[start..end]
 }
 
-/// Byte spans of the file's comments: a commented-out dependency or a note about MSDTC is not
-/// a use. A line comment starts a line or follows a space or a delimiter (not `http://`).
-fn comment_spans(path: &str, text: &str) -> Vec<(usize, usize)> {
-    let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    let (line, block) = COMMENT_SYNTAX
-        .iter()
-        .find(|(exts, _, _)| exts.contains(&ext.as_str()))
-        .map_or(C_LIKE, |(_, line, block)| (*line, *block));
-    let mut spans = Vec::new();
-    if let Some((open, close)) = block {
-        let mut from = 0;
-        while let Some(s) = text[from..].find(open).map(|i| from + i) {
-            let body = s + open.len();
-            if in_string(text, s) {
-                from = body;
-                continue;
-            }
-            let e = text[body..]
-                .find(close)
-                .map_or(text.len(), |i| body + i + close.len());
-            spans.push((s, e));
-            from = e;
-        }
-    }
-    for mark in line {
-        for (s, _) in text.match_indices(mark) {
-            let before = text[..s].chars().next_back();
-            let starts = before.is_none_or(|c| c.is_whitespace() || ";{}(),".contains(c));
-            if starts && !in_string(text, s) {
-                let e = text[s..].find('\n').map_or(text.len(), |i| s + i);
-                spans.push((s, e));
-            }
-        }
-    }
-    spans
+/// Where the line of an offset starts, looking back at most `MAX_LOOK_BACK` bytes.
+fn line_start(text: &str, offset: usize) -> usize {
+    let from = ceil_boundary(text, offset.saturating_sub(MAX_LOOK_BACK));
+    text[from..offset]
+        .rfind('\n')
+        .map_or(from, |i| from + i + 1)
 }
 
-/// Whether an offset is inside a double-quoted string of its line (an odd number of quotes
-/// before it): `"classpath:db/*.sql"` opens no comment.
-fn in_string(text: &str, offset: usize) -> bool {
-    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    text[start..offset].matches('"').count() % 2 == 1
+fn ceil_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Whether an offset is in a comment: after a line comment's start on its line, or in a block
+/// comment opened before it and not closed since. A commented-out dependency or a note about
+/// MSDTC is not a use. A comment start inside a string (`"classpath:db/*.sql"`) or glued to a
+/// word (`http://`) starts nothing.
+fn in_comment(syntax: &Syntax, text: &str, offset: usize) -> bool {
+    let start = line_start(text, offset);
+    let line = &text[start..offset];
+    let starts = |s: usize| {
+        let before = line[..s].chars().next_back();
+        before.is_none_or(|c| c.is_whitespace() || ";{}(),".contains(c)) && !in_string(&line[..s])
+    };
+    if syntax
+        .line
+        .iter()
+        .any(|mark| line.match_indices(mark).any(|(s, _)| starts(s)))
+    {
+        return true;
+    }
+    let Some((open, close)) = syntax.block else {
+        return false;
+    };
+    let before = &text[..offset];
+    before.rfind(open).is_some_and(|o| {
+        !before[o + open.len()..].contains(close) && !in_string(&text[line_start(text, o)..o])
+    })
+}
+
+/// Whether the end of a line's prefix is inside a double-quoted string (an odd number of
+/// quotes before it).
+fn in_string(prefix: &str) -> bool {
+    prefix.bytes().filter(|b| *b == b'"').count() % 2 == 1
 }
 
 /// What a setting's value must be for it to be a sign.
@@ -468,9 +509,15 @@ mod tests {
     #[test]
     fn near_misses() {
         for (path, src) in [
-            ("A.java", "@Transactional\npublic void place(Order o) { repo.save(o); }\n"),
+            (
+                "A.java",
+                "@Transactional\npublic void place(Order o) { repo.save(o); }\n",
+            ),
             ("P.cs", "using var scope = new TransactionScope();\n"),
-            ("P.cs", "TransactionManager.ImplicitDistributedTransactions = false;\n"),
+            (
+                "P.cs",
+                "TransactionManager.ImplicitDistributedTransactions = false;\n",
+            ),
             ("P.cs", "// no MSDTC here: each service commits locally\n"),
             (
                 "A.java",
@@ -492,6 +539,17 @@ mod tests {
             run("A.java", src, Files::Source),
             vec![("Atomikos XA transaction manager", 2)]
         );
+    }
+
+    #[test]
+    fn commented_signs_cost_bounded_work() {
+        let lines = "// com.atomikos MSDTC bitronix.tm\n".repeat(200_000);
+        let one_line = format!("/* {} */", "com.atomikos ".repeat(200_000));
+        for src in [lines, one_line] {
+            let start = std::time::Instant::now();
+            assert!(run("A.java", &src, Files::Source).is_empty());
+            assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        }
     }
 
     #[test]
@@ -522,7 +580,10 @@ mod tests {
             sign("quarkus.datasource.\"orders\".jdbc.transactions", "xa"),
             Some("Quarkus XA data source")
         );
-        assert_eq!(sign("quarkus.datasource.jdbc.transactions", "enabled"), None);
+        assert_eq!(
+            sign("quarkus.datasource.jdbc.transactions", "enabled"),
+            None
+        );
         assert_eq!(
             sign(
                 "spring.autoconfigure.exclude",
