@@ -148,6 +148,10 @@ const SOURCES: &[(&str, &str)] = &[
         "unprotected-sync-call",
         include_str!("../rules/unprotected-sync-call.yaml"),
     ),
+    (
+        "distributed-transaction",
+        include_str!("../rules/distributed-transaction.yaml"),
+    ),
 ];
 
 static CATALOG: LazyLock<Vec<RuleDoc>> = LazyLock::new(|| {

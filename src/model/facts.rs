@@ -295,6 +295,41 @@ pub enum Fact {
     },
     /// A k8s NetworkPolicy: which pods may connect to which.
     NetworkPolicy(NetworkPolicy),
+    /// A sign of two-phase commit in a build file or source file: an XA transaction manager
+    /// (`com.atomikos`), an XA data source, a distributed .NET transaction.
+    Transaction(TxMarker),
+}
+
+/// What a two-phase-commit sign is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TxKind {
+    /// An XA / JTA transaction manager: Atomikos, Narayana, Bitronix, Spring Boot JTA.
+    Manager,
+    /// An XA data source or resource, enlisted in a global transaction.
+    XaResource,
+    /// A .NET distributed transaction: a promoted `TransactionScope`, MSDTC.
+    Dtc,
+}
+
+impl TxKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TxKind::Manager => "XA transaction manager",
+            TxKind::XaResource => "XA resource",
+            TxKind::Dtc => "distributed .NET transaction",
+        }
+    }
+}
+
+/// One two-phase-commit sign as written: what the catalog calls it, and the line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TxMarker {
+    /// What it is, from the catalog (`Atomikos XA transaction manager`).
+    pub what: &'static str,
+    pub kind: TxKind,
+    /// The line as written, for evidence.
+    pub text: String,
+    pub location: Location,
 }
 
 /// One route of a gateway (nginx `server_name` + `location`, an Ingress rule path, an Envoy

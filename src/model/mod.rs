@@ -487,12 +487,26 @@ pub struct Model {
     /// Sync calls (from, to) with a timeout, retry or circuit breaker the repository shows,
     /// with the policy that protects each.
     pub protected_calls: BTreeMap<(String, String), Evidence>,
+    /// Signs of two-phase commit, by service then location.
+    pub transactions: Vec<TxUse>,
     /// Every setting each component sees, by component id (for `inspect`).
     pub settings: BTreeMap<String, Vec<ResolvedSetting>>,
     /// The deployment variants found, the primary first (empty when there is only one).
     pub variants: Vec<String>,
     /// Declaration file → variant, when there are several (compose projects by folder).
     pub variant_of_file: BTreeMap<String, String>,
+}
+
+/// A sign of two-phase commit in one service: a marker in a file it owns, or a setting it
+/// is given (`spring.jta.enabled=true`, an XA data-source class).
+#[derive(Debug, Clone)]
+pub struct TxUse {
+    pub service: String,
+    pub what: &'static str,
+    pub kind: TxKind,
+    pub evidence: Evidence,
+    /// The deployment variant of the setting it comes from; `None` for every variant.
+    pub variant: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -549,8 +563,8 @@ impl Model {
     }
 
     /// The model as one variant runs it: edges and accesses of that variant, its deploy
-    /// units, release tags and images. Rules that combine several facts read this view, so a
-    /// finding never mixes variants that never run together.
+    /// units, release tags, images and two-phase-commit signs. Rules that combine several
+    /// facts read this view, so a finding never mixes variants that never run together.
     pub fn in_variant(&self, variant: &str) -> Model {
         let here = |file: &str| self.variant_of(file).is_none_or(|v| v == variant);
         Model {
@@ -585,6 +599,12 @@ impl Model {
                 .cloned()
                 .collect(),
             protected_calls: self.protected_calls.clone(),
+            transactions: self
+                .transactions
+                .iter()
+                .filter(|t| t.variant.as_ref().is_none_or(|v| v == variant))
+                .cloned()
+                .collect(),
             components: self.components.clone(),
             root: self.root.clone(),
             ..Model::default()

@@ -1,7 +1,8 @@
 //! Build files: the names each gives the project in its folder (Maven `artifactId`, Gradle
 //! project names, npm `name`, Go `module`, `.csproj` stem) and the images it builds (jib,
 //! spring-boot `build-image`, skaffold artifacts). One `Fact::Project` per name, and one
-//! `Fact::ModuleDependency` per module a Maven or Gradle build depends on by name.
+//! `Fact::ModuleDependency` per module a Maven or Gradle build depends on by name; the
+//! dependencies that are two-phase-commit signs (`com.atomikos`) are `Fact::Transaction`.
 
 use super::{LineIndex, loc, yaml_error};
 use crate::model::{Diagnostic, Fact, FileFacts, Location, ModuleDependency, Project, ProjectName};
@@ -46,6 +47,7 @@ pub fn parse(path: &str, text: &str, out: &mut FileFacts) {
     } else if name.ends_with(".csproj") {
         csproj(path, out);
     }
+    super::source::transactions::scan_build(path, text, &mut out.facts);
 }
 
 fn dir_of(path: &str) -> &str {

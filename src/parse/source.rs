@@ -6,7 +6,8 @@
 //! service names code registers or dials, and the config keys it reads (`clients`); the
 //! logical databases driver calls open (`databases`); Spring `@ConfigurationProperties`
 //! binders and the members code reads off them (`binders`); breaker, retry and timeout
-//! policies (`resilience`); the Dapr app ids it invokes (`dapr`); and the patterns `monolens.yaml` adds (`user`). A known
+//! policies (`resilience`); the Dapr app ids it invokes (`dapr`); signs of two-phase commit
+//! (`transactions`); and the patterns `monolens.yaml` adds (`user`). A known
 //! name passed with a port (`connect("media-mongodb" .. suffix, 27017)`) is its `host:port`.
 
 mod binders;
@@ -16,6 +17,7 @@ mod databases;
 mod env;
 mod messages;
 mod resilience;
+pub mod transactions;
 pub mod user;
 
 use super::LineIndex;
@@ -35,9 +37,10 @@ pub(super) enum Table {
     Binders,
     Resilience,
     Dapr,
+    Transactions,
 }
 
-const TABLES: usize = 7;
+const TABLES: usize = 8;
 
 /// Regexes behind trigger words: the one case-insensitive Aho-Corasick pass over a file
 /// (`Hits`) says which patterns can match, and only their regexes run.
@@ -86,6 +89,7 @@ static ALL_TRIGGERS: LazyLock<AllTriggers> = LazyLock::new(|| {
         &binders::MEMBER_READS,
         &resilience::COMPILED,
         &dapr::COMPILED,
+        &transactions::COMPILED,
     ];
     let mut words: Vec<String> = Vec::new();
     let mut targets: Vec<Vec<(Table, usize)>> = Vec::new();
@@ -203,6 +207,13 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
     binders::scan(path, text, &hits, &mut out.facts);
     resilience::scan(path, text, &hits, &mut out.facts);
     dapr::scan(path, text, &hits, &mut out.facts);
+    transactions::scan(
+        path,
+        text,
+        &hits,
+        transactions::Files::Source,
+        &mut out.facts,
+    );
     matcher.user.scan(path, text, &mut out.facts);
     let mut found: Vec<(usize, usize)> = Vec::new();
     // Literals that are a known name passed with a port, as `name:port`.

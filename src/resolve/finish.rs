@@ -1,5 +1,5 @@
 //! The last pass: deploy units and app images, protected calls (`resilience`), plaintext
-//! credentials, and the sorted `Model` the rules read.
+//! credentials, two-phase-commit signs (`transactions`), and the sorted `Model` the rules read.
 
 use super::builder::{Builder, Unit};
 use super::compose::is_base_compose;
@@ -14,6 +14,7 @@ pub(super) fn model(mut b: Builder, mut inputs: Inputs, sql: SqlModel, root: &st
     let (units, app_images) = deploy_units(&b);
     let protected_calls = super::resilience::protected_calls(&b, &inputs);
     let credentials = credentials(&b);
+    let transactions = super::transactions::run(&b, &inputs);
     let settings = std::mem::take(&mut b.settings);
     let variants = std::mem::take(&mut b.variants);
     let mut model = assemble(b, root);
@@ -27,6 +28,7 @@ pub(super) fn model(mut b: Builder, mut inputs: Inputs, sql: SqlModel, root: &st
     model.foreign_keys = sql.foreign_keys;
     model.credentials = credentials;
     model.protected_calls = protected_calls;
+    model.transactions = transactions;
     model.ignores = inputs.ignores;
     model.settings = settings;
     model.variants = variants;

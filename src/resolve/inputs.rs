@@ -59,6 +59,8 @@ pub(super) struct Inputs {
     /// Calls code makes by name (Dapr app ids), by file.
     pub code_calls: BTreeMap<String, Vec<CodeCall>>,
     pub network_policies: Vec<NetworkPolicy>,
+    /// Signs of two-phase commit in build and source files, by file.
+    pub transactions: BTreeMap<String, Vec<TxMarker>>,
     pub all_paths: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -249,5 +251,6 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
                 location,
             }),
         Fact::NetworkPolicy(p) => i.network_policies.push(p),
+        Fact::Transaction(t) => i.transactions.entry(path.to_string()).or_default().push(t),
     }
 }

@@ -20,7 +20,8 @@
 //! 7. targets: `data` (accesses), `dapr` (the apps Dapr components are scoped to, before
 //!    `topics` picks a service's broker), `calls` (sync and platform), `gateways`, `topics`,
 //!    `startup`; then `sql`, which needs accesses to place tables.
-//! 8. `ownership::teams` once every component exists, and `finish`.
+//! 8. `ownership::teams` once every component exists, and `finish` (which places protected
+//!    calls and two-phase-commit signs, `transactions`, once settings and owners are final).
 
 mod builder;
 mod calls;
@@ -42,6 +43,7 @@ mod settings;
 mod sql;
 mod startup;
 mod topics;
+mod transactions;
 mod variants;
 
 pub use builder::join;

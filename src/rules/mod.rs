@@ -5,6 +5,7 @@ mod co_change_coupling;
 mod cross_service_foreign_key;
 mod cyclic_sync_calls;
 mod deep_sync_chain;
+mod distributed_transaction;
 mod lockstep_deploy;
 mod plaintext_credentials;
 mod services_per_team;
@@ -54,6 +55,7 @@ const PER_VARIANT: &[&str] = &[
     "sync-fan-out",
     "unprotected-sync-call",
     "lockstep-deploy",
+    "distributed-transaction",
 ];
 
 /// Run the given rules (with an optional severity override each). Rules that combine facts
@@ -127,8 +129,9 @@ pub fn check_all(ctx: &Context, rules: &[(&Rule, Option<Severity>)]) -> Vec<Find
 }
 
 /// What a per-variant rule reads of one variant, as indices into the whole model: the sync
-/// edges (calls rules), the accesses (data rules), or the deploy units, release tags, images
-/// and startup edges (lockstep).
+/// edges (calls rules), the accesses (data rules), the accesses and two-phase-commit signs
+/// (distributed transactions), or the deploy units, release tags, images and startup edges
+/// (lockstep).
 fn inputs_in(m: &Model, rule: &str, variant: &str) -> Vec<usize> {
     let here = |file: &str| m.variant_of(file).is_none_or(|v| v == variant);
     let edges = |kind: EdgeKind| {
@@ -142,6 +145,20 @@ fn inputs_in(m: &Model, rule: &str, variant: &str) -> Vec<usize> {
             a.filter(|(_, a)| a.scope.contains(variant))
                 .map(|(i, _)| i)
                 .collect()
+        }
+        "distributed-transaction" => {
+            let a = m.accesses.iter().enumerate();
+            let mut out: Vec<usize> = a
+                .filter(|(_, a)| a.scope.contains(variant))
+                .map(|(i, _)| i)
+                .collect();
+            out.push(usize::MAX);
+            let t = m.transactions.iter().enumerate();
+            out.extend(
+                t.filter(|(_, t)| t.variant.as_ref().is_none_or(|v| v == variant))
+                    .map(|(i, _)| i),
+            );
+            out
         }
         "lockstep-deploy" => {
             // Each list is closed by usize::MAX so equal concatenations mean equal lists.
@@ -233,6 +250,10 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "plaintext-credentials",
         check: plaintext_credentials::check,
+    },
+    Rule {
+        id: "distributed-transaction",
+        check: distributed_transaction::check,
     },
 ];
 
