@@ -1,5 +1,5 @@
 //! The last pass: deploy units and app images, protected calls (`resilience`), plaintext
-//! credentials, and the sorted `Model` the rules read.
+//! credentials, shared build versions (`versions`), and the sorted `Model` the rules read.
 
 use super::builder::{Builder, Unit};
 use super::compose::is_base_compose;
@@ -14,6 +14,12 @@ pub(super) fn model(mut b: Builder, mut inputs: Inputs, sql: SqlModel, root: &st
     let (units, app_images) = deploy_units(&b);
     let protected_calls = super::resilience::protected_calls(&b, &inputs);
     let credentials = credentials(&b);
+    // A sidecar's tag (istio-proxy, otel collector…) is its vendor's release, not the apps'.
+    let sidecars = &b.opts.sidecars;
+    inputs
+        .release_tags
+        .retain(|t| !classify::is_sidecar(&t.image, sidecars));
+    let shared_versions = super::versions::shared(&b, &inputs);
     let settings = std::mem::take(&mut b.settings);
     let variants = std::mem::take(&mut b.variants);
     let mut model = assemble(b, root);
@@ -22,6 +28,7 @@ pub(super) fn model(mut b: Builder, mut inputs: Inputs, sql: SqlModel, root: &st
     model.units = units;
     model.release_tags = inputs.release_tags;
     model.app_images = app_images;
+    model.shared_versions = shared_versions;
     model.tables = sql.tables;
     model.table_uses = sql.uses;
     model.foreign_keys = sql.foreign_keys;
@@ -53,6 +60,7 @@ fn unit_containers(b: &Builder, u: &Unit) -> Vec<UnitContainer> {
                     .map_or_else(|| w.declared.clone(), |(_, l)| l.clone()),
                 image,
                 init: c.init,
+                command: c.command.as_ref().map(|(t, _)| t.clone()),
             }
         })
         .collect()

@@ -20,7 +20,8 @@
 //! 7. targets: `data` (accesses), `dapr` (the apps Dapr components are scoped to, before
 //!    `topics` picks a service's broker), `calls` (sync and platform), `gateways`, `topics`,
 //!    `startup`; then `sql`, which needs accesses to place tables.
-//! 8. `ownership::teams` once every component exists, and `finish`.
+//! 8. `ownership::teams` once every component exists, and `finish` (with `versions`, which
+//!    needs every service's folder and final kind).
 
 mod builder;
 mod calls;
@@ -43,6 +44,7 @@ mod sql;
 mod startup;
 mod topics;
 mod variants;
+mod versions;
 
 pub use builder::join;
 
