@@ -258,3 +258,64 @@ pub(crate) fn helm_service(image: &str, file: &str) -> String {
     let file = file.rsplit('/').next().unwrap_or(file);
     file.split('.').next().unwrap_or(file).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pom(dir: &str, name: &str, parent: Option<&str>, version: Option<&str>) -> BuildVersion {
+        BuildVersion {
+            system: BuildSystem::Maven,
+            dir: dir.to_string(),
+            version: version.map(str::to_string),
+            scope: VersionScope::Module {
+                name: Some(name.to_string()),
+                parent: parent.map(str::to_string),
+            },
+            location: Location::new(&format!("{dir}/pom.xml"), 1, 1),
+        }
+    }
+
+    fn groups(poms: &[BuildVersion]) -> Vec<(String, Vec<String>)> {
+        let refs: Vec<&BuildVersion> = poms.iter().collect();
+        maven(&refs)
+            .into_iter()
+            .map(|(root, members)| {
+                (
+                    root.dir.clone(),
+                    members.iter().map(|m| m.dir.clone()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reactor_roots_follow_parents_without_own_versions() {
+        let poms = [
+            pom("root", "g:root", Some("spring:parent"), Some("1.0")),
+            pom("a", "g:a", Some("g:root"), None),
+            pom("b", "g:b", Some("g:root"), Some("${revision}")),
+            pom("c", "g:c", Some("g:root"), Some("2.0")),
+            pom("d", "g:d", Some("g:a"), None),
+        ];
+        let want = vec![
+            ("c".to_string(), vec!["c".to_string()]),
+            (
+                "root".to_string(),
+                ["root", "a", "b", "d"].map(String::from).to_vec(),
+            ),
+        ];
+        let mut got = groups(&poms);
+        got.sort();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn parent_cycles_end() {
+        let poms = [
+            pom("a", "g:a", Some("g:b"), None),
+            pom("b", "g:b", Some("g:a"), Some("1.0")),
+        ];
+        assert_eq!(groups(&poms).len(), 1);
+    }
+}
