@@ -88,6 +88,8 @@ const BUILD_FILES: &[&str] = &[
     "go.mod",
     "skaffold.yaml",
     "skaffold.yml",
+    "directory.build.props",
+    "chart.yaml",
 ];
 
 /// Folders whose plain `*.yml` files are Spring configuration (a config server's native search

@@ -208,6 +208,8 @@ pub enum Fact {
     Project(Project),
     /// A module of the repository a build file depends on.
     ModuleDependency(ModuleDependency),
+    /// A version a build file declares, for its own module or for the modules that share it.
+    BuildVersion(BuildVersion),
     /// A string literal in source code that looks like a URL or connection string.
     Literal {
         value: String,
@@ -458,6 +460,72 @@ pub struct ModuleDependency {
     /// The folder of the depending build file, repository-relative.
     pub dir: String,
     pub name: String,
+    pub location: Location,
+}
+
+/// The build system a `BuildVersion` comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BuildSystem {
+    Maven,
+    Gradle,
+    Npm,
+    MsBuild,
+    Helm,
+}
+
+impl BuildSystem {
+    /// How a message names the declaration.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BuildSystem::Maven => "Maven reactor version",
+            BuildSystem::Gradle => "Gradle root version",
+            BuildSystem::Npm => "npm workspace root version",
+            BuildSystem::MsBuild => "Directory.Build.props version",
+            BuildSystem::Helm => "Helm chart appVersion",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuildSystem::Maven => "maven",
+            BuildSystem::Gradle => "gradle",
+            BuildSystem::Npm => "npm",
+            BuildSystem::MsBuild => "msbuild",
+            BuildSystem::Helm => "helm",
+        }
+    }
+}
+
+/// Which modules a `BuildVersion` applies to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VersionScope {
+    /// The build file's own module: a Maven pom (named `groupId:artifactId`, inheriting from
+    /// `parent` when it declares no version of its own), a Gradle subproject, a workspace
+    /// package, a `.csproj`.
+    Module {
+        name: Option<String>,
+        parent: Option<String>,
+    },
+    /// Workspace members, folders or globs relative to the file's folder (npm `workspaces`).
+    Members(Vec<String>),
+    /// The projects the `settings.gradle` beside it includes (`allprojects`: the root too).
+    Projects { root: bool },
+    /// Every project below the file's folder that has no nearer one (`Directory.Build.props`).
+    Below,
+    /// The chart's images whose tag defaults to `.Chart.AppVersion` (Helm `appVersion`).
+    Chart,
+}
+
+/// A version declared by a build file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildVersion {
+    pub system: BuildSystem,
+    /// The build file's folder, repository-relative ("" for the root).
+    pub dir: String,
+    /// As written; `None` for a module that declares none (it takes its parent's).
+    pub version: Option<String>,
+    pub scope: VersionScope,
+    /// The version's declaration; the build file's first line when there is none.
     pub location: Location,
 }
 

@@ -457,6 +457,20 @@ pub struct UnitContainer {
     pub sidecar: bool,
     /// The image is a datastore, broker or platform image.
     pub infrastructure: bool,
+    /// Entrypoint or command and args as written, when the declaration overrides the image's.
+    pub command: Option<String>,
+}
+
+/// A version one build declaration gives several services: a Maven reactor, a Gradle root,
+/// an npm workspace root, `Directory.Build.props`, a Helm chart's `appVersion`.
+#[derive(Debug, Clone)]
+pub struct SharedVersion {
+    pub system: BuildSystem,
+    pub version: String,
+    pub location: Location,
+    /// The services it versions, sorted, each with where it takes the version (its build
+    /// file, or the image line whose tag defaults to the chart's `appVersion`).
+    pub services: Vec<(String, Location)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -475,6 +489,8 @@ pub struct Model {
     pub release_tags: Vec<ReleaseTag>,
     /// Each image's tag as written after interpolation, per app component: (component, image, location).
     pub app_images: Vec<(String, String, Location)>,
+    /// Versions build files share between services (not bound to a deployment variant).
+    pub shared_versions: Vec<SharedVersion>,
     /// Tables by key (sorted).
     pub tables: Vec<TableInfo>,
     pub table_uses: Vec<TableUse>,
@@ -598,6 +614,7 @@ impl Model {
                 .filter(|(_, _, at)| here(&at.file))
                 .cloned()
                 .collect(),
+            shared_versions: self.shared_versions.clone(),
             protected_calls: self.protected_calls.clone(),
             transactions: self
                 .transactions

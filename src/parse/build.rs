@@ -3,9 +3,12 @@
 //! spring-boot `build-image`, skaffold artifacts). One `Fact::Project` per name, and one
 //! `Fact::ModuleDependency` per module a Maven or Gradle build depends on by name; the
 //! dependencies that are two-phase-commit signs (`com.atomikos`) are `Fact::Transaction`.
+//! The versions they declare are read by `versions`.
 
-use super::{LineIndex, loc, yaml_error};
-use crate::model::{Diagnostic, Fact, FileFacts, Location, ModuleDependency, Project, ProjectName};
+use super::{LineIndex, loc, versions, yaml_error};
+use crate::model::{
+    Diagnostic, Fact, FileFacts, Location, ModuleDependency, Project, ProjectName, VersionScope,
+};
 use crate::yaml::parse_documents;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -26,6 +29,8 @@ const PARSERS: &[(&str, Parser)] = &[
     ("go.mod", go_mod),
     ("skaffold.yaml", skaffold),
     ("skaffold.yml", skaffold),
+    ("directory.build.props", msbuild_props),
+    ("chart.yaml", helm_chart),
 ];
 
 /// Maven element paths (innermost last) whose text is a name: jib's `<to><image>` and
@@ -45,7 +50,7 @@ pub fn parse(path: &str, text: &str, out: &mut FileFacts) {
     if let Some((_, parser)) = PARSERS.iter().find(|(n, _)| *n == name) {
         parser(path, text, out);
     } else if name.ends_with(".csproj") {
-        csproj(path, out);
+        csproj(path, text, out);
     }
     super::source::transactions::scan_build(path, text, &mut out.facts);
 }
@@ -67,8 +72,10 @@ fn push(out: &mut FileFacts, name: &str, what: ProjectName, dir: String, locatio
     }));
 }
 
-/// `Ordering.API.csproj`: the project is named by its file.
-fn csproj(path: &str, out: &mut FileFacts) {
+/// `Ordering.API.csproj`: the project is named by its file; its `<Version>`, if any, is its
+/// own. The name needs no XML, so a project file the small scanner cannot read still names
+/// its folder (its version is then unknown, not an error of the scan).
+fn csproj(path: &str, text: &str, out: &mut FileFacts) {
     let file = path.rsplit('/').next().unwrap_or(path);
     let stem = &file[..file.len().saturating_sub(".csproj".len())];
     push(
@@ -78,6 +85,57 @@ fn csproj(path: &str, out: &mut FileFacts) {
         dir_of(path).to_string(),
         Location::new(path, 1, 1),
     );
+    if let Ok(leaves) = xml_leaves(text) {
+        let scope = VersionScope::Module {
+            name: None,
+            parent: None,
+        };
+        let at = positions(path, text);
+        versions::msbuild(dir_of(path), &leaves, &at, scope, out);
+    }
+}
+
+/// `Directory.Build.props`: a `<Version>` every project below it takes.
+fn msbuild_props(path: &str, text: &str, out: &mut FileFacts) {
+    let Some(leaves) = leaves_or_diagnostic(path, text, out) else {
+        return;
+    };
+    let at = positions(path, text);
+    versions::msbuild(dir_of(path), &leaves, &at, VersionScope::Below, out);
+}
+
+/// Helm `Chart.yaml`: its `appVersion`.
+fn helm_chart(path: &str, text: &str, out: &mut FileFacts) {
+    versions::chart(path, dir_of(path), text, out);
+}
+
+/// Byte offset → location in `path`.
+fn positions<'a>(path: &'a str, text: &'a str) -> impl Fn(usize) -> Location + 'a {
+    let lines = LineIndex::new(text);
+    move |offset| {
+        let (line, column) = lines.position(text, offset);
+        Location::new(path, line, column)
+    }
+}
+
+/// The XML leaves, or a diagnostic at the offset where the XML breaks.
+fn leaves_or_diagnostic<'a>(
+    path: &str,
+    text: &'a str,
+    out: &mut FileFacts,
+) -> Option<Vec<Leaf<'a>>> {
+    match xml_leaves(text) {
+        Ok(l) => Some(l),
+        Err((offset, message)) => {
+            let (line, _) = LineIndex::new(text).position(text, offset);
+            out.diagnostics.push(Diagnostic::warning(
+                path,
+                line,
+                format!("invalid XML: {message}"),
+            ));
+            None
+        }
+    }
 }
 
 /// `module github.com/acme/orders/v2` → `orders` (a major-version suffix is not a name).
@@ -114,6 +172,9 @@ fn go_mod(path: &str, text: &str, out: &mut FileFacts) {
 /// `package.json` `name`, without its npm scope (`@acme/orders` → `orders`).
 fn npm(path: &str, text: &str, out: &mut FileFacts) {
     let docs = super::config::json_documents(path, text, out);
+    if let Some(doc) = docs.first() {
+        versions::npm(path, dir_of(path), doc, out);
+    }
     let Some(name) = docs.first().and_then(|d| d.get("name")) else {
         return;
     };
@@ -179,6 +240,7 @@ static PROJECT_DEPENDENCY: LazyLock<Regex> = LazyLock::new(|| {
 /// dependency only makes a library's binders count for one more service.
 fn gradle_build(path: &str, text: &str, out: &mut FileFacts) {
     let dir = dir_of(path);
+    versions::gradle(path, dir, text, out);
     for (i, line) in text.lines().enumerate() {
         for c in PROJECT_DEPENDENCY.captures_iter(line) {
             let Some(p) = c.name("p") else { continue };
@@ -222,28 +284,22 @@ fn skaffold(path: &str, text: &str, out: &mut FileFacts) {
 }
 
 /// A leaf element's text and where it starts.
-struct Leaf<'a> {
-    path: Vec<&'a str>,
-    text: &'a str,
-    offset: usize,
+pub(super) struct Leaf<'a> {
+    pub path: Vec<&'a str>,
+    pub text: &'a str,
+    pub offset: usize,
 }
 
 /// `pom.xml`: the project's own `artifactId` (not its parent's), the modules it depends on
 /// (`<dependencies><dependency><artifactId>`), and the images jib or spring-boot would build. An aggregator (`<packaging>pom</packaging>`) builds
 /// nothing and names no folder.
 fn pom(path: &str, text: &str, out: &mut FileFacts) {
-    let leaves = match xml_leaves(text) {
-        Ok(l) => l,
-        Err((offset, message)) => {
-            let (line, _) = LineIndex::new(text).position(text, offset);
-            out.diagnostics.push(Diagnostic::warning(
-                path,
-                line,
-                format!("invalid XML: {message}"),
-            ));
-            return;
-        }
+    let Some(leaves) = leaves_or_diagnostic(path, text, out) else {
+        return;
     };
+    let at = positions(path, text);
+    let dir = dir_of(path).to_string();
+    versions::pom(path, &dir, &leaves, &at, out);
     let own = |key: &str| {
         leaves
             .iter()
@@ -268,12 +324,6 @@ fn pom(path: &str, text: &str, out: &mut FileFacts) {
         }
         v
     };
-    let lines = LineIndex::new(text);
-    let at = |offset: usize| {
-        let (line, column) = lines.position(text, offset);
-        Location::new(path, line, column)
-    };
-    let dir = dir_of(path).to_string();
     for l in &leaves {
         if l.path == ["project", "dependencies", "dependency", "artifactId"] {
             depends_on(out, &interpolate(l.text), &dir, at(l.offset));

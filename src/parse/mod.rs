@@ -13,6 +13,7 @@ pub mod k8s;
 pub mod release;
 pub mod source;
 pub mod sql;
+pub mod versions;
 
 use crate::discover::InputKind;
 use crate::model::{Diagnostic, FileFacts, Location};

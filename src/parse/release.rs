@@ -24,6 +24,21 @@ pub fn split_tag(image: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// An image reference without its `@sha256:…` digest: `shop/a:v1@sha256:9f…` → `shop/a:v1`.
+/// An `@` inside `${…}` or `{{…}}` is not a digest.
+pub fn strip_digest(image: &str) -> &str {
+    let mut depth = 0i32;
+    for (i, b) in image.bytes().enumerate() {
+        match b {
+            b'{' => depth += 1,
+            b'}' => depth -= 1,
+            b'@' if depth == 0 => return &image[..i],
+            _ => {}
+        }
+    }
+    image
+}
+
 /// A compose image whose tag holds variables: one `ReleaseTag` grouped by those variables.
 pub fn compose_tag(image: &str, location: &Location) -> Option<Fact> {
     let (_, tag) = split_tag(image);
@@ -124,6 +139,9 @@ mod tests {
             ("localhost:5000/a/b", Some("1.2"))
         );
         assert_eq!(split_tag("redis"), ("redis", None));
+        assert_eq!(strip_digest("shop/a:v0.6.10@sha256:9f1c"), "shop/a:v0.6.10");
+        assert_eq!(strip_digest("shop/a@sha256:9f1c"), "shop/a");
+        assert_eq!(strip_digest("x/a:${T:-@}"), "x/a:${T:-@}");
         assert_eq!(
             split_tag("{{ .Values.repo }}/ad:{{ .Values.tag | default .Chart.AppVersion }}").1,
             Some("{{ .Values.tag | default .Chart.AppVersion }}")

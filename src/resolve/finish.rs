@@ -1,5 +1,6 @@
 //! The last pass: deploy units and app images, protected calls (`resilience`), plaintext
-//! credentials, two-phase-commit signs (`transactions`), and the sorted `Model` the rules read.
+//! credentials, two-phase-commit signs (`transactions`), shared build versions (`versions`),
+//! and the sorted `Model` the rules read.
 
 use super::builder::{Builder, Unit};
 use super::compose::is_base_compose;
@@ -15,6 +16,12 @@ pub(super) fn model(mut b: Builder, mut inputs: Inputs, sql: SqlModel, root: &st
     let protected_calls = super::resilience::protected_calls(&b, &inputs);
     let credentials = credentials(&b);
     let transactions = super::transactions::run(&b, &inputs);
+    // A sidecar's tag (istio-proxy, otel collector…) is its vendor's release, not the apps'.
+    let sidecars = &b.opts.sidecars;
+    inputs
+        .release_tags
+        .retain(|t| !classify::is_sidecar(&t.image, sidecars));
+    let shared_versions = super::versions::shared(&b, &inputs);
     let settings = std::mem::take(&mut b.settings);
     let variants = std::mem::take(&mut b.variants);
     let mut model = assemble(b, root);
@@ -23,6 +30,7 @@ pub(super) fn model(mut b: Builder, mut inputs: Inputs, sql: SqlModel, root: &st
     model.units = units;
     model.release_tags = inputs.release_tags;
     model.app_images = app_images;
+    model.shared_versions = shared_versions;
     model.tables = sql.tables;
     model.table_uses = sql.uses;
     model.foreign_keys = sql.foreign_keys;
@@ -55,6 +63,7 @@ fn unit_containers(b: &Builder, u: &Unit) -> Vec<UnitContainer> {
                     .map_or_else(|| w.declared.clone(), |(_, l)| l.clone()),
                 image,
                 init: c.init,
+                command: c.command.as_ref().map(|(t, _)| t.clone()),
             }
         })
         .collect()

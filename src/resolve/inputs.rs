@@ -30,6 +30,8 @@ pub(super) struct Inputs {
     /// Projects build files declare (names and images of folders).
     pub projects: Vec<Project>,
     pub module_dependencies: Vec<ModuleDependency>,
+    /// Versions build files declare (own, inherited or shared).
+    pub build_versions: Vec<BuildVersion>,
     /// Defaults of env lookups in source code, by file (lowest precedence).
     pub code_defaults: BTreeMap<String, Vec<Setting>>,
     /// Env keys source code reads, by file.
@@ -205,6 +207,7 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
         Fact::DaprComponent(c) => i.dapr_components.push(c),
         Fact::Project(p) => i.projects.push(p),
         Fact::ModuleDependency(d) => i.module_dependencies.push(d),
+        Fact::BuildVersion(v) => i.build_versions.push(v),
         Fact::ServiceName {
             name,
             role,

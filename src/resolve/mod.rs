@@ -21,7 +21,8 @@
 //!    `topics` picks a service's broker), `calls` (sync and platform), `gateways`, `topics`,
 //!    `startup`; then `sql`, which needs accesses to place tables.
 //! 8. `ownership::teams` once every component exists, and `finish` (which places protected
-//!    calls and two-phase-commit signs, `transactions`, once settings and owners are final).
+//!    calls and two-phase-commit signs, `transactions`, once settings and owners are final,
+//!    and shared build versions, `versions`, which need every service's folder and final kind).
 
 mod builder;
 mod calls;
@@ -45,6 +46,7 @@ mod startup;
 mod topics;
 mod transactions;
 mod variants;
+mod versions;
 
 pub use builder::join;
 

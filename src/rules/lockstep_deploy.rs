@@ -1,11 +1,13 @@
-//! lockstep-deploy: services that cannot ship alone. Three signals, one finding each: several
-//! app containers in one pod; one release tag shared by many images; startup ordering on
-//! another app service (compose `depends_on`, k8s initContainers that wait).
+//! lockstep-deploy: services that cannot ship alone. Five signals, one finding each: several
+//! app containers in one pod; one image run by several services; one release tag shared by
+//! many images; one build version shared by many services; startup ordering on another app
+//! service (compose `depends_on`, k8s initContainers that wait).
 
 use super::Context;
+use crate::classify;
 use crate::finding::Finding;
-use crate::model::{ComponentKind, EdgeKind, Location};
-use crate::parse::release::split_tag;
+use crate::model::{BuildSystem, ComponentKind, EdgeKind, Location, Model};
+use crate::parse::release::{split_tag, strip_digest};
 use std::collections::{BTreeMap, BTreeSet};
 
 const RULE: &str = "lockstep-deploy";
@@ -17,12 +19,25 @@ fn image_name(image: &str) -> String {
 }
 
 pub fn check(ctx: &Context) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let m = ctx.model;
     let min: usize = ctx.option(RULE, "min-services").parse().unwrap_or(3);
-    let app = |id: &str| m.component(id).is_some_and(|c| c.kind.is_app());
+    let mut out = pods(ctx);
+    out.extend(shared_image(ctx));
+    out.extend(release_tags(ctx, min));
+    out.extend(build_versions(ctx, min));
+    out.extend(startup(ctx));
+    out
+}
 
-    // 1. Several app containers in one pod.
+fn is_service(m: &Model, id: &str) -> bool {
+    m.component(id)
+        .is_some_and(|c| c.kind == ComponentKind::Service)
+}
+
+/// Several app containers in one pod.
+fn pods(ctx: &Context) -> Vec<Finding> {
+    let m = ctx.model;
+    let app = |id: &str| m.component(id).is_some_and(|c| c.kind.is_app());
+    let mut out = Vec::new();
     for unit in &m.units {
         if m.component(&unit.component)
             .is_none_or(|c| c.kind != ComponentKind::Service)
@@ -62,8 +77,73 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
         }
         out.push(f);
     }
+    out
+}
 
-    // 2. One release version for all: image tags from the same variable / expression.
+/// One image repository run by several app services, each with its own command: one build
+/// artifact shipped as many services. Replicas under other names (same command) and
+/// datastore or broker images run twice are not this.
+fn shared_image(ctx: &Context) -> Vec<Finding> {
+    let m = ctx.model;
+    // image repository → service → (command, image location)
+    let mut by_repo: BTreeMap<String, BTreeMap<&str, (Option<&str>, &Location)>> = BTreeMap::new();
+    for unit in m.units.iter().filter(|u| is_service(m, &u.component)) {
+        let apps = unit
+            .containers
+            .iter()
+            .filter(|c| !c.init && !c.sidecar && !c.infrastructure);
+        for c in apps {
+            let Some(image) = &c.image else { continue };
+            let repo = classify::image_repository(image);
+            if repo.contains(['$', '{']) {
+                continue; // an unresolved expression names no image
+            }
+            by_repo
+                .entry(repo)
+                .or_default()
+                .entry(&unit.component)
+                .or_insert((c.command.as_deref(), &c.location));
+        }
+    }
+    let mut out = Vec::new();
+    for (repo, services) in by_repo {
+        let commands: BTreeSet<Option<&str>> = services.values().map(|(c, _)| *c).collect();
+        if services.len() < 2 || commands.len() < 2 {
+            continue;
+        }
+        let list: Vec<&str> = services.keys().copied().collect();
+        let mut f = Finding::new(
+            RULE,
+            ctx.severity(RULE),
+            format!(
+                "{} services run one image {repo}, each with its own command, so they are \
+                 built and released as one artifact: {}",
+                list.len(),
+                list.join(", ")
+            ),
+            services[list[0]].1.clone(),
+            list.iter().map(|s| s.to_string()).collect(),
+            &format!("shared-image:{repo}"),
+        )
+        .case("shared-image");
+        for (s, (_, at)) in &services {
+            f = f.related((*at).clone(), format!("{s} runs the image here"));
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// One release version for all: image tags from the same variable or expression, or the same
+/// fixed tag (digests aside). Tags a reported Helm `appVersion` sets are reported with it.
+fn release_tags(ctx: &Context, min: usize) -> Vec<Finding> {
+    let m = ctx.model;
+    let by_chart: BTreeSet<&Location> = m
+        .shared_versions
+        .iter()
+        .filter(|v| v.system == BuildSystem::Helm && v.services.len() >= min)
+        .flat_map(|v| v.services.iter().map(|(_, at)| at))
+        .collect();
     let container_at: BTreeMap<&Location, &str> = m
         .units
         .iter()
@@ -80,6 +160,9 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             continue; // a database or broker image pinned by variable is not a release train
         }
         from_variable.insert(&t.location);
+        if by_chart.contains(&t.location) {
+            continue;
+        }
         let service = match container_at.get(&t.location) {
             Some(c) => c.to_string(),
             // A Helm template names its image with expressions: the template file names it.
@@ -99,23 +182,8 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             .or_default()
             .push((service, &t.location));
     }
-    // The same fixed, non-`latest` tag on images of app services built here.
-    let mut fixed: BTreeMap<String, Vec<(String, &Location)>> = BTreeMap::new();
-    for (component, image, at) in &m.app_images {
-        if from_variable.contains(at) {
-            continue;
-        }
-        if let (_, Some(tag)) = split_tag(image)
-            && !tag.is_empty()
-            && tag != "latest"
-            && !tag.contains('$')
-        {
-            fixed
-                .entry(format!("fixed tag {tag}"))
-                .or_default()
-                .push((component.clone(), at));
-        }
-    }
+    let fixed = fixed_tags(m, &from_variable, min);
+    let mut out = Vec::new();
     let all_groups = groups
         .into_iter()
         .map(|(g, v)| (g.to_string(), v))
@@ -149,14 +217,81 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
         }
         out.push(f);
     }
+    out
+}
 
-    // 3. Startup-order coupling on another app service.
+/// The same fixed, non-`latest` tag (digest aside) on the images of app services built here,
+/// by tag. Several services running one image share its tag without being a release train
+/// (that is `shared-image`): a group needs `min` distinct images.
+fn fixed_tags<'a>(
+    m: &'a Model,
+    from_variable: &BTreeSet<&Location>,
+    min: usize,
+) -> BTreeMap<String, Vec<(String, &'a Location)>> {
+    let mut fixed: BTreeMap<String, Vec<(String, &Location)>> = BTreeMap::new();
+    let mut images: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (component, image, at) in &m.app_images {
+        if from_variable.contains(at) {
+            continue;
+        }
+        if let (_, Some(tag)) = split_tag(strip_digest(image))
+            && !tag.is_empty()
+            && tag != "latest"
+            && !tag.contains('$')
+        {
+            let group = format!("fixed tag {tag}");
+            let repo = classify::image_repository(image);
+            images.entry(group.clone()).or_default().insert(repo);
+            fixed
+                .entry(group)
+                .or_default()
+                .push((component.clone(), at));
+        }
+    }
+    fixed.retain(|group, _| images.get(group).is_some_and(|i| i.len() >= min));
+    fixed
+}
+
+/// One version a build declares for `min` or more services (a Maven reactor, a Gradle root,
+/// an npm workspace root, `Directory.Build.props`, a Helm `appVersion`), at its declaration.
+fn build_versions(ctx: &Context, min: usize) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for v in ctx
+        .model
+        .shared_versions
+        .iter()
+        .filter(|v| v.services.len() >= min)
+    {
+        let list: Vec<&str> = v.services.iter().map(|(s, _)| s.as_str()).collect();
+        let mut f = Finding::new(
+            RULE,
+            ctx.severity(RULE),
+            format!(
+                "{} services release in lockstep, one {} {} versions them all: {}",
+                list.len(),
+                v.system.describe(),
+                v.version,
+                list.join(", ")
+            ),
+            v.location.clone(),
+            list.iter().map(|s| s.to_string()).collect(),
+            &format!("build-version:{}", v.system.as_str()),
+        )
+        .case("build-version");
+        for (s, at) in &v.services {
+            f = f.related(at.clone(), format!("{s} takes the version here"));
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// Startup-order coupling on another app service.
+fn startup(ctx: &Context) -> Vec<Finding> {
+    let m = ctx.model;
+    let mut out = Vec::new();
     for e in m.edges.iter().filter(|e| e.kind == EdgeKind::Startup) {
-        let service = |id: &str| {
-            m.component(id)
-                .is_some_and(|c| c.kind == ComponentKind::Service)
-        };
-        if !service(&e.from) || !service(&e.to) {
+        if !is_service(m, &e.from) || !is_service(m, &e.to) {
             continue;
         }
         let how = match e.protocol.as_deref() {
