@@ -1,20 +1,186 @@
-//! Redaction of secrets in any text that may reach an output: URL passwords and
-//! `password=`-style key/value pairs.
+//! Credentials in text. One table of the forms a credential is written in (`FORMS`) serves
+//! both sides: masking every credential in anything that may reach an output (`redact`,
+//! `setting_value`) and finding the ones committed in plaintext (`plaintext_credential`), so
+//! what `plaintext-credentials` flags is exactly what the outputs hide.
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
+use std::ops::Range;
 use std::sync::LazyLock;
 
-static URL_PASSWORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(://[^/\s:@;,]*:)([^\s@/]+)@").expect("valid regex"));
+/// One credential in a text: the bytes to mask and what they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Found {
+    span: Range<usize>,
+    noun: &'static str,
+    /// `false` for a user name standing alone (`postgres://app@db`): masked all the same, since
+    /// the form cannot tell it from a token, but not reported as a credential.
+    credential: bool,
+}
 
-/// `key=value` / `key: value` with a secret-like key: 1 = through the separator, 2 = the key,
-/// 3 = the value.
-static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?i)(([A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_-]?key|credentials?)[A-Za-z0-9_.\-]*)"?\s*[=:]\s*"?)([^;,&\s"'}]+)"#,
-    )
-    .expect("valid regex")
-});
+/// A credential form: a name, an example a reader can check against, and its finder.
+// The name and example are read by the test that runs every form on its own example.
+#[cfg_attr(not(test), allow(dead_code))]
+struct Form {
+    name: &'static str,
+    example: &'static str,
+    find: fn(&str, &mut Vec<Found>),
+}
+
+/// Every form a credential is written in. A form added here is masked in every output and
+/// flagged by `plaintext-credentials`. In each example the secret is `PW`.
+const FORMS: &[Form] = &[
+    Form {
+        name: "url-userinfo",
+        example: "postgres://app:PW@db/shop, https://PW@git.example.com/x",
+        find: url_userinfo,
+    },
+    Form {
+        name: "go-dsn",
+        example: "app:PW@tcp(mysql:3306)/inventory",
+        find: go_dsn,
+    },
+    Form {
+        name: "oracle-userinfo",
+        example: "jdbc:oracle:thin:scott/PW@oracle:1521:orcl",
+        find: oracle_userinfo,
+    },
+    Form {
+        name: "host-userinfo",
+        example: "admin:PW@orders:8080",
+        find: host_userinfo,
+    },
+    Form {
+        name: "keyword",
+        example: "Server=db;Password=PW; ?sig=PW&x=1 DB_PASS: PW --requirepass PW",
+        find: keyword,
+    },
+    Form {
+        name: "auth-scheme",
+        example: "Authorization: Bearer PWxyz123",
+        find: auth_scheme,
+    },
+];
+
+// ---------------------------------------------------------------------------------------------
+// What names a secret.
+// ---------------------------------------------------------------------------------------------
+
+/// Key parts that name a secret wherever they appear in a key (`sslpassword`, `JWT_SECRET`).
+const SECRET_PARTS: &[(&str, &str)] = &[
+    ("password", "password"),
+    ("passwd", "password"),
+    ("passphrase", "password"),
+    ("pwd", "password"),
+    ("requirepass", "password"),
+    ("masterauth", "password"),
+    ("secret", "secret"),
+    ("token", "token"),
+    ("credential", "credential"),
+    ("apikey", "key"),
+];
+
+/// Key words that name a secret as a whole word (`DB_PASS`, `?sig=`), too short to match
+/// inside other words (`PASSPORT`, `signal`).
+const SECRET_WORDS: &[(&str, &str)] = &[
+    ("pass", "password"),
+    ("pw", "password"),
+    ("sas", "token"),
+    ("sig", "signature"),
+    ("signature", "signature"),
+];
+
+/// Words that name a secret only as a key's last word: `auth=`, `BASIC_AUTH`; `key=`,
+/// `API_KEY`, `AccountKey` (with a qualifier from `KEY_QUALIFIERS`, so `ROUTING_KEY` stays
+/// readable).
+const LAST_WORDS: &[(&str, &str)] = &[("auth", "credential"), ("key", "key")];
+
+/// What makes a `…_KEY` a secret key rather than a routing, cache or partition key.
+const KEY_QUALIFIERS: &[&str] = &[
+    "api",
+    "access",
+    "secret",
+    "private",
+    "account",
+    "shared",
+    "signing",
+    "encryption",
+    "master",
+    "client",
+    "subscription",
+    "license",
+    "app",
+    "storage",
+    "primary",
+    "secondary",
+    "auth",
+    "hmac",
+    "jwt",
+];
+
+/// Last words that make a key the secret's address, name or policy rather than the secret
+/// (`TOKEN_URL`, `PASSWORD_FILE`, `SharedAccessKeyName`, `AUTH_METHOD`).
+const ADDRESS_WORDS: &[&str] = &[
+    "url",
+    "uri",
+    "urls",
+    "endpoint",
+    "host",
+    "hostname",
+    "server",
+    "service",
+    "file",
+    "path",
+    "dir",
+    "name",
+    "id",
+    "user",
+    "username",
+    "ref",
+    "type",
+    "kind",
+    "method",
+    "mode",
+    "header",
+    "enabled",
+    "disabled",
+    "required",
+    "length",
+    "ttl",
+    "expiry",
+    "expires",
+    "expiration",
+    "version",
+    "plugin",
+    "provider",
+    "policy",
+    "level",
+    "port",
+    "size",
+    "algorithm",
+    "format",
+    "timeout",
+    "prefix",
+    "field",
+    "store",
+    "issuer",
+    "audience",
+    "scope",
+    "realm",
+];
+
+/// nginx directives that end in `_pass` and hold an upstream address.
+const PASS_DIRECTIVES: &[&str] = &[
+    "proxy_pass",
+    "fastcgi_pass",
+    "uwsgi_pass",
+    "scgi_pass",
+    "grpc_pass",
+    "memcached_pass",
+];
+
+/// URL schemes whose lone userinfo is a token (`https://TOKEN@host`); elsewhere it is a user.
+const TOKEN_SCHEMES: &[&str] = &["http", "https", "ws", "wss", "git+https", "grpc", "grpcs"];
 
 /// Values that switch something on or off: whatever the key, never a credential.
 const FLAG_VALUES: &[&str] = &[
@@ -46,102 +212,450 @@ pub fn is_flag(key: &str, value: &str) -> bool {
             .any(|k| words == *k || words.strip_suffix(k).is_some_and(|p| p.ends_with('_')))
 }
 
-/// Words one of which every `KEY_VALUE` match contains: most texts hold none, and checking
-/// them first spares the regex (evidence is redacted as it is built, hundreds of thousands
-/// of times on a large repository).
-static SECRET_WORDS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
-    aho_corasick::AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(["pass", "pwd", "secret", "token", "key", "credential"])
-        .expect("valid words")
-});
+/// A key's words, lower-case: split at `_ . - ` and at camel-case steps (`SharedAccessKey`,
+/// `APIKey` → api, key).
+fn words(key: &str) -> Vec<String> {
+    let chars: Vec<char> = key.chars().collect();
+    let mut out = Vec::new();
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            out.extend((!word.is_empty()).then(|| std::mem::take(&mut word)));
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+        let step = c.is_ascii_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_ascii_uppercase() && next_lower)
+            });
+        if step && !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        word.push(c.to_ascii_lowercase());
+    }
+    out.extend((!word.is_empty()).then_some(word));
+    out
+}
 
-/// Replace every password-like value in `text` with `***`.
-pub fn redact(text: &str) -> String {
-    let step = if text.contains('@') {
-        URL_PASSWORD.replace_all(text, "${1}***@")
-    } else {
-        std::borrow::Cow::Borrowed(text)
+/// What secret a key names (`password`, `token`, `key`…), if any.
+fn secret_noun(key: &str) -> Option<&'static str> {
+    let lower = key.to_ascii_lowercase();
+    if PASS_DIRECTIVES.contains(&lower.as_str()) {
+        return None;
+    }
+    let words = words(key);
+    let last = words.last()?;
+    if ADDRESS_WORDS.contains(&last.as_str()) {
+        return None;
+    }
+    let part = SECRET_PARTS.iter().find(|(p, _)| lower.contains(p));
+    let word = || {
+        SECRET_WORDS
+            .iter()
+            .find(|(w, _)| words.contains(&w.to_string()))
     };
-    if !SECRET_WORDS.is_match(step.as_ref()) {
-        return step.into_owned();
-    }
-    KEY_VALUE
-        .replace_all(&step, |c: &regex::Captures| {
-            if &c[3] == "***" || is_flag(&c[2], &c[3]) {
-                c[0].to_string()
-            } else {
-                format!("{}***", &c[1])
-            }
-        })
-        .into_owned()
+    let qualified = words.len() == 1
+        || KEY_QUALIFIERS.contains(&words[words.len() - 2].as_str())
+        || last != "key";
+    let last_word = || LAST_WORDS.iter().find(|(w, _)| w == last && qualified);
+    part.or_else(word).or_else(last_word).map(|(_, noun)| *noun)
 }
-
-/// Whether `text` holds a password written in place (not a `${VAR}` reference or empty).
-pub fn has_plaintext_password(text: &str) -> bool {
-    let literal = |v: &str| !v.is_empty() && !v.starts_with('$') && !v.starts_with('{');
-    URL_PASSWORD
-        .captures_iter(text)
-        .any(|c| literal(c.get(2).map_or("", |m| m.as_str())))
-        || KEY_VALUE
-            .captures_iter(text)
-            .any(|c| literal(&c[3]) && !is_flag(&c[2], &c[3]))
-}
-
-static PASSWORD_KEY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)(password|passwd|pwd)").expect("valid regex"));
-
-/// Whether a setting commits a password in plaintext: a password in a connection string, or a
-/// password-named key with a literal value (not a `${VAR}` reference or a template).
-pub fn plaintext_password(key: &str, value: &str) -> bool {
-    let v = value.trim();
-    let literal = |v: &str| {
-        !v.is_empty() && !v.starts_with('$') && !v.starts_with("{{") && !v.starts_with('<')
-    };
-    if is_flag(key, v) {
-        return false;
-    }
-    if PASSWORD_KEY.is_match(key) && !key.to_ascii_lowercase().contains("file") {
-        return literal(v);
-    }
-    has_plaintext_password(v)
-}
-
-static SECRET_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(password|passwd|pwd|(^|[_.\-])pass($|[_.\-])|secret|token|api[_.\-]?key|access[_.\-]?key|private[_.\-]?key|credential)",
-    )
-    .expect("valid regex")
-});
-
-/// Keys that name a secret's address rather than the secret (`TOKEN_URL`, `SECRET_FILE`), and
-/// nginx's `proxy_pass`-style directives.
-static ADDRESS_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)([_.\-](url|uri|endpoint|host|file|path|dir)$|^(proxy|fastcgi|uwsgi|scgi|grpc|memcached)_pass$)",
-    )
-    .expect("valid regex")
-});
 
 /// Whether a setting key names a secret (`DB_PASSWORD`, `API_KEY`, `spring.datasource.password`).
 pub fn is_secret_key(key: &str) -> bool {
-    SECRET_KEY.is_match(key) && !ADDRESS_KEY.is_match(key)
+    secret_noun(key).is_some()
 }
 
-/// A setting's value as it may be shown: masked whole when its key names a secret or it comes
-/// from a k8s Secret (unless it is a URL or connection string, which `redact` handles), else
-/// redacted.
+// ---------------------------------------------------------------------------------------------
+// The finders, one per form.
+// ---------------------------------------------------------------------------------------------
+
+static SCHEME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9+.\-]*://").expect("valid regex"));
+
+/// `scheme://user:password@host` and `scheme://token@host`.
+fn url_userinfo(text: &str, out: &mut Vec<Found>) {
+    if !text.contains("://") {
+        return;
+    }
+    for m in SCHEME.find_iter(text) {
+        let scheme = text[m.start()..m.end() - 3].to_ascii_lowercase();
+        let start = m.end();
+        let rest = &text[start..];
+        let token = &rest[..rest
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>' | ';'))
+            .unwrap_or(rest.len())];
+        let Some(info) = userinfo(token).filter(|u| !u.is_empty()) else {
+            continue;
+        };
+        out.push(match info.split_once(':') {
+            Some((user, _)) => Found {
+                span: start + user.len() + 1..start + info.len(),
+                noun: "password",
+                credential: true,
+            },
+            None => Found {
+                span: start..start + info.len(),
+                noun: "token",
+                credential: TOKEN_SCHEMES.contains(&scheme.as_str()),
+            },
+        });
+    }
+}
+
+/// A URL's userinfo: up to the last `@` of the authority, or, for a password that holds `/`,
+/// `?` or `#` unencoded, up to the last `@` of the token when what precedes it reads as
+/// `user:password` rather than `host:port/path`.
+fn userinfo(token: &str) -> Option<&str> {
+    let authority_end = token.find(['/', '?', '#']).unwrap_or(token.len());
+    if let Some(at) = token[..authority_end].rfind('@') {
+        return Some(&token[..at]);
+    }
+    let info = &token[..token.rfind('@')?];
+    let (user, password) = info.split_once(':')?;
+    let digits = password.bytes().take_while(u8::is_ascii_digit).count();
+    let port_then_path = digits > 0 && password[digits..].starts_with(['/', '?', '#']);
+    let plain = |s: &str| !s.contains(['/', '?', '#', '=', '&']);
+    (plain(user) && !password.contains(['=', '&']) && !port_then_path).then_some(info)
+}
+
+static GO_DSN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"([^\s:"'=/@,;]*):([^\s"']+)@(?:tcp[46]?|udp|unix)\(|([^\s:"'=/@,;]+):([^\s"'@/]+)@/"#,
+    )
+    .expect("valid regex")
+});
+
+/// The Go MySQL driver's `user:password@tcp(host)/db` and `user:password@/db`.
+fn go_dsn(text: &str, out: &mut Vec<Found>) {
+    if !text.contains('@') {
+        return;
+    }
+    for c in GO_DSN.captures_iter(text) {
+        if let Some(pw) = c.get(2).or_else(|| c.get(4)) {
+            out.push(password(pw.range()));
+        }
+    }
+}
+
+static ORACLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)jdbc:oracle:[a-z0-9]+:[^/\s@"':]*/([^\s"']+)@"#).expect("valid regex")
+});
+
+/// Oracle's `jdbc:oracle:thin:user/password@host`.
+fn oracle_userinfo(text: &str, out: &mut Vec<Found>) {
+    if !text.contains('@') {
+        return;
+    }
+    for c in ORACLE.captures_iter(text) {
+        out.push(password(c.get(1).map_or(0..0, |m| m.range())));
+    }
+}
+
+static HOST_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?:^|[\s"'=,\[(])([A-Za-z0-9_.\-]+:[^\s"'@/]+)@([A-Za-z0-9_\[][A-Za-z0-9_.\-\]]*)"#,
+    )
+    .expect("valid regex")
+});
+
+/// `user:password@host` without a scheme, masked whole: with no scheme to say which part is a
+/// user, either may be a token. An image digest (`redis:7@sha256:…`) is not one, and a Go DSN
+/// (`@tcp(`) has its own form.
+fn host_userinfo(text: &str, out: &mut Vec<Found>) {
+    if !text.contains('@') {
+        return;
+    }
+    for c in HOST_USERINFO.captures_iter(text) {
+        let end = c.get(0).map_or(0, |m| m.end());
+        let go_dsn = text[end..].starts_with(['(', '@']);
+        if !go_dsn && !c[2].to_ascii_lowercase().starts_with("sha") {
+            out.push(password(c.get(1).map_or(0..0, |m| m.range())));
+        }
+    }
+}
+
+/// Every word that may start a secret-naming key, found in one pass; most texts hold none.
+static KEY_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    let words = SECRET_PARTS
+        .iter()
+        .chain(SECRET_WORDS)
+        .chain(LAST_WORDS)
+        .map(|(w, _)| *w);
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(words)
+        .expect("valid words")
+});
+
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+/// `key=value`, `key: value`, `"key": "value"`, `key="value"`, `key={value}` and the
+/// command-line `--key value`, where the key names a secret: ADO.NET, JDBC, PDO and libpq
+/// keywords, URL query values, env, YAML, JSON, properties and JAAS entries.
+fn keyword(text: &str, out: &mut Vec<Found>) {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    for m in KEY_WORDS.find_iter(text) {
+        if m.start() < from {
+            continue;
+        }
+        let mut start = m.start();
+        while start > 0 && is_key_byte(bytes[start - 1]) {
+            start -= 1;
+        }
+        let mut end = m.end();
+        while end < bytes.len() && is_key_byte(bytes[end]) {
+            end += 1;
+        }
+        let dashes = text[start..end].bytes().take_while(|&b| b == b'-').count();
+        let key = text[start + dashes..end].trim_end_matches(['.', '-']);
+        let Some(noun) = secret_noun(key) else {
+            continue;
+        };
+        let Some(value) = value_after(text, start + dashes + key.len(), dashes > 0) else {
+            continue;
+        };
+        from = value.end;
+        let v = &text[value.clone()];
+        if !value.is_empty() && !is_flag(key, v) && !is_address(v) {
+            out.push(Found {
+                span: value,
+                noun,
+                credential: true,
+            });
+        }
+    }
+}
+
+/// Where the value after a key ends its separator, and the value's bytes.
+fn value_after(text: &str, key_end: usize, cli: bool) -> Option<Range<usize>> {
+    let b = text.as_bytes();
+    let at = |i: usize| b.get(i).copied();
+    let mut i = key_end;
+    let quoted_key = matches!(at(i), Some(b'"' | b'\''));
+    i += usize::from(quoted_key);
+    let spaced = |i: &mut usize| {
+        let s = *i;
+        while matches!(at(*i), Some(b' ' | b'\t')) {
+            *i += 1;
+        }
+        *i > s
+    };
+    let had_space = spaced(&mut i);
+    match at(i) {
+        Some(b'=') if at(i + 1) != Some(b'=') => i += 1,
+        // YAML and JSON separate with `: `; `host:port` and `scheme://` are no separator.
+        Some(b':')
+            if quoted_key || matches!(at(i + 1), None | Some(b' ' | b'\t' | b'"' | b'\'')) =>
+        {
+            i += 1
+        }
+        // `--password X`, and the JSON-array form `"--password", "X"`.
+        Some(b'"' | b'\'' | b',') if cli => {
+            while matches!(at(i), Some(b'"' | b'\'' | b',' | b' ')) {
+                i += 1
+            }
+            return Some(unquoted_value(text, i));
+        }
+        Some(_) if cli && had_space => return Some(unquoted_value(text, i)),
+        _ => return None,
+    }
+    spaced(&mut i);
+    Some(match at(i) {
+        Some(q @ (b'"' | b'\'')) => {
+            i + 1..text[i + 1..].find(q as char).map_or(b.len(), |e| i + 1 + e)
+        }
+        Some(b'{') => i + 1..text[i + 1..].find('}').map_or(b.len(), |e| i + 1 + e),
+        _ => unquoted_value(text, i),
+    })
+}
+
+/// An unquoted value from `start`: to the next delimiter, or, in a keyword string
+/// (`Password=a b,c;`), to the next `;` when no other key or quote comes first.
+fn unquoted_value(text: &str, start: usize) -> Range<usize> {
+    let rest = &text[start..];
+    // A reference is one value even where it holds a delimiter (`${PW}`, `{{ .Values.pw }}`).
+    for (open, close) in [("${", "}"), ("{{", "}}"), ("$(", ")")] {
+        if rest.starts_with(open)
+            && let Some(e) = rest.find(close)
+        {
+            return start..start + e + close.len();
+        }
+    }
+    if rest.starts_with(['"', '\'']) {
+        let q = rest.as_bytes()[0] as char;
+        return start + 1..rest[1..].find(q).map_or(text.len(), |e| start + 1 + e);
+    }
+    if let Some(semi) = rest.find(';')
+        && !rest[..semi].contains(['\n', '"', '\'', '=', '&'])
+    {
+        return start..start + semi;
+    }
+    let end = rest
+        .find(|c: char| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '"' | '\'' | ';' | '&' | ',' | '}' | ')' | ']' | '<' | '>' | '|'
+                )
+        })
+        .unwrap_or(rest.len());
+    start..start + end
+}
+
+static AUTH_SCHEME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:basic|bearer)\s+([A-Za-z0-9+/=._~\-]{6,})").expect("valid regex")
+});
+
+/// `Basic …` and `Bearer …` credentials, as in an `Authorization` header; prose
+/// ("basic authentication") has no digit or base64 padding and is left alone.
+fn auth_scheme(text: &str, out: &mut Vec<Found>) {
+    for c in AUTH_SCHEME.captures_iter(text) {
+        let m = c.get(1).expect("group 1");
+        let v = m.as_str();
+        if v.len() >= 20 || v.contains(|c: char| c.is_ascii_digit() || "+/=".contains(c)) {
+            out.push(Found {
+                span: m.range(),
+                noun: "token",
+                credential: true,
+            });
+        }
+    }
+}
+
+fn password(span: Range<usize>) -> Found {
+    Found {
+        span,
+        noun: "password",
+        credential: true,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Masking and detection.
+// ---------------------------------------------------------------------------------------------
+
+fn find(text: &str) -> Vec<Found> {
+    let mut out = Vec::new();
+    for form in FORMS {
+        (form.find)(text, &mut out);
+    }
+    out
+}
+
+static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(\$\{[A-Za-z_][A-Za-z0-9_.]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$\([A-Za-z_][A-Za-z0-9_]*\)|\{\{[^}]*\}\}|<[^<>]*>|\*+|#\{[^}]*\}|%\([a-z_]+\)s)$",
+    )
+    .expect("valid regex")
+});
+
+/// A value that names where the secret comes from (`${DB_PASSWORD}`, `{{ .Values.pw }}`,
+/// `<password>`, or an already masked `***`) rather than holding it.
+fn is_reference(value: &str) -> bool {
+    REFERENCE.is_match(value.trim())
+}
+
+/// Replace every credential in `text` with `***`; references to secrets stay readable.
+pub fn redact(text: &str) -> String {
+    let mut spans: Vec<Range<usize>> = find(text)
+        .into_iter()
+        .map(|f| f.span)
+        .filter(|s| !s.is_empty() && !is_reference(&text[s.clone()]))
+        .collect();
+    spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for s in spans {
+        if s.end <= at {
+            continue;
+        }
+        out.push_str(&text[at..s.start.max(at)]);
+        out.push_str("***");
+        at = s.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// A value written in place: not empty, not a reference, and not an env-default expression
+/// (`${PW:-dev}` is masked, but the reference is what the service reads).
+fn literal(v: &str) -> bool {
+    let v = v.trim();
+    !v.is_empty()
+        && !v.starts_with('$')
+        && !v.starts_with("{{")
+        && !is_reference(v)
+        && !EXPRESSION.is_match(v)
+}
+
+/// Code that reads the secret from somewhere (`config_json["secret"]`, `getenv("PW")`), as a
+/// source line's assignment holds it.
+static EXPRESSION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_.:]*\s*[\[(]").expect("valid regex"));
+
+/// A URL is an address even under a secret-named key (`token-uri: http://auth/token`,
+/// `SECRET_STORE=vault://…`): only the credential forms inside it are secret.
+fn is_address(v: &str) -> bool {
+    crate::connstr::split_scheme(v.trim())
+        .is_some_and(|(scheme, _)| SCHEME.is_match(&format!("{scheme}://")))
+}
+
+/// A number or duration (`3600`, `30s`) under a token or key name is a lifetime or a size.
+fn is_quantity(v: &str) -> bool {
+    let digits = v.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && v.len() - digits.len() <= 2
+}
+
+/// What credential a setting commits in plaintext (`password`, `token`, `key`…), if any: a
+/// secret-named key with a literal value, or a credential form inside the value.
+pub fn plaintext_credential(key: &str, value: &str) -> Option<&'static str> {
+    let v = value.trim();
+    if is_flag(key, v) {
+        return None;
+    }
+    if let Some(noun) = secret_noun(key).filter(|_| !is_address(v)) {
+        let counts = literal(v) && (noun == "password" || !is_quantity(v));
+        return counts.then_some(noun);
+    }
+    find(v)
+        .into_iter()
+        .find(|f| f.credential && literal(&v[f.span.clone()]))
+        .map(|f| f.noun)
+}
+
+/// A setting's value as it may be shown: masked whole when its key names a secret, or when it
+/// comes from a k8s Secret and is no connection string; else with its credentials masked.
 pub fn setting_value(key: &str, value: &str, from_secret: bool) -> String {
-    let address = value.contains("://") || (value.contains('=') && value.contains(';'));
     if value.is_empty() {
         String::new()
     } else if is_flag(key, value) {
         redact(value)
-    } else if is_secret_key(key) || (from_secret && !address) {
+    } else if (is_secret_key(key) && !is_address(value))
+        || (from_secret && crate::connstr::parse(value).is_none())
+    {
         "***".to_string()
     } else {
         redact(value)
     }
+}
+
+static SQL_LITERAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"'(?:[^']|'')*'?|"(?:[^"]|"")*"?|\$([A-Za-z_]*)\$[\s\S]*?(?:\$[A-Za-z_]*\$|$)"#)
+        .expect("valid regex")
+});
+
+/// SQL text as a diagnostic may quote it: every string literal (single-, double- or
+/// dollar-quoted, closed or not) becomes `'…'`, since any of them may be a password.
+pub fn mask_sql_literals(text: &str) -> String {
+    SQL_LITERAL.replace_all(text, "'…'").into_owned()
 }
 
 #[cfg(test)]
@@ -149,53 +663,158 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_form_masks_its_example() {
+        for form in FORMS {
+            let masked = redact(form.example);
+            assert!(!masked.contains("PW"), "{}: {masked}", form.name);
+            assert!(masked.contains("***"), "{}: {masked}", form.name);
+            let mut found = Vec::new();
+            (form.find)(form.example, &mut found);
+            assert!(!found.is_empty(), "{} finds its own example", form.name);
+        }
+    }
+
+    #[test]
     fn redacts_urls_and_pairs() {
-        assert_eq!(
-            redact("postgres://app:s3cr3t@db/x"),
-            "postgres://app:***@db/x"
-        );
-        assert_eq!(
-            redact("Server=sqldata;Database=X;User Id=sa;Password=Pass@word;Encrypt=False"),
-            "Server=sqldata;Database=X;User Id=sa;Password=***;Encrypt=False"
-        );
-        assert_eq!(redact("DB_PASSWORD=hunter2"), "DB_PASSWORD=***");
-        assert_eq!(
-            redact("spring.datasource.password: x1"),
-            "spring.datasource.password: ***"
-        );
-        assert_eq!(redact(r#""Password": "abc""#), r#""Password": "***""#);
-        assert_eq!(redact("mysql://db:3306/orders"), "mysql://db:3306/orders");
-        assert_eq!(
-            redact("redis://:pw@cache:6379/2"),
-            "redis://:***@cache:6379/2"
-        );
+        for (text, want) in [
+            ("postgres://app:s3cr3t@db/x", "postgres://app:***@db/x"),
+            (
+                "Server=sqldata;Database=X;User Id=sa;Password=Pass@word;Encrypt=False",
+                "Server=sqldata;Database=X;User Id=sa;Password=***;Encrypt=False",
+            ),
+            ("DB_PASSWORD=hunter2", "DB_PASSWORD=***"),
+            (
+                "spring.datasource.password: x1",
+                "spring.datasource.password: ***",
+            ),
+            (r#""Password": "abc""#, r#""Password": "***""#),
+            ("mysql://db:3306/orders", "mysql://db:3306/orders"),
+            ("redis://:pw@cache:6379/2", "redis://:***@cache:6379/2"),
+            (
+                "https://ghp_abc123@github.com/x",
+                "https://***@github.com/x",
+            ),
+            ("postgres://app:p@ss@pg/shop", "postgres://app:***@pg/shop"),
+            (
+                "http://admin:a/b?c#d@orders:8080",
+                "http://admin:***@orders:8080",
+            ),
+            (
+                "http://orders:8080/a/@scope/pkg",
+                "http://orders:8080/a/@scope/pkg",
+            ),
+            ("app:pw@tcp(mysql:3306)/inv", "app:***@tcp(mysql:3306)/inv"),
+            (
+                "--dsn=app:p@w@tcp(mysql)/inv",
+                "--dsn=app:***@tcp(mysql)/inv",
+            ),
+            (
+                "jdbc:oracle:thin:scott/tiger@db:1521:orcl",
+                "jdbc:oracle:thin:scott/***@db:1521:orcl",
+            ),
+            ("admin:pw@orders:8080", "***@orders:8080"),
+            (
+                "postgres://app@pg/shop?pass=x1&sslmode=off",
+                "postgres://***@pg/shop?pass=***&sslmode=off",
+            ),
+            (
+                "http://o/api?access_token=a&api_key=b&sig=c&auth=d",
+                "http://o/api?access_token=***&api_key=***&sig=***&auth=***",
+            ),
+            ("Server=s;User=app;Pass=x1", "Server=s;User=app;Pass=***"),
+            ("Server=s;Password=\"a;b\";", "Server=s;Password=\"***\";"),
+            ("Host=pg;PWD={a;b}", "Host=pg;PWD={***}"),
+            ("Server=s;Password=a b,c;", "Server=s;Password=***;"),
+            (
+                "Endpoint=sb://bus/;SharedAccessKeyName=Root;SharedAccessKey=k1",
+                "Endpoint=sb://bus/;SharedAccessKeyName=Root;SharedAccessKey=***",
+            ),
+            (
+                "AccountName=a;AccountKey=k2;EndpointSuffix=x",
+                "AccountName=a;AccountKey=***;EndpointSuffix=x",
+            ),
+            (
+                r#"PlainLoginModule required username="u" password="p1";"#,
+                r#"PlainLoginModule required username="u" password="***";"#,
+            ),
+            (r#"["--password", "p2"]"#, r#"["--password", "***"]"#),
+            (
+                "redis-server --requirepass p3",
+                "redis-server --requirepass ***",
+            ),
+            ("--db-password=p4", "--db-password=***"),
+            (
+                "Authorization: Basic dXNlcjpwdw==",
+                "Authorization: Basic ***",
+            ),
+        ] {
+            assert_eq!(redact(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn leaves_addresses_names_and_references_readable() {
+        for text in [
+            "ROUTING_KEY=orders.created",
+            "TOKEN_URL=http://auth:8080/token",
+            "AUTH_SERVICE_URL=http://auth:8080",
+            "proxy_pass http://orders:8080;",
+            "image: redis:7@sha256:abcdef",
+            "DB_PASSWORD=${DB_PASSWORD}",
+            "postgres://app:${PW}@pg/shop",
+            "PASSPORT_MODE=strict",
+            "basic authentication",
+            "SharedAccessKeyName=Root",
+            "password_file: /run/secrets/db",
+        ] {
+            assert_eq!(redact(text), text);
+        }
     }
 
     #[test]
     fn redaction_is_idempotent() {
-        let once = redact("amqp://u:p@rabbit:5672 password=x");
+        let once = redact("amqp://u:p@rabbit:5672 password=x https://tok@h");
         assert_eq!(redact(&once), once);
     }
 
     #[test]
-    fn plaintext_settings() {
-        assert!(plaintext_password("DB_PASSWORD", "hunter2"));
-        assert!(!plaintext_password("DB_PASSWORD", "${DB_PASSWORD}"));
-        assert!(!plaintext_password("DB_PASSWORD_FILE", "/run/secrets/db"));
-        assert!(plaintext_password("DATABASE_URL", "postgres://u:pw@h/d"));
-        assert!(plaintext_password(
-            "ConnectionString",
-            "Server=s;Database=d;Password=Pass@word"
-        ));
-        assert!(!plaintext_password("DATABASE_URL", "postgres://h/d"));
-        assert!(!plaintext_password("TOKEN_URL", "http://auth/token"));
-    }
-
-    #[test]
-    fn plaintext_detection() {
-        assert!(has_plaintext_password("postgres://a:b@h/d"));
-        assert!(!has_plaintext_password("postgres://a:${PW}@h/d"));
-        assert!(!has_plaintext_password("postgres://h/d"));
+    fn detection_covers_what_is_masked() {
+        for (key, value, noun) in [
+            ("DB_PASSWORD", "hunter2", Some("password")),
+            ("DB_PASSWORD", "${DB_PASSWORD}", None),
+            ("DB_PASSWORD_FILE", "/run/secrets/db", None),
+            ("DATABASE_URL", "postgres://u:pw@h/d", Some("password")),
+            (
+                "ConnectionString",
+                "Server=s;Database=d;Password=Pass@word",
+                Some("password"),
+            ),
+            ("DATABASE_URL", "postgres://h/d", None),
+            ("DATABASE_URL", "postgres://app@h/d", None),
+            ("TOKEN_URL", "http://auth/token", None),
+            ("MYSQL_DSN", "app:pw@tcp(mysql:3306)/inv", Some("password")),
+            (
+                "ORACLE_URL",
+                "jdbc:oracle:thin:scott/tiger@db:1521:x",
+                Some("password"),
+            ),
+            ("B_URL", "https://TokenUser5@b:8443", Some("token")),
+            ("O_URL", "http://o/api?sig=abc", Some("signature")),
+            ("DB", "Server=s;User=app;Pass=x1", Some("password")),
+            ("API_TOKEN", "t0k3n", Some("token")),
+            ("TOKEN_EXPIRES_IN", "3600", None),
+            ("JWT_SECRET", "dev-secret", Some("secret")),
+            ("ROUTING_KEY", "orders", None),
+            ("token-identity", "http://identity/realms/x/token", None),
+            ("secret", "config_json[\"secret\"]", None),
+            ("SECRET_STORE_URL", "vault://u:pw@vault", Some("password")),
+        ] {
+            assert_eq!(plaintext_credential(key, value), noun, "{key}={value}");
+            let shown = setting_value(key, value, false);
+            if noun.is_some() {
+                assert!(shown.contains("***"), "{key}={value} shown as {shown}");
+            }
+        }
     }
 
     #[test]
@@ -220,6 +839,11 @@ mod tests {
             setting_value("DATABASE_URL", "postgres://u:pw@h/d", true),
             "postgres://u:***@h/d"
         );
+        assert_eq!(
+            setting_value("MYSQL_DSN", "app:pw@tcp(db:3306)/x", true),
+            "app:***@tcp(db:3306)/x"
+        );
+        assert_eq!(setting_value("ORDERS", "http://u:pw@orders", true), "***");
         assert_eq!(setting_value("PASSPORT_MODE", "strict", false), "strict");
         assert_eq!(setting_value("CACHE_BYPASS", "true", false), "true");
         assert_eq!(
@@ -227,6 +851,14 @@ mod tests {
             "http://orders:8080"
         );
         assert_eq!(setting_value("PORT", "8080", false), "8080");
+        assert_eq!(
+            setting_value("token-uri", "http://auth/token", false),
+            "http://auth/token"
+        );
+        assert_eq!(
+            redact("token-uri: http://u:pw@auth/t"),
+            "token-uri: http://u:***@auth/t"
+        );
     }
 
     #[test]
@@ -241,13 +873,15 @@ mod tests {
             ("REDIS_PASSWORD", "off"),
             ("SMTP_PASSWORD", "0"),
         ] {
-            assert!(!plaintext_password(k, v), "{k}={v}");
+            assert_eq!(plaintext_credential(k, v), None, "{k}={v}");
             assert_eq!(setting_value(k, v, false), v, "{k}={v}");
             let text = format!("{k}={v}");
             assert_eq!(redact(&text), text);
-            assert!(!has_plaintext_password(&text), "{text}");
         }
-        assert!(plaintext_password("MYSQL_ROOT_PASSWORD", "s3cret"));
+        assert_eq!(
+            plaintext_credential("MYSQL_ROOT_PASSWORD", "s3cret"),
+            Some("password")
+        );
         assert_eq!(
             redact("MYSQL_ROOT_PASSWORD=s3cret"),
             "MYSQL_ROOT_PASSWORD=***"
@@ -256,6 +890,26 @@ mod tests {
             redact(r#""MYSQL_ALLOW_EMPTY_PASSWORD": "yes""#),
             r#""MYSQL_ALLOW_EMPTY_PASSWORD": "yes""#
         );
-        assert_eq!(setting_value("MYSQL_PASSWORD", "hunter2", false), "***");
+    }
+
+    #[test]
+    fn key_words() {
+        assert_eq!(words("SharedAccessKey"), ["shared", "access", "key"]);
+        assert_eq!(words("APIKey"), ["api", "key"]);
+        assert_eq!(
+            words("spring.datasource.password"),
+            ["spring", "datasource", "password"]
+        );
+        assert_eq!(words("DB_PASS"), ["db", "pass"]);
+    }
+
+    #[test]
+    fn sql_literals_of_every_quote_are_masked() {
+        assert_eq!(
+            mask_sql_literals(r#"ALTER USER a IDENTIFIED BY "p1"; CREATE USER b PASSWORD 'p''2'"#),
+            "ALTER USER a IDENTIFIED BY '…'; CREATE USER b PASSWORD '…'"
+        );
+        assert_eq!(mask_sql_literals("PASSWORD $$p3$$ x"), "PASSWORD '…' x");
+        assert_eq!(mask_sql_literals("PASSWORD 'unclosed"), "PASSWORD '…'");
     }
 }

@@ -337,3 +337,132 @@ fn oversized_sql_statements_are_skipped_with_a_note_and_the_scan_goes_on() {
         "statements after the big one are still read"
     );
 }
+
+/// Every credential form the redactor knows, planted once each; every planted value starts
+/// with `PLANTED`. Services read them, so they reach evidence, findings and `inspect`.
+fn planted_repo(root: &Path) {
+    let env = [
+        "DATABASE_URL: postgres://app:PLANTEDurl@pg/shop",
+        "PG2_URL: postgres://app:PLANTED@at@pg/shop",
+        "PG3_URL: postgres://app:PLANTED/slash@pg/shop",
+        "PG4_URL: postgres://app@pg/shop?pass=PLANTEDquery",
+        "MONGO_URL: mongodb://u:PLANTEDmongo@mongo:27017,mongo2:27017/db",
+        "REDIS_URL: redis://:PLANTEDredis@redis:6379/2",
+        "BILLING_URL: http://admin:PLANTEDhttp@billing:8080/api",
+        "INVENTORY_URL: https://PLANTEDtoken@inventory:8443",
+        "SIGNED_URL: \"http://billing:8080/api?access_token=PLANTEDa&api_key=PLANTEDb&sig=PLANTEDc\"",
+        "AUTH_URL: http://billing:8080/api?auth=PLANTEDauth",
+        "MYSQL_DSN: app:PLANTEDgo@tcp(mysql:3306)/inv",
+        "ORACLE_URL: jdbc:oracle:thin:scott/PLANTEDora@oracle:1521:orcl",
+        "SPRING_DATASOURCE_URL: jdbc:mysql://mysql:3306/inv?user=app&password=PLANTEDjdbc",
+        "ADO: \"Server=sqldata;Database=orders;User Id=sa;Password=PLANTEDado;\"",
+        "ADO2: \"Server=sqldata;Database=orders;User=sa;Pass=PLANTEDpass\"",
+        "ADO3: \"Server=sqldata;Database=orders;User Id=sa;Password=\\\"PLANTED;q\\\";\"",
+        "ADO4: \"Server=sqldata;Database=orders;User Id=sa;Password=PLANTED 36 x;\"",
+        "PDO_DSN: \"mysql:host=mysql;dbname=inv;password=PLANTEDpdo\"",
+        "STORAGE: \"DefaultEndpointsProtocol=https;AccountName=a;AccountKey=PLANTEDkey;EndpointSuffix=x\"",
+        "BUS: \"Endpoint=sb://bus.example.net/;SharedAccessKeyName=Root;SharedAccessKey=PLANTEDsas\"",
+        "KAFKA_JAAS: 'PlainLoginModule required username=\"u\" password=\"PLANTEDjaas\";'",
+        "HOST_ONLY: \"PLANTEDuser:PLANTEDpw@billing\"",
+        "DB_PASS: PLANTEDsplit",
+        "API_TOKEN: PLANTEDapitoken",
+        "AUTH_HEADER: \"Authorization: Bearer PLANTEDbearer1\"",
+    ];
+    let mut compose = String::from(
+        "services:\n  billing:\n    image: acme/billing:1\n  pg:\n    image: postgres:16\n\
+         \x20 mysql:\n    image: mysql:8\n  orders:\n    image: acme/orders:1\n\
+         \x20   command: [\"--db-password\", \"PLANTEDarg\", \"--dsn=app:PLANTEDarg2@tcp(mysql:3306)/inv\"]\n\
+         \x20   environment:\n",
+    );
+    for line in env {
+        compose.push_str(&format!("      {line}\n"));
+    }
+    write(root, "docker-compose.yml", &compose);
+    write(
+        root,
+        "k8s/secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  DSN: app:PLANTEDk8s@tcp(mysql:3306)/inv\n  ORDERS: http://u:PLANTEDk8s2@orders:8080\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shipping\nspec:\n  template:\n    spec:\n      containers:\n        - name: shipping\n          image: acme/shipping:1\n          envFrom:\n            - secretRef:\n                name: db\n",
+    );
+    write(
+        root,
+        "orders/src/Client.java",
+        "class C {\n  String db = \"postgres://u:PLANTEDsrc@pg/shop\";\n  String b = \"http://svc:PLANTEDsrc2@billing:8080/x\";\n}\n",
+    );
+    write(
+        root,
+        "sql/init.sql",
+        "ALTER USER app IDENTIFIED BY \"PLANTEDsql1\";\nCREATE USER app2 PASSWORD \"PLANTEDsql2\";\nCREATE USER 'a'@'%' IDENTIFIED BY 'PLANTEDsql3';\n",
+    );
+}
+
+#[test]
+fn no_planted_secret_reaches_any_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    planted_repo(dir.path());
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    for format in [
+        "table", "json", "sarif", "github", "markdown", "junit", "dot", "mermaid",
+    ] {
+        for by_service in [false, true] {
+            let mut cmd = monolens();
+            cmd.args([
+                "scan",
+                "--no-history",
+                "--fail-on",
+                "never",
+                "--format",
+                format,
+            ]);
+            if by_service {
+                cmd.arg("--by-service");
+            }
+            let out = cmd.arg(dir.path()).output().expect("runs");
+            let text = String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr);
+            outputs.push((
+                format!("scan --format {format} by-service={by_service}"),
+                text,
+            ));
+        }
+    }
+    for format in ["table", "json"] {
+        let out = monolens()
+            .args(["inspect", "--no-history", "--format", format])
+            .arg(dir.path())
+            .output()
+            .expect("runs");
+        outputs.push((
+            format!("inspect --format {format}"),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ));
+    }
+    let baseline = dir.path().join("baseline.json");
+    monolens()
+        .args(["baseline", "--no-history", "-o"])
+        .arg(&baseline)
+        .arg(dir.path())
+        .assert()
+        .success();
+    outputs.push((
+        "baseline".into(),
+        std::fs::read_to_string(&baseline).expect("baseline"),
+    ));
+    let json = &outputs[2].1;
+    assert!(
+        json.contains("plaintext-credentials"),
+        "the planted secrets are read: {json}"
+    );
+    assert!(
+        json.contains("\"diagnostics\""),
+        "diagnostics are part of the output"
+    );
+    for (what, text) in &outputs {
+        let leaks: Vec<&str> = text.lines().filter(|l| l.contains("PLANTED")).collect();
+        assert!(
+            leaks.is_empty(),
+            "{what} prints a planted secret:\n{}",
+            leaks.join("\n")
+        );
+    }
+}

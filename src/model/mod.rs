@@ -46,6 +46,21 @@ impl Evidence {
             text: crate::redact::redact(text),
         }
     }
+
+    /// A setting as `KEY=value`, the value shown as `redact::setting_value` allows: masked
+    /// whole under a secret-named key or from a k8s Secret, credentials masked otherwise.
+    pub fn of_setting(s: &ResolvedSetting) -> Self {
+        let value = crate::redact::setting_value(&s.key, &s.value, s.from_secret());
+        let text = if s.key.is_empty() {
+            value
+        } else {
+            format!("{}={value}", s.key)
+        };
+        Evidence {
+            location: s.location.clone(),
+            text,
+        }
+    }
 }
 
 #[derive(
@@ -83,7 +98,8 @@ impl Diagnostic {
             file: file.to_string(),
             line: line.max(1),
             severity: Severity::Warning,
-            message: message.into(),
+            // Diagnostics quote inputs; whatever they quote passes the same masking.
+            message: crate::redact::redact(&message.into()),
         }
     }
     pub fn note(file: &str, line: u32, message: impl Into<String>) -> Self {
@@ -527,6 +543,8 @@ pub struct TxUse {
 
 #[derive(Debug, Clone)]
 pub struct Credential {
+    /// What it is: `password`, `token`, `key`, `secret`, `signature` or `credential`.
+    pub noun: &'static str,
     pub evidence: Evidence,
     pub components: Vec<String>,
 }

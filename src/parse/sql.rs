@@ -685,11 +685,9 @@ fn short_error(e: &ParserError) -> String {
     s
 }
 
-/// `'…'` for every single-quoted literal: a parser message may quote a password.
+/// `'…'` for every literal, whatever its quotes: a parser message may quote a password.
 fn mask_literals(text: &str) -> String {
-    static LITERAL: LazyLock<regex::Regex> =
-        LazyLock::new(|| regex::Regex::new(r"'[^']*'").expect("valid regex"));
-    LITERAL.replace_all(text, "'…'").into_owned()
+    crate::redact::mask_sql_literals(text)
 }
 
 const READ: &str = "select";

@@ -267,11 +267,6 @@ fn call(
     } else {
         protocol
     };
-    let text = if s.key.is_empty() {
-        s.value.clone()
-    } else {
-        format!("{}={}", s.key, s.value)
-    };
     let edge = b.edge(svc, to, kind, Some(protocol.to_string()));
     // Configured only while every piece of its evidence is.
     if used {
@@ -280,7 +275,7 @@ fn call(
         edge.confidence = Confidence::Configured;
     }
     edge.scope.widen(s.variant.as_ref());
-    let mut evidence = vec![Evidence::new(s.location.clone(), &text)];
+    let mut evidence = vec![Evidence::of_setting(s)];
     evidence.extend(hop);
     push_evidence(&mut edge.evidence, evidence);
 }

@@ -294,12 +294,7 @@ fn record(
     extra: Option<&ResolvedSetting>,
     schema: Option<Schema>,
 ) {
-    let text = if s.key.is_empty() {
-        s.value.clone()
-    } else {
-        format!("{}={}", s.key, s.value)
-    };
-    let mut evidence = vec![Evidence::new(s.location.clone(), &text)];
+    let mut evidence = vec![Evidence::of_setting(s)];
     if let Some(via) = &s.via {
         evidence.push(Evidence::new(
             via.clone(),
@@ -307,10 +302,7 @@ fn record(
         ));
     }
     if let Some(e) = extra {
-        evidence.push(Evidence::new(
-            e.location.clone(),
-            &format!("{}={}", e.key, e.value),
-        ));
+        evidence.push(Evidence::of_setting(e));
     }
     let hosts: Vec<&(String, Option<u16>)> = info
         .hosts

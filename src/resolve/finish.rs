@@ -99,15 +99,18 @@ fn deploy_units(b: &Builder) -> (Vec<DeployUnit>, Vec<(String, String, Location)
 fn credentials(b: &Builder) -> Vec<Credential> {
     let mut credentials: BTreeMap<Location, Credential> = BTreeMap::new();
     for (svc, list) in &b.settings {
-        for s in list.iter().filter(|s| {
-            !s.from_secret()
-                && !s.key.is_empty()
-                && crate::redact::plaintext_password(&s.key, &s.value)
-        }) {
+        for (s, noun) in list
+            .iter()
+            .filter(|s| !s.from_secret() && !s.key.is_empty())
+            .filter_map(|s| {
+                crate::redact::plaintext_credential(&s.key, &s.value).map(|noun| (s, noun))
+            })
+        {
             let c = credentials
                 .entry(s.location.clone())
                 .or_insert_with(|| Credential {
-                    evidence: Evidence::new(s.location.clone(), &format!("{}={}", s.key, s.value)),
+                    noun,
+                    evidence: Evidence::of_setting(s),
                     components: Vec::new(),
                 });
             if !c.components.contains(svc) {

@@ -147,7 +147,7 @@ fn code_policies(b: &Builder, inputs: &Inputs) -> BTreeMap<String, Vec<Policy>> 
 /// (named by its instance segment), or a timeout or retry key about calls.
 fn setting_policy(s: &ResolvedSetting) -> Option<Policy> {
     let k = upper_key(&s.key);
-    let evidence = || Evidence::new(s.location.clone(), &format!("{}={}", s.key, s.value));
+    let evidence = || Evidence::of_setting(s);
     let timeout = TIMEOUT_WORDS.iter().any(|w| k.contains(w));
     if let Some((_, after, _)) = FAMILIES
         .iter()

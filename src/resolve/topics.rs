@@ -193,7 +193,7 @@ fn topic_setting(key: &str, value: &str) -> Vec<(String, Role, Option<&'static s
 fn topics(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
     for s in list {
         for (topic, role, tech) in topic_setting(&s.key, &s.value) {
-            let evidence = Evidence::new(s.location.clone(), &format!("{}={}", s.key, s.value));
+            let evidence = Evidence::of_setting(s);
             join(b, svc, &topic, role, tech, evidence, s.variant.as_ref());
         }
     }

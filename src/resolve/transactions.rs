@@ -44,7 +44,7 @@ pub(super) fn run(b: &Builder, inputs: &Inputs) -> Vec<TxUse> {
                 service: svc.clone(),
                 what,
                 kind,
-                evidence: Evidence::new(s.location.clone(), &format!("{}={}", s.key, s.value)),
+                evidence: Evidence::of_setting(s),
                 variant: s.variant.clone(),
             });
         }

@@ -1,4 +1,4 @@
-//! plaintext-credentials: a password committed in a connection string or an env/config value
+//! plaintext-credentials: a password, token or key committed in a connection string or an env/config value
 //! (reported redacted). Values read from k8s Secrets are secrets by design and not reported.
 
 use super::Context;
@@ -23,7 +23,10 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             Finding::new(
                 "plaintext-credentials",
                 ctx.severity("plaintext-credentials"),
-                format!("password committed in plaintext: {}{who}", c.evidence.text),
+                format!(
+                    "{} committed in plaintext: {}{who}",
+                    c.noun, c.evidence.text
+                ),
                 c.evidence.location.clone(),
                 services,
                 &format!("{}:{}", c.evidence.location.file, c.evidence.text),
