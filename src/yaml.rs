@@ -196,6 +196,9 @@ fn options() -> serde_saphyr::Options {
         budget.max_events = 50_000_000;
         budget.max_total_scalar_bytes = 64 * 1024 * 1024;
     }
+    // An overflowing number (`replicas: 1e400`) is one odd value, not a broken manifest: it
+    // reaches the tree as an infinite float instead of failing the whole file.
+    opts.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
     opts
 }
 

@@ -466,3 +466,34 @@ fn no_planted_secret_reaches_any_output() {
         );
     }
 }
+
+#[test]
+fn an_overflowing_number_costs_that_value_not_the_manifest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let compose = "services:\n  orders:\n    image: acme/orders:1\n    environment:\n      RATIO: 1e400\n      BILLING_URL: http://billing:8080\n  billing:\n    image: acme/billing:1\n";
+    write(dir.path(), "docker-compose.yml", compose);
+    let k8s = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shipping\nspec:\n  replicas: -9e999\n  template:\n    spec:\n      containers:\n        - name: shipping\n          image: acme/shipping:1\n";
+    write(dir.path(), "k8s/shipping.yaml", k8s);
+    let json: serde_json::Value =
+        serde_json::from_str(&scan(dir.path(), "json")).expect("json output");
+    let ids: Vec<&str> = json["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    for id in ["orders", "billing", "shipping"] {
+        assert!(ids.contains(&id), "{id} is still read: {ids:?}");
+    }
+    let sync = json["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .any(|e| e["from"] == "orders" && e["to"] == "billing" && e["kind"] == "sync");
+    assert!(
+        sync,
+        "the value beside the bad one still makes its edge: {}",
+        json["edges"]
+    );
+    assert_eq!(json["diagnostics"], serde_json::json!([]));
+}
