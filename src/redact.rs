@@ -318,8 +318,10 @@ fn userinfo(token: &str) -> Option<&str> {
     let (user, password) = info.split_once(':')?;
     let digits = password.bytes().take_while(u8::is_ascii_digit).count();
     let port_then_path = digits > 0 && password[digits..].starts_with(['/', '?', '#']);
-    let plain = |s: &str| !s.contains(['/', '?', '#', '=', '&']);
-    (plain(user) && !password.contains(['=', '&']) && !port_then_path).then_some(info)
+    let plain = !user.contains(['/', '?', '#', '=', '&']);
+    // A path and a query before the `@` (`/api?email=a@b`) are a URL, not a password.
+    let path_and_query = info.contains('/') && info.contains(['=', '&']);
+    (plain && !path_and_query && !port_then_path).then_some(info)
 }
 
 static GO_DSN: LazyLock<Regex> = LazyLock::new(|| {
@@ -574,10 +576,11 @@ pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for s in spans {
-        if s.end <= at {
+        // A span starting inside a masked one is a second reading of the same secret.
+        if s.start < at {
             continue;
         }
-        out.push_str(&text[at..s.start.max(at)]);
+        out.push_str(&text[at..s.start]);
         out.push_str("***");
         at = s.end;
     }
@@ -702,6 +705,16 @@ mod tests {
             (
                 "http://orders:8080/a/@scope/pkg",
                 "http://orders:8080/a/@scope/pkg",
+            ),
+            (
+                "http://orders:8080/api?email=a@b.com",
+                "http://orders:8080/api?email=a@b.com",
+            ),
+            ("http://orders:8080?x=a@b", "http://orders:8080?x=a@b"),
+            // Found by the connstr fuzz target: a password holding `?` and `=`.
+            (
+                "postgres://app:PW:b:8080api?sig=***@db/x",
+                "postgres://app:***@db/x",
             ),
             ("app:pw@tcp(mysql:3306)/inv", "app:***@tcp(mysql:3306)/inv"),
             (

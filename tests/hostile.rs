@@ -497,3 +497,80 @@ fn an_overflowing_number_costs_that_value_not_the_manifest() {
     );
     assert_eq!(json["diagnostics"], serde_json::json!([]));
 }
+
+/// The planted values of `../shared/robustness`: `LEAK…` in `secrets/`, `…Pw<digit>` and
+/// `TokenUser5` in `secret-forms/`.
+fn planted_value(line: &str) -> bool {
+    static PLANTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"LEAK|[A-Za-z0-9]Pw[0-9]|TokenUser5").expect("valid regex")
+    });
+    PLANTED.is_match(line)
+}
+
+#[test]
+fn no_robustness_secret_reaches_any_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/robustness");
+    if !root.join("secrets").is_dir() {
+        eprintln!("skipped: ../shared/robustness is not here");
+        return;
+    }
+    let work = tempfile::tempdir().expect("tempdir");
+    for input in ["secrets", "secret-forms", "secret-forms/more"] {
+        let dir = root.join(input);
+        let mut outputs: Vec<(String, String)> = Vec::new();
+        for format in [
+            "table", "json", "sarif", "github", "markdown", "junit", "dot", "mermaid",
+        ] {
+            let out = monolens()
+                .args([
+                    "scan",
+                    "--no-history",
+                    "--fail-on",
+                    "never",
+                    "--by-service",
+                    "--format",
+                    format,
+                ])
+                .arg(&dir)
+                .output()
+                .expect("runs");
+            let text = String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr);
+            outputs.push((format!("{input}: scan --format {format}"), text));
+        }
+        let json = &outputs[1].1;
+        assert!(
+            json.contains("plaintext-credentials"),
+            "{input}: the secrets are read"
+        );
+        for format in ["table", "json"] {
+            let out = monolens()
+                .args(["inspect", "--no-history", "--format", format, "orders"])
+                .arg(&dir)
+                .output()
+                .expect("runs");
+            let text = String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr);
+            outputs.push((format!("{input}: inspect --format {format}"), text));
+        }
+        let baseline = work.path().join("baseline.json");
+        monolens()
+            .args(["baseline", "--no-history", "-o"])
+            .arg(&baseline)
+            .arg(&dir)
+            .assert()
+            .success();
+        outputs.push((
+            format!("{input}: baseline"),
+            std::fs::read_to_string(&baseline).expect("read"),
+        ));
+        for (what, text) in &outputs {
+            let leaks: Vec<&str> = text.lines().filter(|l| planted_value(l)).collect();
+            assert!(
+                leaks.is_empty(),
+                "{what} prints a planted secret:\n{}",
+                leaks.join("\n")
+            );
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Kubernetes manifests: facts or diagnostics, never a panic.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use monolens::discover::InputKind;
+
+fuzz_target!(|text: &str| {
+    let _ = monolens::parse::parse(InputKind::Kubernetes, "k8s/app.yaml", text);
+});
