@@ -574,3 +574,81 @@ fn no_robustness_secret_reaches_any_output() {
         }
     }
 }
+
+#[test]
+fn a_minified_line_naming_a_service_thousands_of_times_is_one_edge() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let urls = vec!["\"http://orders:8080/x\""; 20_000].join(",");
+    write(dir.path(), "web/app.min.js", &format!("var a=[{urls}];"));
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  orders:\n    image: acme/orders:1\n  web:\n    build: ./web\n",
+    );
+    let json: serde_json::Value = serde_json::from_str(&scan(dir.path(), "json")).expect("json");
+    let edges: Vec<&serde_json::Value> = json["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter(|e| e["from"] == "web" && e["to"] == "orders")
+        .collect();
+    assert_eq!(edges.len(), 1, "{}", json["edges"]);
+}
+
+#[test]
+fn many_codeowners_patterns_resolve_by_the_last_match() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut compose = String::from("services:\n");
+    let mut owners = String::new();
+    for i in 0..200 {
+        write(dir.path(), &format!("svc{i}/main.go"), "package main\n");
+        compose.push_str(&format!("  svc{i}:\n    build: ./svc{i}\n"));
+    }
+    for i in 0..400 {
+        owners.push_str(&format!("/svc{}/ @team{}\n", i % 200, i % 37));
+    }
+    write(dir.path(), "docker-compose.yml", &compose);
+    write(dir.path(), "CODEOWNERS", &owners);
+    let json: serde_json::Value = serde_json::from_str(&scan(dir.path(), "json")).expect("json");
+    for row in json["services"].as_array().expect("services") {
+        let i: usize = row["service"].as_str().expect("name")[3..]
+            .parse()
+            .expect("index");
+        let want = format!("@team{}", (i + 200) % 37);
+        assert_eq!(row["owners"], serde_json::json!([want]), "svc{i}");
+    }
+}
+
+#[test]
+fn a_two_thousand_service_ring_is_one_cycle_finding() {
+    let mut stream = String::new();
+    let n = 2000;
+    for i in 0..n {
+        stream.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc{i}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: shop/svc{i}:1\n        env:\n        - name: NEXT_URL\n          value: http://svc{}:8080\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc{i}\nspec:\n  selector: {{app: svc{i}}}\n  ports: [{{port: 8080}}]\n",
+            (i + 1) % n
+        ));
+    }
+    let out = monolens()
+        .args([
+            "scan",
+            "-",
+            "--no-history",
+            "--fail-on",
+            "never",
+            "--format",
+            "json",
+        ])
+        .write_stdin(stream)
+        .output()
+        .expect("runs");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let cycles: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "cyclic-sync-calls")
+        .collect();
+    assert_eq!(cycles.len(), 1);
+    assert_eq!(cycles[0]["components"].as_array().map(Vec::len), Some(n));
+}
