@@ -135,12 +135,13 @@ fn cycle(model: &Model, f: &Finding) -> Option<String> {
         .edges
         .iter()
         .filter(|e| e.kind == EdgeKind::Sync && wanted.contains(&(e.from.as_str(), e.to.as_str())))
-        .map(|e| (&e.from, &e.to, &e.evidence))
-        .min_by(|x, y| (x.2.len(), x.0, x.1).cmp(&(y.2.len(), y.0, y.1)))?;
+        .map(|e| (&e.from, &e.to, e))
+        .min_by(|x, y| (x.2.evidence_count, x.0, x.1).cmp(&(y.2.evidence_count, y.0, y.1)))?;
     let at = evidence
+        .evidence
         .first()
         .map_or(String::new(), |e| format!(", at {}", e.location));
-    let n = evidence.len();
+    let n = evidence.evidence_count;
     Some(format!(
         "Break the cycle by turning {from} → {to} into an event ({n} call site{}{at}).",
         if n == 1 { "" } else { "s" }

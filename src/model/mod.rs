@@ -7,6 +7,13 @@ use std::collections::{BTreeMap, BTreeSet};
 pub mod facts;
 pub use facts::*;
 
+/// An edge or access keeps the first `MAX_EVIDENCE_PER_FILE` pieces of evidence of each file,
+/// for at most `MAX_EVIDENCE_FILES` files, and counts the rest: what a reader can use (a
+/// setting and its reference, a database name and its schema), and output that grows with
+/// services, not with call sites.
+pub const MAX_EVIDENCE_FILES: usize = 5;
+pub const MAX_EVIDENCE_PER_FILE: usize = 3;
+
 /// A 1-based position in a repository-relative file (forward slashes).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct Location {
@@ -288,7 +295,10 @@ pub struct Edge {
     pub protocol: Option<String>,
     pub database: Option<String>,
     pub topic: Option<String>,
+    /// The first evidence of each file, bounded (`MAX_EVIDENCE_FILES`).
     pub evidence: Vec<Evidence>,
+    /// How many distinct pieces of evidence were seen, `evidence` included.
+    pub evidence_count: usize,
     /// The deployment variants it exists in.
     pub scope: Scope,
     /// Whether the caller's code uses it or it is only configured.
@@ -399,7 +409,9 @@ pub struct Access {
     /// The schema the service works in inside that database, when its connection string or
     /// settings say (`?currentSchema=orders`, `hibernate.default_schema`).
     pub schema: Option<String>,
+    /// Bounded as an edge's is.
     pub evidence: Vec<Evidence>,
+    pub evidence_count: usize,
     pub scope: Scope,
 }
 

@@ -111,6 +111,7 @@ pub(crate) fn edge(e: &Edge) -> Value {
             "file": ev.location.file, "line": ev.location.line,
             "column": ev.location.column, "text": ev.text,
         })).collect::<Vec<_>>(),
+        "evidence_count": e.evidence_count,
     })
 }
 

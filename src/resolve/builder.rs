@@ -275,6 +275,7 @@ impl Builder {
                 database: None,
                 topic,
                 evidence: Vec::new(),
+                evidence_count: 0,
                 scope: Scope::none(),
                 confidence: Confidence::Used,
             })

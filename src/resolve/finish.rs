@@ -123,8 +123,10 @@ fn credentials(b: &Builder) -> Vec<Credential> {
 
 /// Evidence order: the default compose files (base and `.override`) and everything else
 /// before compose variants (`docker-compose.prod.yml`), then by location; repeats dropped
-/// (passes push evidence without looking, so that adding stays O(1)).
-fn sort_evidence(list: &mut Vec<Evidence>) {
+/// (passes push evidence without looking, so that adding stays O(1)). Then bounded: the first
+/// few of each file, for the first few files (`MAX_EVIDENCE_FILES`). Returns how many
+/// distinct pieces there were.
+fn sort_evidence(list: &mut Vec<Evidence>) -> usize {
     let rank = |file: &str| {
         let name = file.rsplit('/').next().unwrap_or(file).to_ascii_lowercase();
         let variant = discover::is_compose_name(&name)
@@ -141,6 +143,23 @@ fn sort_evidence(list: &mut Vec<Evidence>) {
     // Two stable sorts: by location, then by rank computed once per item.
     list.sort_by(|a, b| a.location.cmp(&b.location));
     list.sort_by_cached_key(|e| rank(&e.location.file));
+    let count = list.len();
+    let mut files: Vec<(String, usize)> = Vec::new();
+    list.retain(|e| {
+        let open = files.len() < crate::model::MAX_EVIDENCE_FILES;
+        match files.iter_mut().find(|(f, _)| *f == e.location.file) {
+            Some((_, n)) => {
+                *n += 1;
+                *n <= crate::model::MAX_EVIDENCE_PER_FILE
+            }
+            None if open => {
+                files.push((e.location.file.clone(), 1));
+                true
+            }
+            None => false,
+        }
+    });
+    count
 }
 
 /// A scope no variant-bound evidence narrowed (ingress of a single variant, SQL) is all.
@@ -167,12 +186,12 @@ fn assemble(b: Builder, root: &str) -> Model {
         })
         .collect();
     for a in &mut accesses {
-        sort_evidence(&mut a.evidence);
+        a.evidence_count = sort_evidence(&mut a.evidence);
         settle(&mut a.scope);
     }
     let mut edges: Vec<Edge> = b.edges.into_values().collect();
     for e in &mut edges {
-        sort_evidence(&mut e.evidence);
+        e.evidence_count = sort_evidence(&mut e.evidence);
         settle(&mut e.scope);
     }
     edges.extend(accesses.iter().map(|a| Edge {
@@ -183,6 +202,7 @@ fn assemble(b: Builder, root: &str) -> Model {
         database: a.database.clone(),
         topic: None,
         evidence: a.evidence.clone(),
+        evidence_count: a.evidence_count,
         scope: a.scope.clone(),
         confidence: Confidence::Used,
     }));

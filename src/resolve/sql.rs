@@ -163,6 +163,7 @@ impl Target<'_> {
             database: Some(database.to_string()),
             schema: None,
             evidence: Vec::new(),
+            evidence_count: 0,
         });
         push_evidence(&mut access.evidence, vec![Evidence::new(at.clone(), &text)]);
     }
