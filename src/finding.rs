@@ -44,7 +44,10 @@ pub struct Finding {
     pub strength: Strength,
     pub message: String,
     pub location: Location,
+    /// The first `MAX_RELATED` related locations, in order.
     pub related: Vec<Related>,
+    /// How many distinct related locations there were, `related` included.
+    pub related_count: usize,
     /// App services involved, sorted.
     pub components: Vec<String>,
     /// What makes this finding itself, beyond its services (the database, the cycle…).
@@ -85,6 +88,7 @@ impl Finding {
             message,
             location,
             related: Vec::new(),
+            related_count: 0,
             components,
             key: key.to_string(),
             fingerprint,
@@ -113,12 +117,54 @@ impl Finding {
         self
     }
 
-    /// Keep the first related entry per location, in order, without the finding's own.
+    /// Keep the first related entry per location, in order, without the finding's own; count
+    /// them, and keep the first `MAX_RELATED`.
     pub fn dedup_related(&mut self) {
         let mut seen: std::collections::HashSet<Location> = std::collections::HashSet::new();
         seen.insert(self.location.clone());
         self.related.retain(|r| seen.insert(r.location.clone()));
+        self.related_count = self.related.len();
+        self.related.truncate(MAX_RELATED);
     }
+}
+
+/// A finding keeps this many related locations; renderers say how many more there were.
+pub const MAX_RELATED: usize = 10;
+
+/// A message names this many members of a group, then "… and N more"; the full list is the
+/// finding's `components`.
+pub const MAX_NAMED: usize = 8;
+
+/// `a, b, c` — or, for a longer list, its first `MAX_NAMED` and "… and N more".
+pub fn names<S: AsRef<str>>(list: &[S]) -> String {
+    let shown = if list.len() <= MAX_NAMED + 1 {
+        list.len()
+    } else {
+        MAX_NAMED
+    };
+    let mut text = list[..shown]
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if shown < list.len() {
+        text.push_str(&format!(", … and {} more", list.len() - shown));
+    }
+    text
+}
+
+/// A path `a → b → c`; a longer one keeps its first `MAX_NAMED` steps and its end.
+pub fn path<S: AsRef<str>>(steps: &[S]) -> String {
+    let all: Vec<&str> = steps.iter().map(AsRef::as_ref).collect();
+    if all.len() <= MAX_NAMED + 2 {
+        return all.join(" → ");
+    }
+    let hidden = all.len() - MAX_NAMED - 1;
+    format!(
+        "{} → … {hidden} more … → {}",
+        all[..MAX_NAMED].join(" → "),
+        all[all.len() - 1]
+    )
 }
 
 /// FNV-1a over rule, sorted components and key: stable across runs, platforms and line moves.

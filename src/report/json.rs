@@ -50,6 +50,7 @@ pub fn to_value(r: &Report) -> Value {
                 "message": f.message,
                 "location": f.location,
                 "related": f.related,
+                "related_count": f.related_count,
                 "components": f.components,
                 "fingerprint": f.fingerprint,
                 "suppressed": f.suppressed.is_some(),

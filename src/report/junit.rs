@@ -52,6 +52,12 @@ pub fn render(r: &Report) -> String {
                     for rel in &f.related {
                         body.push_str(&format!("\n{} {}", rel.location, rel.message));
                     }
+                    if f.related_count > f.related.len() {
+                        body.push_str(&format!(
+                            "\n… and {} more",
+                            f.related_count - f.related.len()
+                        ));
+                    }
                     cases.push_str(&format!(
                         "      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
                         f.severity.as_str(),

@@ -29,8 +29,8 @@ pub fn render(r: &Report, style: super::Style) -> String {
             for rel in f.related.iter().take(5) {
                 message.push_str(&format!("\n  ↳ {} {}", rel.location, rel.message));
             }
-            if f.related.len() > 5 {
-                message.push_str(&format!("\n  ↳ … {} more", f.related.len() - 5));
+            if f.related_count > 5 {
+                message.push_str(&format!("\n  ↳ … {} more", f.related_count - 5));
             }
             table.add_row(vec![
                 sev,

@@ -71,7 +71,7 @@ fn access(b: &mut Builder, svc: &str, store: &str, c: &DaprComponent, app: &str,
         database: database.clone(),
         schema: None,
         evidence: Vec::new(),
-            evidence_count: 0,
+        evidence_count: 0,
         scope: Scope::All,
     });
     push_evidence(&mut access.evidence, vec![ev]);

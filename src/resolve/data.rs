@@ -392,7 +392,7 @@ fn record(
         database: database.clone(),
         schema: None,
         evidence: Vec::new(),
-            evidence_count: 0,
+        evidence_count: 0,
         scope: Scope::none(),
     });
     if access.schema.is_none() {

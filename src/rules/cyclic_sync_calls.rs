@@ -1,7 +1,7 @@
 //! cyclic-sync-calls: every strongly connected component of ≥2 services in the sync graph.
 
 use super::Context;
-use crate::finding::Finding;
+use crate::finding::{Finding, names, path};
 
 /// How many elementary cycles a finding lists, and how far it counts them.
 const LISTED: usize = 10;
@@ -23,12 +23,12 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
         let Some((_, first)) = hops.first() else {
             continue;
         };
-        let mut message = format!("synchronous call cycle: {}", cycle.join(" → "));
+        let mut message = format!("synchronous call cycle: {}", path(&cycle));
         if scc.len() + 1 > cycle.len() {
             message.push_str(&format!(
                 " (the cycle's strongly connected group has {} services: {})",
                 scc.len(),
-                scc.join(", ")
+                names(&scc)
             ));
         }
         let mut f = Finding::new(
@@ -60,7 +60,7 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             let more = if complete { "" } else { "+" };
             let mut detail = format!("{count}{more} elementary cycles:\n");
             for c in &cycles {
-                detail.push_str(&format!("  {}\n", c.join(" → ")));
+                detail.push_str(&format!("  {}\n", path(c)));
             }
             if count > cycles.len() {
                 detail.push_str(&format!("  … and {}{more} more\n", count - cycles.len()));

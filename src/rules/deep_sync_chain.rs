@@ -51,7 +51,7 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             ctx.severity("deep-sync-chain"),
             format!(
                 "synchronous chain of {hops} hops (more than {max_depth}): {}; {hops} hops: {availability:.1}% availability if each hop is 99.9%",
-                chain.join(" → ")
+                crate::finding::path(&chain)
             ),
             first.evidence[0].location.clone(),
             services,

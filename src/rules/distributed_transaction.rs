@@ -86,7 +86,7 @@ fn cross_service(
              databases that {} use too: {}",
             first.what,
             enlisted.len(),
-            who.join(", "),
+            crate::finding::names(&who),
             labels.join("; ")
         ),
         first.evidence.location.clone(),
@@ -103,7 +103,7 @@ fn cross_service(
             format!(
                 "{svc} opens {} here, which {} uses",
                 label(a),
-                users.join(", ")
+                crate::finding::names(&users)
             )
         };
         for e in &a.evidence {

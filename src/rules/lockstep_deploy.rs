@@ -62,7 +62,7 @@ fn pods(ctx: &Context) -> Vec<Finding> {
                 "{} runs {} app containers in one pod, so they deploy together: {}",
                 unit.component,
                 apps.len(),
-                names.join(", ")
+                crate::finding::names(&names)
             ),
             apps[1].location.clone(),
             components,
@@ -119,7 +119,7 @@ fn shared_image(ctx: &Context) -> Vec<Finding> {
                 "{} services run one image {repo}, each with its own command, so they are \
                  built and released as one artifact: {}",
                 list.len(),
-                list.join(", ")
+                crate::finding::names(&list)
             ),
             services[list[0]].1.clone(),
             list.iter().map(|s| s.to_string()).collect(),
@@ -205,7 +205,7 @@ fn release_tags(ctx: &Context, min: usize) -> Vec<Finding> {
             format!(
                 "{} services release in lockstep, {what}: {}",
                 services.len(),
-                list.join(", ")
+                crate::finding::names(&list)
             ),
             members[0].1.clone(),
             list.iter().map(|s| s.to_string()).collect(),
@@ -271,7 +271,7 @@ fn build_versions(ctx: &Context, min: usize) -> Vec<Finding> {
                 list.len(),
                 v.system.describe(),
                 v.version,
-                list.join(", ")
+                crate::finding::names(&list)
             ),
             v.location.clone(),
             list.iter().map(|s| s.to_string()).collect(),

@@ -18,7 +18,7 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             let who = if c.components.is_empty() {
                 String::new()
             } else {
-                format!(" (read by {})", c.components.join(", "))
+                format!(" (read by {})", crate::finding::names(&c.components))
             };
             Finding::new(
                 "plaintext-credentials",

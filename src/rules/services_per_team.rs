@@ -33,7 +33,7 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             format!(
                 "{team} owns {} services (more than {max}): {}",
                 services.len(),
-                names.join(", ")
+                crate::finding::names(&names)
             ),
             services[0].location.clone(),
             names,

@@ -38,7 +38,7 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             "{} services share {}: {}",
             services.len(),
             database_label(Some(db), server, tech),
-            services.join(", ")
+            crate::finding::names(&services)
         );
         let mut severity = ctx.severity("shared-database");
         if split {

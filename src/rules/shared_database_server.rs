@@ -35,7 +35,7 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             databases.len(),
             server,
             accesses[0].technology,
-            uses.join(", ")
+            crate::finding::names(&uses)
         );
         let mut f = Finding::new(
             "shared-database-server",

@@ -33,7 +33,7 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
             format!(
                 "{svc} calls {} services synchronously (more than {max}): {}",
                 callees.len(),
-                callees.join(", ")
+                crate::finding::names(&callees)
             ),
             first.evidence[0].location.clone(),
             vec![svc.clone()],

@@ -48,7 +48,7 @@ fn note(ctx: &Context, caller: &str, edges: &[&Edge]) -> Option<Finding> {
         ctx.severity("unprotected-sync-call"),
         format!(
             "{caller} calls {} synchronously with no timeout, retry or circuit breaker configured where monolens can see",
-            callees.join(", ")
+            crate::finding::names(&callees)
         ),
         first.location.clone(),
         components,
