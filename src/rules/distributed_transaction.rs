@@ -103,7 +103,7 @@ fn cross_service(
             format!(
                 "{svc} opens {} here, which {} uses",
                 label(a),
-                crate::finding::names(&users)
+                crate::finding::names(users)
             )
         };
         for e in &a.evidence {
