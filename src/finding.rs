@@ -227,3 +227,50 @@ impl Suppression {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("s{i}")).collect()
+    }
+
+    #[test]
+    fn short_lists_and_paths_are_whole() {
+        assert_eq!(names(&list(3)), "s0, s1, s2");
+        assert_eq!(names(&list(9)), list(9).join(", "));
+        assert_eq!(path(&list(10)), list(10).join(" → "));
+    }
+
+    #[test]
+    fn long_lists_and_paths_name_eight_then_count() {
+        assert_eq!(
+            names(&list(1000)),
+            "s0, s1, s2, s3, s4, s5, s6, s7, … and 992 more"
+        );
+        assert_eq!(
+            path(&list(1000)),
+            "s0 → s1 → s2 → s3 → s4 → s5 → s6 → s7 → … 991 more … → s999"
+        );
+    }
+
+    #[test]
+    fn related_locations_are_counted_then_bounded() {
+        let mut f = Finding::new(
+            "cyclic-sync-calls",
+            Severity::Error,
+            "m".into(),
+            Location::new("a.yml", 1, 1),
+            vec![],
+            "k",
+        );
+        for line in 0..30 {
+            f = f.related(Location::new("a.yml", line, 1), "here");
+        }
+        f.dedup_related();
+        // Line 0 and 1 are both line 1 (the finding's own location), dropped.
+        assert_eq!(f.related_count, 28);
+        assert_eq!(f.related.len(), MAX_RELATED);
+    }
+}

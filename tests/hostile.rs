@@ -652,3 +652,36 @@ fn a_two_thousand_service_ring_is_one_cycle_finding() {
     assert_eq!(cycles.len(), 1);
     assert_eq!(cycles[0]["components"].as_array().map(Vec::len), Some(n));
 }
+
+#[test]
+fn an_edge_keeps_a_few_pieces_of_evidence_and_counts_the_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  orders:\n    image: acme/orders:1\n  web:\n    build: ./web\n",
+    );
+    for file in 0..8 {
+        let lines: String = (0..40)
+            .map(|i| format!("  String u{i} = \"http://orders:8080/x{i}\";\n"))
+            .collect();
+        write(
+            dir.path(),
+            &format!("web/src/C{file}.java"),
+            &format!("class C{file} {{\n{lines}}}\n"),
+        );
+    }
+    let json: serde_json::Value = serde_json::from_str(&scan(dir.path(), "json")).expect("json");
+    let edge = json["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .find(|e| e["from"] == "web" && e["to"] == "orders")
+        .expect("the edge");
+    let evidence = edge["evidence"].as_array().expect("evidence");
+    let files: std::collections::BTreeSet<&str> =
+        evidence.iter().filter_map(|e| e["file"].as_str()).collect();
+    assert_eq!(files.len(), 5, "five files: {files:?}");
+    assert_eq!(evidence.len(), 15, "three per file");
+    assert_eq!(edge["evidence_count"], 320);
+}
