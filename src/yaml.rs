@@ -224,7 +224,130 @@ fn to_error(e: serde_saphyr::Error) -> YamlError {
 
 /// Parse every document of a (possibly multi-document) YAML text.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
+    match chunks(text) {
+        Some(chunks) => parse_chunks(&chunks),
+        None => parse_one(text),
+    }
+}
+
+fn parse_one(text: &str) -> Result<Vec<Node>, YamlError> {
     let docs: Vec<Option<Node>> =
         serde_saphyr::from_multiple_with_options(text, options()).map_err(to_error)?;
     Ok(docs.into_iter().flatten().collect())
+}
+
+/// A stream larger than this is cut at document markers into pieces of about `CHUNK_BYTES`,
+/// parsed in parallel: rendered Helm output on stdin is one text of thousands of documents,
+/// and anchors never cross a document.
+const SPLIT_BYTES: usize = 256 * 1024;
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// The pieces of a large stream, each with the line it starts on; `None` to parse it whole
+/// (small, one document, or with `%` directives, which belong to the document after them).
+fn chunks(text: &str) -> Option<Vec<(u32, &str)>> {
+    if text.len() <= SPLIT_BYTES {
+        return None;
+    }
+    let mut out = Vec::new();
+    let (mut start, mut start_line, mut at, mut line) = (0, 1u32, 0, 1u32);
+    for l in text.split_inclusive('\n') {
+        if l.starts_with('%') {
+            return None;
+        }
+        let marker = l
+            .strip_prefix("---")
+            .is_some_and(|rest| rest.chars().next().is_none_or(char::is_whitespace));
+        if marker && at - start >= CHUNK_BYTES {
+            out.push((start_line, &text[start..at]));
+            (start, start_line) = (at, line);
+        }
+        at += l.len();
+        line += 1;
+    }
+    out.push((start_line, &text[start..]));
+    (out.len() > 1).then_some(out)
+}
+
+/// Parse the pieces in parallel; documents and the first error (in text order) as if the
+/// text had been parsed whole, lines counted from the text's start.
+fn parse_chunks(chunks: &[(u32, &str)]) -> Result<Vec<Node>, YamlError> {
+    use rayon::prelude::*;
+    let parsed: Vec<Result<Vec<Node>, YamlError>> = chunks
+        .par_iter()
+        .map(|&(first, text)| {
+            let offset = first - 1;
+            match parse_one(text) {
+                Ok(mut docs) => {
+                    docs.iter_mut().for_each(|d| shift(d, offset));
+                    Ok(docs)
+                }
+                Err(mut e) => {
+                    e.line += offset;
+                    Err(e)
+                }
+            }
+        })
+        .collect();
+    let mut docs = Vec::new();
+    for part in parsed {
+        docs.extend(part?);
+    }
+    Ok(docs)
+}
+
+fn shift(node: &mut Node, offset: u32) {
+    if node.line > 0 {
+        node.line += offset;
+    }
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, offset)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            shift(k, offset);
+            shift(v, offset);
+        }),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(n: usize) -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "---\nkind: Deployment\nmetadata:\n  name: svc{i}\nspec:\n  env: &e\n    - {{name: A, value: \"{i}\"}}\n  again: *e\n"
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_large_stream_parses_in_pieces_as_it_does_whole() {
+        let text = stream(5000);
+        let pieces = chunks(&text).expect("large enough to cut");
+        assert!(pieces.len() > 4);
+        assert_eq!(
+            parse_chunks(&pieces).expect("parses"),
+            parse_one(&text).expect("parses")
+        );
+    }
+
+    #[test]
+    fn an_error_in_a_later_piece_keeps_its_line() {
+        let mut text = stream(5000);
+        text.push_str("---\nkind: [unclosed\n");
+        let whole = parse_one(&text).expect_err("invalid");
+        let cut = parse_documents(&text).expect_err("invalid");
+        assert_eq!((cut.line, cut.column), (whole.line, whole.column));
+    }
+
+    #[test]
+    fn directives_and_small_texts_are_parsed_whole() {
+        assert!(chunks("---\na: 1\n").is_none());
+        let mut text = String::from("%YAML 1.2\n");
+        text.push_str(&stream(5000));
+        assert!(chunks(&text).is_none());
+    }
 }
