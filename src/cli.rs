@@ -193,8 +193,10 @@ fn execute(command: Command) -> Result<i32, String> {
         } => {
             let scan = run_scan(&args, baseline)?;
             let color = use_color(color, output.is_some());
-            let text = report::render(format, &scan.report(), report::Style { color, by_service });
-            write_output(output.as_deref(), &text)?;
+            let style = report::Style { color, by_service };
+            stream_output(output.as_deref(), |out| {
+                report::write(format, &scan.report(), style, out)
+            })?;
             let threshold = match fail_on {
                 FailOn::Error => Some(crate::model::Severity::Error),
                 FailOn::Warning => Some(crate::model::Severity::Warning),
@@ -310,6 +312,31 @@ fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<(), String
             std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
         }
         None => print_stdout(text),
+    }
+}
+
+/// Write a report through a buffer into the output file or stdout.
+fn stream_output(
+    path: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
+    match path {
+        Some(p) => {
+            let file = std::fs::File::create(p)
+                .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            write(&mut out)
+                .and_then(|_| out.flush())
+                .map_err(|e| format!("cannot write {}: {e}", p.display()))
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            match write(&mut out).and_then(|_| out.flush()) {
+                // A closed pipe (`monolens … | head`) is not an error worth a message.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| format!("cannot write output: {e}")),
+            }
+        }
     }
 }
 

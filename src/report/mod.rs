@@ -79,6 +79,20 @@ pub struct Style {
     pub by_service: bool,
 }
 
+/// Write the report in `format` to `out`: JSON is serialised straight into it; the other
+/// formats are small and rendered first.
+pub fn write(
+    format: Format,
+    report: &Report,
+    style: Style,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(report, out),
+        _ => out.write_all(render(format, report, style).as_bytes()),
+    }
+}
+
 pub fn render(format: Format, report: &Report, style: Style) -> String {
     // JSON and SARIF escape control characters themselves; the text formats are made safe
     // here, in one place, so no value from the repository reaches a terminal raw.
