@@ -611,6 +611,33 @@ fn is_address(v: &str) -> bool {
         .is_some_and(|(scheme, _)| SCHEME.is_match(&format!("{scheme}://")))
 }
 
+/// Values that stand in for a credential a deployment supplies: masked like any value, never
+/// reported as committed (`AWS_SECRET_ACCESS_KEY=dummy`, `API_KEY=your-api-key`).
+const PLACEHOLDERS: &[&str] = &[
+    "dummy",
+    "placeholder",
+    "example",
+    "none",
+    "null",
+    "unset",
+    "tbd",
+    "todo",
+];
+
+/// Placeholder prefixes and suffixes (`your-key`, `<token>`, `GOOGLE_API_KEY_VAL`, `xxxx`).
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(your[-_ ].*|x{3,}|\*{3,}|.*[-_](val|value|here|placeholder)|replace[-_ ]?me.*|fake[-_].*)$")
+        .expect("valid regex")
+});
+
+/// Whether a value is a stand-in: a placeholder word or shape, or the key's own name.
+fn is_placeholder(key: &str, value: &str) -> bool {
+    let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    PLACEHOLDERS.iter().any(|p| p.eq_ignore_ascii_case(v))
+        || PLACEHOLDER.is_match(v)
+        || (!key.is_empty() && v.eq_ignore_ascii_case(key))
+}
+
 /// A number or duration (`3600`, `30s`) under a token or key name is a lifetime or a size.
 fn is_quantity(v: &str) -> bool {
     let digits = v.trim_end_matches(|c: char| c.is_ascii_alphabetic());
@@ -621,7 +648,7 @@ fn is_quantity(v: &str) -> bool {
 /// secret-named key with a literal value, or a credential form inside the value.
 pub fn plaintext_credential(key: &str, value: &str) -> Option<&'static str> {
     let v = value.trim();
-    if is_flag(key, v) {
+    if is_flag(key, v) || is_placeholder(key, v) {
         return None;
     }
     if let Some(noun) = secret_noun(key).filter(|_| !is_address(v)) {
@@ -821,6 +848,11 @@ mod tests {
             ("token-identity", "http://identity/realms/x/token", None),
             ("secret", "config_json[\"secret\"]", None),
             ("SECRET_STORE_URL", "vault://u:pw@vault", Some("password")),
+            ("AWS_SECRET_ACCESS_KEY", "dummy", None),
+            ("GOOGLE_API_KEY", "GOOGLE_API_KEY_VAL", None),
+            ("API_KEY", "your-api-key", None),
+            ("DB_PASSWORD", "DB_PASSWORD", None),
+            ("DB_PASSWORD", "postgres", Some("password")),
         ] {
             assert_eq!(plaintext_credential(key, value), noun, "{key}={value}");
             let shown = setting_value(key, value, false);
