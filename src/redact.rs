@@ -566,12 +566,33 @@ fn is_reference(value: &str) -> bool {
 }
 
 /// Replace every credential in `text` with `***`; references to secrets stay readable.
+///
+/// Masking can make a new form appear (a URL nested in another's userinfo), so it runs again
+/// until nothing changes: the result is stable, and masking a masked text changes nothing.
 pub fn redact(text: &str) -> String {
+    let Some(mut out) = mask_once(text) else {
+        return text.to_string();
+    };
+    // Each pass only shortens the text, so a few passes always reach the fixpoint.
+    for _ in 0..8 {
+        match mask_once(&out) {
+            Some(next) if next != out => out = next,
+            _ => break,
+        }
+    }
+    out
+}
+
+/// One masking pass; `None` when there is nothing to mask.
+fn mask_once(text: &str) -> Option<String> {
     let mut spans: Vec<Range<usize>> = find(text)
         .into_iter()
         .map(|f| f.span)
         .filter(|s| !s.is_empty() && !is_reference(&text[s.clone()]))
         .collect();
+    if spans.is_empty() {
+        return None;
+    }
     spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
@@ -585,7 +606,7 @@ pub fn redact(text: &str) -> String {
         at = s.end;
     }
     out.push_str(&text[at..]);
-    out
+    Some(out)
 }
 
 /// A value written in place: not empty, not a reference, and not an env-default expression
@@ -813,8 +834,14 @@ mod tests {
 
     #[test]
     fn redaction_is_idempotent() {
-        let once = redact("amqp://u:p@rabbit:5672 password=x https://tok@h");
-        assert_eq!(redact(&once), once);
+        for text in [
+            "amqp://u:p@rabbit:5672 password=x https://tok@h",
+            // Found by the connstr fuzz target: a URL nested in another's userinfo.
+            "gs://${postgresql://accounts-aGCS_PATHdmin:accounvs-gs://${Gse=\u{4}@_PATH}/jwt-seC\u{3}\u{0}\u{0}\u{0}rm;Usercre-db}/jwt-secret.yaml",
+        ] {
+            let once = redact(text);
+            assert_eq!(redact(&once), once, "{text}");
+        }
     }
 
     #[test]
