@@ -89,6 +89,7 @@ pub fn write(
 ) -> std::io::Result<()> {
     match format {
         Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, out),
         _ => out.write_all(render(format, report, style).as_bytes()),
     }
 }

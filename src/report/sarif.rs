@@ -3,7 +3,9 @@
 
 use super::Report;
 use crate::catalog;
+use crate::finding::Finding;
 use crate::model::{Location, Severity};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 fn level(s: Severity) -> &'static str {
@@ -53,8 +55,8 @@ fn sentence(s: &str) -> String {
     }
 }
 
-pub fn to_value(r: &Report) -> Value {
-    let rules: Vec<Value> = catalog::all()
+fn rules() -> Vec<Value> {
+    catalog::all()
         .iter()
         .map(|d| {
             json!({
@@ -71,58 +73,103 @@ pub fn to_value(r: &Report) -> Value {
                 },
             })
         })
-        .collect();
-    let prefix = &r.model.repo_prefix;
-    let results: Vec<Value> = r
-        .findings
+        .collect()
+}
+
+fn result(prefix: &str, f: &Finding) -> Value {
+    let rule_index = catalog::all()
         .iter()
-        .map(|f| {
-            let rule_index = catalog::all().iter().position(|d| d.id == f.rule).unwrap_or(0);
-            let related: Vec<Value> = f
-                .related
-                .iter()
-                .enumerate()
-                .map(|(i, rel)| json!({"id": i + 1, "physicalLocation": physical(prefix, &rel.location), "message": {"text": sentence(&rel.message)}}))
-                .collect();
-            let mut result = json!({
-                "ruleId": f.rule,
-                "ruleIndex": rule_index,
-                "level": level(f.severity),
-                "message": {"text": match &f.detail {
-                    Some(d) => format!("{}\n{}", sentence(&f.message), d.trim_end()),
-                    None => sentence(&f.message),
-                }},
-                "locations": [{"physicalLocation": physical(prefix, &f.location)}],
-                "partialFingerprints": {"monolensFingerprint/v1": f.fingerprint},
-                "properties": {"strength": f.strength.as_str()},
-            });
-            if !related.is_empty() {
-                result["relatedLocations"] = Value::Array(related);
-            }
-            if let Some(sup) = &f.suppressed {
-                result["suppressions"] = json!([{"kind": sup.sarif_kind(), "justification": sup.justification()}]);
-            }
-            result
-        })
+        .position(|d| d.id == f.rule)
+        .unwrap_or(0);
+    let related: Vec<Value> = f
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, rel)| json!({"id": i + 1, "physicalLocation": physical(prefix, &rel.location), "message": {"text": sentence(&rel.message)}}))
         .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
+    let mut result = json!({
+        "ruleId": f.rule,
+        "ruleIndex": rule_index,
+        "level": level(f.severity),
+        "message": {"text": match &f.detail {
+            Some(d) => format!("{}\n{}", sentence(&f.message), d.trim_end()),
+            None => sentence(&f.message),
+        }},
+        "locations": [{"physicalLocation": physical(prefix, &f.location)}],
+        "partialFingerprints": {"monolensFingerprint/v1": f.fingerprint},
+        "properties": {"strength": f.strength.as_str()},
+    });
+    if !related.is_empty() {
+        result["relatedLocations"] = Value::Array(related);
+    }
+    if let Some(sup) = &f.suppressed {
+        result["suppressions"] =
+            json!([{"kind": sup.sarif_kind(), "justification": sup.justification()}]);
+    }
+    result
+}
+
+/// The SARIF log, serialised as it is written: one result's value exists at a time.
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    column_kind: &'static str,
+    results: Results<'a>,
+}
+
+struct Results<'a> {
+    prefix: &'a str,
+    findings: &'a [Finding],
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.findings.iter().map(|f| result(self.prefix, f)))
+    }
+}
+
+fn log<'a>(r: &Report<'a>) -> Log<'a> {
+    Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({"driver": {
                 "name": "monolens",
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+                "rules": rules(),
+            }}),
+            column_kind: "unicodeCodePoints",
+            results: Results {
+                prefix: &r.model.repo_prefix,
+                findings: r.findings,
+            },
         }],
-    })
+    }
+}
+
+pub fn to_value(r: &Report) -> Value {
+    serde_json::to_value(log(r)).unwrap_or(Value::Null)
+}
+
+/// The log, written as it is serialised.
+pub fn write(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &log(r))?;
+    out.write_all(b"\n")
 }
 
 pub fn render(r: &Report) -> String {
-    let mut text = serde_json::to_string_pretty(&to_value(r)).unwrap_or_default();
-    text.push('\n');
-    text
+    let mut out = Vec::new();
+    // Writing to memory fails only on a serialisation bug; the text so far is kept.
+    let _ = write(r, &mut out);
+    String::from_utf8(out).unwrap_or_default()
 }
