@@ -224,10 +224,29 @@ fn to_error(e: serde_saphyr::Error) -> YamlError {
 
 /// Parse every document of a (possibly multi-document) YAML text.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
-    match chunks(text) {
-        Some(chunks) => parse_chunks(&chunks),
-        None => parse_one(text),
+    let mut docs = Vec::new();
+    for part in read_documents(text, |d: Vec<Node>| d)? {
+        docs.extend(part);
     }
+    Ok(docs)
+}
+
+/// Parse every document and hand them to `read`, one piece of a large stream at a time and
+/// in parallel, so that only the pieces being read are in memory; the results in text order.
+/// Any error fails the whole text, with the first error in text order, as a whole parse would.
+pub fn read_documents<T: Send>(
+    text: &str,
+    read: impl Fn(Vec<Node>) -> T + Sync,
+) -> Result<Vec<T>, YamlError> {
+    let Some(chunks) = chunks(text) else {
+        return parse_one(text).map(|docs| vec![read(docs)]);
+    };
+    use rayon::prelude::*;
+    let parsed: Vec<Result<T, YamlError>> = chunks
+        .par_iter()
+        .map(|&(first, text)| parse_piece(first, text).map(&read))
+        .collect();
+    parsed.into_iter().collect()
 }
 
 fn parse_one(text: &str) -> Result<Vec<Node>, YamlError> {
@@ -268,31 +287,19 @@ fn chunks(text: &str) -> Option<Vec<(u32, &str)>> {
     (out.len() > 1).then_some(out)
 }
 
-/// Parse the pieces in parallel; documents and the first error (in text order) as if the
-/// text had been parsed whole, lines counted from the text's start.
-fn parse_chunks(chunks: &[(u32, &str)]) -> Result<Vec<Node>, YamlError> {
-    use rayon::prelude::*;
-    let parsed: Vec<Result<Vec<Node>, YamlError>> = chunks
-        .par_iter()
-        .map(|&(first, text)| {
-            let offset = first - 1;
-            match parse_one(text) {
-                Ok(mut docs) => {
-                    docs.iter_mut().for_each(|d| shift(d, offset));
-                    Ok(docs)
-                }
-                Err(mut e) => {
-                    e.line += offset;
-                    Err(e)
-                }
-            }
-        })
-        .collect();
-    let mut docs = Vec::new();
-    for part in parsed {
-        docs.extend(part?);
+/// One piece of a stream, its lines counted from the stream's start.
+fn parse_piece(first_line: u32, text: &str) -> Result<Vec<Node>, YamlError> {
+    let offset = first_line - 1;
+    match parse_one(text) {
+        Ok(mut docs) => {
+            docs.iter_mut().for_each(|d| shift(d, offset));
+            Ok(docs)
+        }
+        Err(mut e) => {
+            e.line += offset;
+            Err(e)
+        }
     }
-    Ok(docs)
 }
 
 fn shift(node: &mut Node, offset: u32) {
@@ -329,7 +336,7 @@ mod tests {
         let pieces = chunks(&text).expect("large enough to cut");
         assert!(pieces.len() > 4);
         assert_eq!(
-            parse_chunks(&pieces).expect("parses"),
+            parse_documents(&text).expect("parses"),
             parse_one(&text).expect("parses")
         );
     }

@@ -8,14 +8,24 @@ use crate::model::{
     ConfigData, Container, EnvFrom, EnvSource, Fact, FileFacts, K8sService, Origin, RefKind,
     Setting, Workload,
 };
-use crate::yaml::{Node, parse_documents};
+use crate::yaml::{Node, read_documents};
 use base64::Engine;
 
+/// Read every object; a large stream (rendered Helm output) piece by piece in parallel, so
+/// only the pieces being read are in memory as trees.
 pub fn parse(path: &str, text: &str, out: &mut FileFacts) {
-    match parse_documents(text) {
-        Ok(docs) => {
-            for doc in &docs {
-                object(path, doc, out);
+    let read = |docs: Vec<Node>| {
+        let mut part = FileFacts::default();
+        for doc in &docs {
+            object(path, doc, &mut part);
+        }
+        part
+    };
+    match read_documents(text, read) {
+        Ok(parts) => {
+            for part in parts {
+                out.facts.extend(part.facts);
+                out.diagnostics.extend(part.diagnostics);
             }
         }
         Err(e) => yaml_error(path, &e, out),
