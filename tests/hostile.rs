@@ -685,3 +685,45 @@ fn an_edge_keeps_a_few_pieces_of_evidence_and_counts_the_rest() {
     assert_eq!(evidence.len(), 15, "three per file");
     assert_eq!(edge["evidence_count"], 320);
 }
+
+#[test]
+fn a_statement_over_a_megabyte_is_read_by_its_head_and_the_file_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  orders:\n    build: ./orders\n",
+    );
+    let rows: Vec<String> = (0..150_000).map(|i| format!("({i},'x;y')")).collect();
+    let sql = format!(
+        "CREATE TABLE seed (id INT, v TEXT);\nINSERT INTO seed VALUES {};\nCREATE TABLE after_seed (id INT PRIMARY KEY);\n",
+        rows.join(",")
+    );
+    assert!(sql.len() > 1024 * 1024);
+    write(dir.path(), "orders/migrations/V1__seed.sql", &sql);
+    let json: serde_json::Value = serde_json::from_str(&scan(dir.path(), "json")).expect("json");
+    let orders = json["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .find(|c| c["id"] == "orders")
+        .expect("orders");
+    let tables: Vec<&str> = orders["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert!(
+        tables.contains(&"seed") && tables.contains(&"after_seed"),
+        "{tables:?}"
+    );
+    let notes: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("MB, too large to parse"), "{notes:?}");
+}

@@ -63,6 +63,11 @@ const MAX_STATEMENT_TOKENS: usize = 20_000;
 /// `JOIN`s overflow the stack. Real queries stay far below this.
 const MAX_JOINS: usize = 200;
 
+/// A batch larger than this is cut at its statements before tokenizing, and a statement larger
+/// than this is read by its first `STATEMENT_HEAD_BYTES` only: token lists stay bounded.
+const MAX_BATCH_BYTES: usize = 1024 * 1024;
+const STATEMENT_HEAD_BYTES: usize = 64 * 1024;
+
 static SNIFF: LazyLock<(RegexSet, Vec<Dialect>)> = LazyLock::new(|| {
     let markers = [
         (Dialect::MySql, r"`"),
@@ -663,6 +668,46 @@ fn parse_all(
     }
 }
 
+/// The statements of `text[start..end]` as byte ranges, cut at `;` outside quotes, quoted
+/// identifiers, comments and dollar quotes: a cheap pass that needs no tokens.
+fn statement_bytes(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let (mut from, mut i) = (start, start);
+    let find = |from: usize, pat: &[u8]| {
+        memchr::memmem::find(&b[from..end], pat).map_or(end, |j| from + j + pat.len())
+    };
+    while i < end {
+        i = match b[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                memchr::memchr(q, &b[i + 1..end]).map_or(end, |j| i + j + 2)
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => find(i, b"\n"),
+            b'/' if b.get(i + 1) == Some(&b'*') => find(i + 2, b"*/"),
+            b'$' => match b[i + 1..end]
+                .iter()
+                .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_'))
+            {
+                Some(n) if b[i + 1 + n] == b'$' => {
+                    let tag = &b[i..i + n + 2];
+                    find(i + tag.len(), tag)
+                }
+                _ => i + 1,
+            },
+            b';' => {
+                out.push((from, i + 1));
+                from = i + 1;
+                i + 1
+            }
+            _ => i + 1,
+        };
+    }
+    if from < end {
+        out.push((from, end));
+    }
+    out
+}
+
 /// Why a statement is over the parser's budget, if it is.
 fn over_budget(toks: &[TokenWithSpan]) -> Option<String> {
     if toks.len() > MAX_STATEMENT_TOKENS {
@@ -814,9 +859,60 @@ impl<'p> Reader<'p> {
         }
     }
 
+    /// Read one batch. A batch over `MAX_BATCH_BYTES` (a seed file of one huge INSERT) is cut
+    /// at its statements first: small ones are tokenized a group at a time, and a statement
+    /// over the limit only by its head, so no token list ever grows with the file.
+    fn chunk(&mut self, text: &str, index: &LineIndex, start: usize, end: usize, single: bool) {
+        if end.saturating_sub(start) <= MAX_BATCH_BYTES {
+            return self.tokenized(text, index, start, end, single);
+        }
+        let pieces = if single {
+            vec![(start, end)]
+        } else {
+            statement_bytes(text, start, end)
+        };
+        let mut group = (start, start);
+        for (a, b) in pieces {
+            if b - a > MAX_BATCH_BYTES {
+                if group.1 > group.0 {
+                    self.tokenized(text, index, group.0, group.1, false);
+                }
+                self.head_only(text, index, a, b);
+                group = (b, b);
+            } else if b - group.0 > MAX_BATCH_BYTES {
+                self.tokenized(text, index, group.0, group.1, false);
+                group = (group.1, b);
+            } else {
+                group.1 = b;
+            }
+        }
+        if group.1 > group.0 {
+            self.tokenized(text, index, group.0, group.1, single);
+        }
+    }
+
+    /// A statement too large to tokenize whole: its tables come from the tokens of its first
+    /// `STATEMENT_HEAD_BYTES` (an INSERT names its table there), with a note.
+    fn head_only(&mut self, text: &str, index: &LineIndex, start: usize, end: usize) {
+        let mut cut = (start + STATEMENT_HEAD_BYTES).min(end);
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let head = &text[start..cut];
+        let head = head.rfind(['\n', ' ', ',']).map_or(head, |i| &head[..i]);
+        let (line, column) = index.position(text, start);
+        let mut toks = Vec::new();
+        // A head cut inside a literal ends in a tokenizer error; the tokens before it serve.
+        let _ =
+            Tokenizer::new(self.dialect.parser(), head).tokenize_with_location_into_buf(&mut toks);
+        shift(&mut toks, line.into(), column.into());
+        let mb = (end - start) as f64 / (1024.0 * 1024.0);
+        self.over_budget(&toks, format!("of {mb:.1} MB"));
+    }
+
     /// Tokenize one batch and read its statements. A tokenizer error (say an unterminated
     /// quote) loses the statement it is in; reading resumes on the next line.
-    fn chunk(&mut self, text: &str, index: &LineIndex, start: usize, end: usize, single: bool) {
+    fn tokenized(&mut self, text: &str, index: &LineIndex, start: usize, end: usize, single: bool) {
         let mut pos = start;
         // Each restart tokenizes the rest again: bound the total work.
         let mut budget = 4 * end.saturating_sub(start) + 65_536;
@@ -2120,6 +2216,24 @@ fn resync(toks: &[TokenWithSpan]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_are_cut_at_semicolons_outside_quotes_and_comments() {
+        let text = "INSERT INTO a VALUES ('x;y'); -- c;d\nSELECT \"p;q\" /* e;f */ FROM b; DO $t$ g; $t$; tail";
+        let cuts: Vec<&str> = statement_bytes(text, 0, text.len())
+            .into_iter()
+            .map(|(a, b)| text[a..b].trim())
+            .collect();
+        assert_eq!(
+            cuts,
+            [
+                "INSERT INTO a VALUES ('x;y');",
+                "-- c;d\nSELECT \"p;q\" /* e;f */ FROM b;",
+                "DO $t$ g; $t$;",
+                "tail"
+            ]
+        );
+    }
 
     fn kinds(facts: &[SqlFact]) -> Vec<&SqlFactKind> {
         facts.iter().map(|f| &f.kind).collect()
