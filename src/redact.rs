@@ -242,6 +242,10 @@ fn words(key: &str) -> Vec<String> {
 
 /// What secret a key names (`password`, `token`, `key`…), if any.
 fn secret_noun(key: &str) -> Option<&'static str> {
+    // Every secret-naming key holds one of the words: most keys hold none.
+    if !KEY_WORDS.is_match(key) {
+        return None;
+    }
     let lower = key.to_ascii_lowercase();
     if PASS_DIRECTIVES.contains(&lower.as_str()) {
         return None;
@@ -278,7 +282,7 @@ static SCHEME: LazyLock<Regex> =
 
 /// `scheme://user:password@host` and `scheme://token@host`.
 fn url_userinfo(text: &str, out: &mut Vec<Found>) {
-    if !text.contains("://") {
+    if !text.contains('@') || !text.contains("://") {
         return;
     }
     for m in SCHEME.find_iter(text) {
@@ -544,8 +548,27 @@ fn password(span: Range<usize>) -> Found {
 // Masking and detection.
 // ---------------------------------------------------------------------------------------------
 
+/// Words that start an `Authorization` credential.
+static AUTH_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(["basic", "bearer"])
+        .expect("valid words")
+});
+
+/// Whether any form could match: every one needs an `@`, a secret word or an auth scheme.
+/// Most texts have none, and this one pass spares every finder.
+fn might_hold_credential(text: &str) -> bool {
+    memchr::memchr(b'@', text.as_bytes()).is_some()
+        || KEY_WORDS.is_match(text)
+        || AUTH_WORDS.is_match(text)
+}
+
 fn find(text: &str) -> Vec<Found> {
     let mut out = Vec::new();
+    if !might_hold_credential(text) {
+        return out;
+    }
     for form in FORMS {
         (form.find)(text, &mut out);
     }
@@ -669,6 +692,9 @@ fn is_quantity(v: &str) -> bool {
 /// secret-named key with a literal value, or a credential form inside the value.
 pub fn plaintext_credential(key: &str, value: &str) -> Option<&'static str> {
     let v = value.trim();
+    if !KEY_WORDS.is_match(key) && !might_hold_credential(v) {
+        return None;
+    }
     if is_flag(key, v) || is_placeholder(key, v) {
         return None;
     }
@@ -685,11 +711,12 @@ pub fn plaintext_credential(key: &str, value: &str) -> Option<&'static str> {
 /// A setting's value as it may be shown: masked whole when its key names a secret, or when it
 /// comes from a k8s Secret and is no connection string; else with its credentials masked.
 pub fn setting_value(key: &str, value: &str, from_secret: bool) -> String {
+    let secret = is_secret_key(key);
     if value.is_empty() {
         String::new()
-    } else if is_flag(key, value) {
+    } else if (!secret && !from_secret) || is_flag(key, value) {
         redact(value)
-    } else if (is_secret_key(key) && !is_address(value))
+    } else if (secret && !is_address(value))
         || (from_secret && crate::connstr::parse(value).is_none())
     {
         "***".to_string()
