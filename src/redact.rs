@@ -656,9 +656,9 @@ fn is_address(v: &str) -> bool {
 }
 
 /// Values that stand in for a credential a deployment supplies: masked like any value, never
-/// reported as committed (`AWS_SECRET_ACCESS_KEY=dummy`, `API_KEY=your-api-key`).
+/// reported as committed (`API_KEY=your-api-key`). A demo's working value (`dummy`,
+/// `fake_password`) is a committed credential all the same.
 const PLACEHOLDERS: &[&str] = &[
-    "dummy",
     "placeholder",
     "example",
     "none",
@@ -670,8 +670,10 @@ const PLACEHOLDERS: &[&str] = &[
 
 /// Placeholder prefixes and suffixes (`your-key`, `<token>`, `GOOGLE_API_KEY_VAL`, `xxxx`).
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(your[-_ ].*|x{3,}|\*{3,}|.*[-_](val|value|here|placeholder)|replace[-_ ]?me.*|fake[-_].*)$")
-        .expect("valid regex")
+    Regex::new(
+        r"(?i)^(your[-_ ].*|x{3,}|\*{3,}|.*[-_](val|value|here|placeholder)|replace[-_ ]?me.*)$",
+    )
+    .expect("valid regex")
 });
 
 /// Whether a value is a stand-in: a placeholder word or shape, or the key's own name.
@@ -902,11 +904,14 @@ mod tests {
             ("token-identity", "http://identity/realms/x/token", None),
             ("secret", "config_json[\"secret\"]", None),
             ("SECRET_STORE_URL", "vault://u:pw@vault", Some("password")),
-            ("AWS_SECRET_ACCESS_KEY", "dummy", None),
+            ("AWS_SECRET_ACCESS_KEY", "example", None),
+            ("AWS_SECRET_ACCESS_KEY", "dummy", Some("secret")),
             ("GOOGLE_API_KEY", "GOOGLE_API_KEY_VAL", None),
             ("API_KEY", "your-api-key", None),
             ("DB_PASSWORD", "DB_PASSWORD", None),
             ("DB_PASSWORD", "postgres", Some("password")),
+            // A demo's working password, however it is named, is committed.
+            ("MYSQL_ROOT_PASSWORD", "fake_password", Some("password")),
         ] {
             assert_eq!(plaintext_credential(key, value), noun, "{key}={value}");
             let shown = setting_value(key, value, false);
