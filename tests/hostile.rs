@@ -44,6 +44,16 @@ fn scan(dir: &Path, format: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `monolens scan DIR --format json`, parsed.
+fn scan_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&scan(dir, "json")).expect("the scan writes JSON")
+}
+
+/// The entries of a top-level JSON array of the report.
+fn items<'a>(json: &'a serde_json::Value, key: &str) -> std::slice::Iter<'a, serde_json::Value> {
+    json[key].as_array().expect(key).iter()
+}
+
 /// A repository with a tracked symlink out of the scan root (to a file full of secrets), one
 /// to nothing, and one inside the root that must still be read.
 #[cfg(unix)]
@@ -171,11 +181,8 @@ fn a_cycle_ladder_is_reported_with_bounded_work() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "docker-compose.yml", &compose);
-    let json: serde_json::Value = serde_json::from_str(&scan(dir.path(), "json")).expect("json");
-    let cycle = json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
+    let json = scan_json(dir.path());
+    let cycle = items(&json, "findings")
         .find(|f| f["rule"] == "cyclic-sync-calls")
         .expect("the cycle is reported");
     let detail = cycle["detail"].as_str().expect("detail");
@@ -193,14 +200,9 @@ fn extends_chains_resolve_in_any_order_and_cycles_are_named() {
     let dir = tempfile::tempdir().expect("tempdir");
     let compose = "services:\n  a:\n    extends: b\n  b:\n    extends: c\n  c:\n    image: x\n    environment:\n      ORDERS_URL: http://orders:80\n  orders:\n    image: y\n  p:\n    extends: q\n  q:\n    extends: p\n  s:\n    extends: s\n";
     write(dir.path(), "docker-compose.yml", compose);
-    let json: serde_json::Value = serde_json::from_str(&scan(dir.path(), "json")).expect("json");
-    let calls_orders = |from: &str| {
-        json["edges"]
-            .as_array()
-            .expect("edges")
-            .iter()
-            .any(|e| e["from"] == from && e["to"] == "orders")
-    };
+    let json = scan_json(dir.path());
+    let calls_orders =
+        |from: &str| items(&json, "edges").any(|e| e["from"] == from && e["to"] == "orders");
     assert!(calls_orders("a"), "a inherits c through b");
     let diags = json["diagnostics"].to_string();
     assert!(diags.contains("cycle: p → q → p"), "{diags}");
@@ -264,10 +266,7 @@ fn interpolation_amplification_is_cut_with_a_diagnostic() {
         "the expanded value is not in the report"
     );
     let json: serde_json::Value = serde_json::from_str(&out).expect("json");
-    let cut = json["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
+    let cut = items(&json, "diagnostics")
         .find(|d| d["message"].as_str().is_some_and(|m| m.contains("was cut")))
         .expect("a diagnostic says the value was cut");
     assert_eq!(cut["line"], 5, "at the env entry");
@@ -302,10 +301,7 @@ fn oversized_sql_statements_are_skipped_with_a_note_and_the_scan_goes_on() {
     );
     let out = scan(dir.path(), "json");
     let json: serde_json::Value = serde_json::from_str(&out).expect("the scan finishes with JSON");
-    let notes: Vec<(String, u64)> = json["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
+    let notes: Vec<(String, u64)> = items(&json, "diagnostics")
         .filter(|d| {
             d["message"]
                 .as_str()
@@ -474,21 +470,14 @@ fn an_overflowing_number_costs_that_value_not_the_manifest() {
     write(dir.path(), "docker-compose.yml", compose);
     let k8s = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shipping\nspec:\n  replicas: -9e999\n  template:\n    spec:\n      containers:\n        - name: shipping\n          image: acme/shipping:1\n";
     write(dir.path(), "k8s/shipping.yaml", k8s);
-    let json: serde_json::Value =
-        serde_json::from_str(&scan(dir.path(), "json")).expect("json output");
-    let ids: Vec<&str> = json["components"]
-        .as_array()
-        .expect("components")
-        .iter()
+    let json = scan_json(dir.path());
+    let ids: Vec<&str> = items(&json, "components")
         .filter_map(|c| c["id"].as_str())
         .collect();
     for id in ["orders", "billing", "shipping"] {
         assert!(ids.contains(&id), "{id} is still read: {ids:?}");
     }
-    let sync = json["edges"]
-        .as_array()
-        .expect("edges")
-        .iter()
+    let sync = items(&json, "edges")
         .any(|e| e["from"] == "orders" && e["to"] == "billing" && e["kind"] == "sync");
     assert!(
         sync,
@@ -585,11 +574,8 @@ fn a_minified_line_naming_a_service_thousands_of_times_is_one_edge() {
         "docker-compose.yml",
         "services:\n  orders:\n    image: acme/orders:1\n  web:\n    build: ./web\n",
     );
-    let json: serde_json::Value = serde_json::from_str(&scan(dir.path(), "json")).expect("json");
-    let edges: Vec<&serde_json::Value> = json["edges"]
-        .as_array()
-        .expect("edges")
-        .iter()
+    let json = scan_json(dir.path());
+    let edges: Vec<&serde_json::Value> = items(&json, "edges")
         .filter(|e| e["from"] == "web" && e["to"] == "orders")
         .collect();
     assert_eq!(edges.len(), 1, "{}", json["edges"]);
@@ -609,7 +595,7 @@ fn many_codeowners_patterns_resolve_by_the_last_match() {
     }
     write(dir.path(), "docker-compose.yml", &compose);
     write(dir.path(), "CODEOWNERS", &owners);
-    let json: serde_json::Value = serde_json::from_str(&scan(dir.path(), "json")).expect("json");
+    let json = scan_json(dir.path());
     for row in json["services"].as_array().expect("services") {
         let i: usize = row["service"].as_str().expect("name")[3..]
             .parse()
@@ -643,10 +629,7 @@ fn a_two_thousand_service_ring_is_one_cycle_finding() {
         .output()
         .expect("runs");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let cycles: Vec<&serde_json::Value> = json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
+    let cycles: Vec<&serde_json::Value> = items(&json, "findings")
         .filter(|f| f["rule"] == "cyclic-sync-calls")
         .collect();
     assert_eq!(cycles.len(), 1);
@@ -671,11 +654,8 @@ fn an_edge_keeps_a_few_pieces_of_evidence_and_counts_the_rest() {
             &format!("class C{file} {{\n{lines}}}\n"),
         );
     }
-    let json: serde_json::Value = serde_json::from_str(&scan(dir.path(), "json")).expect("json");
-    let edge = json["edges"]
-        .as_array()
-        .expect("edges")
-        .iter()
+    let json = scan_json(dir.path());
+    let edge = items(&json, "edges")
         .find(|e| e["from"] == "web" && e["to"] == "orders")
         .expect("the edge");
     let evidence = edge["evidence"].as_array().expect("evidence");
@@ -701,11 +681,8 @@ fn a_statement_over_a_megabyte_is_read_by_its_head_and_the_file_goes_on() {
     );
     assert!(sql.len() > 1024 * 1024);
     write(dir.path(), "orders/migrations/V1__seed.sql", &sql);
-    let json: serde_json::Value = serde_json::from_str(&scan(dir.path(), "json")).expect("json");
-    let orders = json["components"]
-        .as_array()
-        .expect("components")
-        .iter()
+    let json = scan_json(dir.path());
+    let orders = items(&json, "components")
         .find(|c| c["id"] == "orders")
         .expect("orders");
     let tables: Vec<&str> = orders["tables"]
@@ -718,10 +695,7 @@ fn a_statement_over_a_megabyte_is_read_by_its_head_and_the_file_goes_on() {
         tables.contains(&"seed") && tables.contains(&"after_seed"),
         "{tables:?}"
     );
-    let notes: Vec<&str> = json["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
+    let notes: Vec<&str> = items(&json, "diagnostics")
         .filter_map(|d| d["message"].as_str())
         .collect();
     assert_eq!(notes.len(), 1, "{notes:?}");

@@ -722,17 +722,12 @@ fn short_error(e: &ParserError) -> String {
         ParserError::TokenizerError(s) | ParserError::ParserError(s) => s.as_str(),
         ParserError::RecursionLimitExceeded => "nested too deeply",
     };
-    let text = mask_literals(text);
+    let text = crate::redact::mask_sql_literals(text);
     let mut s: String = text.chars().take(160).collect();
     if text.chars().count() > 160 {
         s.push('…');
     }
     s
-}
-
-/// `'…'` for every literal, whatever its quotes: a parser message may quote a password.
-fn mask_literals(text: &str) -> String {
-    crate::redact::mask_sql_literals(text)
 }
 
 const READ: &str = "select";
@@ -1076,7 +1071,7 @@ impl<'p> Reader<'p> {
         let head: Vec<String> = sig
             .iter()
             .take(3)
-            .map(|t| mask_literals(&t.token.to_string()))
+            .map(|t| crate::redact::mask_sql_literals(&t.token.to_string()))
             .collect();
         let line = u32::try_from(first.span.start.line).unwrap_or(u32::MAX);
         let message = format!(
