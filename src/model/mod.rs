@@ -10,9 +10,11 @@ pub use facts::*;
 /// An edge or access keeps the first `MAX_EVIDENCE_PER_FILE` pieces of evidence of each file,
 /// for at most `MAX_EVIDENCE_FILES` files, and counts the rest: what a reader can use (a
 /// setting and its reference, a database name and its schema), and output that grows with
-/// services, not with call sites.
+/// services, not with call sites. A code file keeps its first line only: the other lines
+/// that name the same callee add nothing (`inspect` lists them all).
 pub const MAX_EVIDENCE_FILES: usize = 5;
 pub const MAX_EVIDENCE_PER_FILE: usize = 3;
+pub const MAX_EVIDENCE_PER_CODE_FILE: usize = 1;
 
 /// A 1-based position in a repository-relative file (forward slashes).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]

@@ -1,5 +1,6 @@
 //! SARIF 2.1.0 for GitHub code scanning: repository-relative URIs, rule descriptors with help
-//! from the catalog, levels, regions, related locations and semantic partial fingerprints.
+//! from the catalog, levels, regions, related locations and semantic partial fingerprints,
+//! within GitHub's per-run limits.
 
 use super::Report;
 use crate::catalog;
@@ -7,6 +8,11 @@ use crate::finding::Finding;
 use crate::model::{Location, Severity};
 use serde::Serialize;
 use serde_json::{Value, json};
+
+/// GitHub code scanning keeps the first 5,000 results of a run, by severity (and rejects a
+/// run of more than 25,000); one location per result and at most `finding::MAX_RELATED`
+/// related locations stay far below its 1,000 locations per result.
+pub const MAX_RESULTS: usize = 5_000;
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -122,13 +128,15 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invocations: Option<Value>,
     column_kind: &'static str,
     results: Results<'a>,
 }
 
 struct Results<'a> {
     prefix: &'a str,
-    findings: &'a [Finding],
+    findings: Vec<&'a Finding>,
 }
 
 impl Serialize for Results<'_> {
@@ -137,7 +145,34 @@ impl Serialize for Results<'_> {
     }
 }
 
+/// The findings a run carries: all of them, or the `MAX_RESULTS` most severe (in report
+/// order), with the notification that says how many were left out.
+fn within_limits(findings: &[Finding]) -> (Vec<&Finding>, Option<Value>) {
+    if findings.len() <= MAX_RESULTS {
+        return (findings.iter().collect(), None);
+    }
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(findings[i].severity));
+    order.truncate(MAX_RESULTS);
+    order.sort_unstable();
+    let left_out = findings.len() - MAX_RESULTS;
+    let text = format!(
+        "{left_out} of {} results left out: GitHub code scanning keeps at most {MAX_RESULTS} \
+         per run, so the least severe were dropped; `--format json` has them all.",
+        findings.len()
+    );
+    let invocations = json!([{
+        "executionSuccessful": true,
+        "toolExecutionNotifications": [{"level": "warning", "message": {"text": text}}],
+    }]);
+    (
+        order.into_iter().map(|i| &findings[i]).collect(),
+        Some(invocations),
+    )
+}
+
 fn log<'a>(r: &Report<'a>) -> Log<'a> {
+    let (findings, invocations) = within_limits(r.findings);
     Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
@@ -148,10 +183,11 @@ fn log<'a>(r: &Report<'a>) -> Log<'a> {
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "rules": rules(),
             }}),
+            invocations,
             column_kind: "unicodeCodePoints",
             results: Results {
                 prefix: &r.model.repo_prefix,
-                findings: r.findings,
+                findings,
             },
         }],
     }
@@ -172,4 +208,69 @@ pub fn render(r: &Report) -> String {
     // Writing to memory fails only on a serialisation bug; the text so far is kept.
     let _ = write(r, &mut out);
     String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(i: usize, severity: Severity) -> Finding {
+        let at = Location::new("a.yml", 1, 1);
+        Finding::new(
+            "shared-database",
+            severity,
+            format!("f{i}"),
+            at,
+            vec![],
+            &i.to_string(),
+        )
+    }
+
+    #[test]
+    fn a_run_keeps_githubs_result_limit_by_severity() {
+        let findings: Vec<Finding> = (0..MAX_RESULTS + 20)
+            .map(|i| {
+                finding(
+                    i,
+                    if i % 500 == 7 {
+                        Severity::Error
+                    } else {
+                        Severity::Note
+                    },
+                )
+            })
+            .chain((0..5).map(|i| finding(i, Severity::Warning)))
+            .collect();
+        let (kept, note) = within_limits(&findings);
+        assert_eq!(kept.len(), MAX_RESULTS);
+        let errors = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        assert_eq!(
+            kept.iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count(),
+            errors
+        );
+        assert_eq!(
+            kept.iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .count(),
+            5
+        );
+        assert!(
+            kept.windows(2).all(|w| {
+                let pos = |f: &Finding| findings.iter().position(|g| std::ptr::eq(g, f));
+                pos(w[0]) < pos(w[1])
+            }),
+            "report order kept"
+        );
+        let text = note.expect("says so")[0]["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(text.starts_with("25 of 5025 results left out"), "{text}");
+        assert!(within_limits(&findings[..10]).1.is_none());
+    }
 }

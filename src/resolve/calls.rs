@@ -5,12 +5,34 @@ use super::routes::{Routes, invoked_app};
 use crate::connstr;
 use crate::model::*;
 
-/// Sync and platform edges of every app and platform component.
+/// Sync and platform edges of every app and platform component. Each service's settings are
+/// read in parallel into its edges; the edges are then written in service order.
 pub(super) fn run(b: &mut Builder, routes: &Routes) {
+    use rayon::prelude::*;
     let settings = std::mem::take(&mut b.settings);
-    for (svc, list) in &settings {
-        if b.is_app(svc) || b.kind(svc) == Some(ComponentKind::Platform) {
-            calls(b, svc, list, routes);
+    let callers: Vec<(&String, &Vec<ResolvedSetting>)> = settings
+        .iter()
+        .filter(|(svc, _)| b.is_app(svc) || b.kind(svc) == Some(ComponentKind::Platform))
+        .collect();
+    let reader: &Builder = b;
+    let edges: Vec<(&String, Vec<Group>)> = callers
+        .par_iter()
+        .map(|&(svc, list)| (svc, calls(reader, svc, list, routes)))
+        .collect();
+    for (svc, groups) in edges {
+        for g in groups {
+            let edge = b.edge(svc, &g.to, g.kind, Some(g.protocol.to_string()));
+            // Configured only while every piece of its evidence is.
+            if g.used {
+                edge.confidence = Confidence::Used;
+            } else if edge.evidence.is_empty() {
+                edge.confidence = Confidence::Configured;
+            }
+            match &g.scope {
+                Scope::All => edge.scope.widen(None),
+                Scope::Only(variants) => variants.iter().for_each(|v| edge.scope.widen(Some(v))),
+            }
+            push_evidence(&mut edge.evidence, g.evidence);
         }
     }
     b.settings = settings;
@@ -209,75 +231,127 @@ fn reached(
         .collect()
 }
 
-/// Sync and platform edges from one service's settings.
-fn calls(b: &mut Builder, svc: &str, list: &[ResolvedSetting], routes: &Routes) {
-    for s in list.iter().filter(|s| !is_handed_out(&s.key)) {
-        let used = is_used(b, svc, s);
-        if connstr::parse(&s.value).is_some() {
-            continue; // a datastore or broker: an access, not a call
-        }
-        for (host, port, protocol) in call_targets(&s.key, &s.value) {
-            for (to, hop) in reached(b, svc, &host, &s.value, routes) {
-                call(b, svc, s, used, (&to, port, protocol), hop);
-            }
-        }
-    }
+/// The calls of one service to one component and kind: the protocol of the first, whether
+/// any is used, the variants they come from and their evidence.
+struct Group {
+    to: String,
+    kind: EdgeKind,
+    protocol: &'static str,
+    used: bool,
+    scope: Scope,
+    evidence: Vec<Evidence>,
 }
 
-/// One sync or platform edge from a setting to a component, with the route it took.
-fn call(
-    b: &mut Builder,
+/// A call a setting's value makes: the group it joins and the route it took.
+struct Target {
+    group: usize,
+    hop: Option<Evidence>,
+}
+
+/// One service's calls, grouped by edge in the order they first appear. What a (key, value)
+/// calls is worked out once: a service repeats the same URL in many files.
+fn calls(b: &Builder, svc: &str, list: &[ResolvedSetting], routes: &Routes) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut targets: std::collections::HashMap<(&str, &str), Vec<Target>> = Default::default();
+    for s in list.iter().filter(|s| !is_handed_out(&s.key)) {
+        let found = targets
+            .entry((s.key.as_str(), s.value.as_str()))
+            .or_insert_with(|| targets_of(b, svc, s, routes, &mut groups));
+        if found.is_empty() {
+            continue;
+        }
+        let used = is_used(b, svc, s);
+        for t in found.iter() {
+            let g = &mut groups[t.group];
+            g.used |= used;
+            g.scope.widen(s.variant.as_ref());
+            g.evidence.push(Evidence::of_setting(s));
+            g.evidence.extend(t.hop.clone());
+        }
+    }
+    groups
+}
+
+/// The calls a setting makes, each joined to its group (created on first use).
+fn targets_of(
+    b: &Builder,
     svc: &str,
     s: &ResolvedSetting,
-    used: bool,
-    (to, port, protocol): (&str, Option<u16>, &'static str),
-    hop: Option<Evidence>,
-) {
+    routes: &Routes,
+    groups: &mut Vec<Group>,
+) -> Vec<Target> {
+    if connstr::parse(&s.value).is_some() {
+        return Vec::new(); // a datastore or broker: an access, not a call
+    }
+    let mut out = Vec::new();
+    for (host, port, protocol) in call_targets(&s.key, &s.value) {
+        for (to, hop) in reached(b, svc, &host, &s.value, routes) {
+            let Some(kind) = call_kind(b, svc, s, &to) else {
+                continue;
+            };
+            let protocol = call_protocol(b, &to, port, protocol);
+            let group = match groups.iter().position(|g| g.to == to && g.kind == kind) {
+                Some(i) => i,
+                None => {
+                    groups.push(Group {
+                        to,
+                        kind,
+                        protocol,
+                        used: false,
+                        scope: Scope::none(),
+                        evidence: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            out.push(Target { group, hop });
+        }
+    }
+    out
+}
+
+/// The kind of a call from `svc` to `to`, if it is one: sync to services and gateways,
+/// platform to platform components; health probes and calls made by platform components
+/// are not business coupling.
+fn call_kind(b: &Builder, svc: &str, s: &ResolvedSetting, to: &str) -> Option<EdgeKind> {
     if to == svc {
-        return;
+        return None;
     }
     let kind = match b.components[to].kind {
         ComponentKind::Service | ComponentKind::Gateway => EdgeKind::Sync,
         ComponentKind::Platform => EdgeKind::Platform,
-        _ => return,
+        _ => return None,
     };
-    // Health probes and calls made by platform components are not business coupling.
     let lower = s.value.to_ascii_lowercase();
     let health = (!s.key.is_empty() && upper_key(&s.key).contains("HEALTH"))
-        || [
-            "/hc",
-            "/health",
-            "/liveness",
-            "/readiness",
-            "/actuator/health",
-        ]
-        .iter()
-        .any(|p| lower.contains(p));
-    let kind = if b.components[svc].kind == ComponentKind::Platform || health {
-        EdgeKind::Platform
+        || HEALTH_PATHS.iter().any(|p| lower.contains(p));
+    if b.components[svc].kind == ComponentKind::Platform || health {
+        Some(EdgeKind::Platform)
     } else {
-        kind
-    };
+        Some(kind)
+    }
+}
+
+/// Paths of health probes.
+const HEALTH_PATHS: &[&str] = &[
+    "/hc",
+    "/health",
+    "/liveness",
+    "/readiness",
+    "/actuator/health",
+];
+
+/// A plain `host:port` call to a port a k8s Service names `grpc*` is gRPC.
+fn call_protocol(b: &Builder, to: &str, port: Option<u16>, protocol: &'static str) -> &'static str {
     let grpc = b.grpc_ports.get(to).is_some_and(|ports| match port {
         Some(p) => ports.contains(&p),
         None => !ports.is_empty(),
     });
-    let protocol = if protocol == "tcp" && grpc {
+    if protocol == "tcp" && grpc {
         "grpc"
     } else {
         protocol
-    };
-    let edge = b.edge(svc, to, kind, Some(protocol.to_string()));
-    // Configured only while every piece of its evidence is.
-    if used {
-        edge.confidence = Confidence::Used;
-    } else if edge.evidence.is_empty() {
-        edge.confidence = Confidence::Configured;
     }
-    edge.scope.widen(s.variant.as_ref());
-    let mut evidence = vec![Evidence::of_setting(s)];
-    evidence.extend(hop);
-    push_evidence(&mut edge.evidence, evidence);
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use super::builder::{AccessKey, Builder, Classified, push_evidence, reason};
 use super::inputs::Inputs;
 use crate::connstr::{self, ConnInfo};
 use crate::model::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Every app service's settings become accesses and broker edges; an access whose settings
 /// name no database takes the one the service's code opens.
@@ -130,6 +130,15 @@ fn schema_value(value: &str) -> Option<String> {
     (!first.is_empty() && identifier && !none).then(|| first.to_string())
 }
 
+/// Whether a key-less setting (a source literal) can never be a connection, whatever the
+/// model holds: no connection string, and no bare `host[:port]` (a URL with a path, most
+/// often).
+fn never_connects(value: &str) -> bool {
+    let host_part = value.split(',').next().unwrap_or(value);
+    connstr::parse(value).is_none()
+        && connstr::host_port(host_part).is_none_or(|(h, _)| h.bytes().all(|c| c.is_ascii_digit()))
+}
+
 /// Turn one service's settings into datastore accesses and broker edges.
 fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
     let by_key: HashMap<String, &ResolvedSetting> =
@@ -145,9 +154,15 @@ fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
             .find(|(_, at)| at.variant.is_none() || at.variant == s.variant)
             .map(|(name, at)| Schema::Service(name.clone(), at))
     };
+    // Source literals repeat: a value that can never connect is judged once.
+    let mut nowhere: HashSet<&str> = HashSet::new();
     for s in list {
         let value = s.value.trim();
-        if value.is_empty() {
+        if value.is_empty() || (s.key.is_empty() && nowhere.contains(value)) {
+            continue;
+        }
+        if s.key.is_empty() && never_connects(value) {
+            nowhere.insert(value);
             continue;
         }
         if let Some(info) = connstr::parse(value) {

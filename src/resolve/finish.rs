@@ -144,16 +144,24 @@ fn sort_evidence(list: &mut Vec<Evidence>) -> usize {
     list.sort_by(|a, b| a.location.cmp(&b.location));
     list.sort_by_cached_key(|e| rank(&e.location.file));
     let count = list.len();
-    let mut files: Vec<(String, usize)> = Vec::new();
+    // (file, pieces kept so far, pieces it may keep)
+    let mut files: Vec<(String, usize, usize)> = Vec::new();
     list.retain(|e| {
         let open = files.len() < crate::model::MAX_EVIDENCE_FILES;
-        match files.iter_mut().find(|(f, _)| *f == e.location.file) {
-            Some((_, n)) => {
+        match files.iter_mut().find(|(f, _, _)| *f == e.location.file) {
+            Some((_, n, cap)) => {
                 *n += 1;
-                *n <= crate::model::MAX_EVIDENCE_PER_FILE
+                *n <= *cap
             }
             None if open => {
-                files.push((e.location.file.clone(), 1));
+                let file = &e.location.file;
+                let code = discover::kind_by_name(file) == Some(discover::InputKind::Source);
+                let cap = if code {
+                    crate::model::MAX_EVIDENCE_PER_CODE_FILE
+                } else {
+                    crate::model::MAX_EVIDENCE_PER_FILE
+                };
+                files.push((file.clone(), 1, cap));
                 true
             }
             None => false,
@@ -185,15 +193,16 @@ fn assemble(b: Builder, root: &str) -> Model {
             a.database.is_some() || !named.contains(&(a.service.clone(), a.datastore.clone()))
         })
         .collect();
-    for a in &mut accesses {
+    use rayon::prelude::*;
+    accesses.par_iter_mut().for_each(|a| {
         a.evidence_count = sort_evidence(&mut a.evidence);
         settle(&mut a.scope);
-    }
+    });
     let mut edges: Vec<Edge> = b.edges.into_values().collect();
-    for e in &mut edges {
+    edges.par_iter_mut().for_each(|e| {
         e.evidence_count = sort_evidence(&mut e.evidence);
         settle(&mut e.scope);
-    }
+    });
     edges.extend(accesses.iter().map(|a| Edge {
         from: a.service.clone(),
         to: a.datastore.clone(),

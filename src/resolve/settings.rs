@@ -70,25 +70,42 @@ fn precedence(b: &mut Builder) {
             .insert(u.variant.clone());
     }
     for (svc, list) in b.settings.iter_mut() {
-        let set: BTreeSet<(&str, &Option<String>)> = list
-            .iter()
-            .filter(|s| overrides_image(s.source))
-            .map(|s| (s.key.as_str(), &s.variant))
-            .collect();
-        let overridden =
-            |key: &str, v: &Option<String>| set.contains(&(key, v)) || set.contains(&(key, &None));
+        // Most services have no Dockerfile setting: nothing to settle.
+        if !list.iter().any(|s| s.source == SettingSource::Dockerfile) {
+            continue;
+        }
         let variants = runs_in.get(svc.as_str()).cloned().unwrap_or_default();
+        // For each setting: kept as is (`None`), or the variants its image default holds in.
+        let plan: Vec<Option<Vec<Option<String>>>> = {
+            let set: BTreeSet<(&str, &Option<String>)> = list
+                .iter()
+                .filter(|s| overrides_image(s.source))
+                .map(|s| (s.key.as_str(), &s.variant))
+                .collect();
+            let overridden = |key: &str, v: &Option<String>| {
+                set.contains(&(key, v)) || set.contains(&(key, &None))
+            };
+            list.iter()
+                .map(|s| {
+                    let stale = s.source == SettingSource::Dockerfile
+                        && set.iter().any(|(k, _)| *k == s.key);
+                    stale.then(|| {
+                        let open = variants.iter().filter(|v| !overridden(&s.key, v));
+                        open.cloned().collect()
+                    })
+                })
+                .collect()
+        };
         let mut kept = Vec::with_capacity(list.len());
-        for s in list.iter() {
-            if s.source != SettingSource::Dockerfile || !set.iter().any(|(k, _)| *k == s.key) {
-                kept.push(s.clone());
-                continue;
-            }
-            for v in variants.iter().filter(|v| !overridden(&s.key, v)) {
-                kept.push(ResolvedSetting {
-                    variant: v.clone(),
-                    ..s.clone()
-                });
+        for (s, held) in std::mem::take(list).into_iter().zip(plan) {
+            match held {
+                None => kept.push(s),
+                Some(variants) => {
+                    kept.extend(variants.into_iter().map(|variant| ResolvedSetting {
+                        variant,
+                        ..s.clone()
+                    }))
+                }
             }
         }
         *list = kept;

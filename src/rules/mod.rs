@@ -53,7 +53,6 @@ const PER_VARIANT: &[&str] = &[
     "cyclic-sync-calls",
     "deep-sync-chain",
     "sync-fan-out",
-    "unprotected-sync-call",
     "lockstep-deploy",
     "distributed-transaction",
 ];

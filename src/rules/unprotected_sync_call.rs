@@ -1,11 +1,12 @@
 //! unprotected-sync-call: one note per calling service, listing the services it calls
 //! synchronously with no timeout, retry or circuit breaker anywhere the scan can see (its code,
-//! its settings, mesh policies for the callee; `resolve::resilience`).
+//! its settings, mesh policies for the callee; `resolve::resilience`). One note over every
+//! deployment variant: a callee only some variants call is named with them.
 
 use super::Context;
 use crate::finding::Finding;
-use crate::model::{ComponentKind, Confidence, Edge, EdgeKind};
-use std::collections::BTreeMap;
+use crate::model::{ComponentKind, Confidence, Edge, EdgeKind, Scope};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub fn check(ctx: &Context) -> Vec<Finding> {
     let m = ctx.model;
@@ -37,19 +38,46 @@ pub fn check(ctx: &Context) -> Vec<Finding> {
 
 fn note(ctx: &Context, caller: &str, edges: &[&Edge]) -> Option<Finding> {
     let first = edges.first()?.evidence.first()?;
+    let all = ctx.model.variants.len();
+    // The variants the note holds in: those of its calls, or every one.
+    let mut union: BTreeSet<&String> = BTreeSet::new();
+    let everywhere = edges.iter().any(|e| match &e.scope {
+        Scope::All => true,
+        Scope::Only(vs) => {
+            union.extend(vs);
+            vs.len() >= all
+        }
+    });
+    // A callee named with its variants when fewer call it than the note holds in.
+    let held = if everywhere { all } else { union.len() };
     let callees: Vec<String> = edges
         .iter()
-        .map(|e| format!("{} ({})", e.to, e.protocol.as_deref().unwrap_or("sync")))
+        .map(|e| {
+            let protocol = e.protocol.as_deref().unwrap_or("sync");
+            match &e.scope {
+                Scope::Only(vs) if vs.len() < held => {
+                    let vs: Vec<&str> = vs.iter().map(String::as_str).collect();
+                    format!("{} ({protocol}, in {})", e.to, vs.join(", "))
+                }
+                _ => format!("{} ({protocol})", e.to),
+            }
+        })
         .collect();
     let mut components = vec![caller.to_string()];
     components.extend(edges.iter().map(|e| e.to.clone()));
+    let mut message = format!(
+        "{caller} calls {} synchronously with no timeout, retry or circuit breaker configured where monolens can see",
+        crate::finding::names(&callees)
+    );
+    if !everywhere && all > 1 {
+        let vs: Vec<&str> = union.iter().map(|v| v.as_str()).collect();
+        let word = if vs.len() == 1 { "variant" } else { "variants" };
+        message.push_str(&format!(" (in {word}: {})", vs.join(", ")));
+    }
     let mut f = Finding::new(
         "unprotected-sync-call",
         ctx.severity("unprotected-sync-call"),
-        format!(
-            "{caller} calls {} synchronously with no timeout, retry or circuit breaker configured where monolens can see",
-            crate::finding::names(&callees)
-        ),
+        message,
         first.location.clone(),
         components,
         caller,
@@ -61,6 +89,9 @@ fn note(ctx: &Context, caller: &str, edges: &[&Edge]) -> Option<Finding> {
             f = f.related(ev.location.clone(), format!("{caller} calls {} here", e.to));
         }
         f.edges.push((e.from.clone(), e.to.clone(), e.kind));
+    }
+    if !everywhere && all > 1 {
+        f.variants = union.into_iter().cloned().collect();
     }
     Some(f)
 }

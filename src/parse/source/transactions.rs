@@ -411,6 +411,23 @@ const SETTINGS: &[SettingPattern] = &[
     },
 ];
 
+/// Every text a `*` pattern needs in a value, in one automaton.
+static ANY_KEY_NEEDLES: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| {
+        let needles = SETTINGS
+            .iter()
+            .filter(|p| p.key == "*")
+            .map(|p| match p.value {
+                Value::Contains(t) | Value::ClassEnds(t) | Value::Is(t) => t,
+                Value::Any => "",
+            });
+        // Without case: `Is` compares so, and a wider prefilter only costs a closer look.
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(needles)
+            .expect("literal needles")
+    });
+
 /// The key that switches Spring Boot's JTA auto-configuration off when `false`: then JTA
 /// libraries on the classpath and `spring.jta.*` settings do nothing.
 pub const JTA_SWITCH: &str = "SPRING_JTA_ENABLED";
@@ -423,6 +440,14 @@ pub fn switches_jta_off(key: &str, value: &str) -> bool {
 /// The sign a setting is, if it is one: what it is and its kind.
 pub fn setting_sign(key: &str, value: &str) -> Option<(&'static str, TxKind)> {
     let k = normal_key(key);
+    // Most settings (every source literal) have no key a pattern names and no text a `*`
+    // pattern looks for: one scan of the value settles them.
+    let keyed = SETTINGS
+        .iter()
+        .any(|p| p.key != "*" && key_matches(p.key, &k));
+    if !keyed && !ANY_KEY_NEEDLES.is_match(value) {
+        return None;
+    }
     for p in SETTINGS {
         if !key_matches(p.key, &k) {
             continue;
