@@ -109,8 +109,10 @@ static ALL_TRIGGERS: LazyLock<AllTriggers> = LazyLock::new(|| {
             targets[at].push((t.table, i));
         }
     }
+    // A DFA: built once, then the fastest overlapping search over every source file.
     let automaton = AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(&words)
         .expect("valid triggers");
     AllTriggers {

@@ -119,6 +119,18 @@ pub(super) fn gather(files: Vec<FileFacts>) -> Inputs {
     i
 }
 
+/// Push onto a file's list. Facts arrive file by file, so the file is most often the map's
+/// last key: no key is built or searched for then.
+fn push_at<T>(map: &mut BTreeMap<String, Vec<T>>, path: &str, item: T) {
+    if let Some(mut last) = map.last_entry()
+        && last.key() == path
+    {
+        last.get_mut().push(item);
+        return;
+    }
+    map.entry(path.to_string()).or_default().push(item);
+}
+
 fn add(i: &mut Inputs, path: &str, fact: Fact) {
     match fact {
         Fact::Workload(w) => match &w.origin {
@@ -141,7 +153,7 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
         Fact::ReleaseTag(t) => i.release_tags.push(t),
         Fact::Owner(o) => i.owner_rules.push(o),
         Fact::Ignore(c) => i.ignores.push(c),
-        Fact::Sql(q) => i.sql_facts.entry(path.to_string()).or_default().push(q),
+        Fact::Sql(q) => push_at(&mut i.sql_facts, path, q),
         Fact::Resilience {
             host,
             what,
@@ -152,57 +164,57 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
             name,
             text,
             location,
-        } => i.guards.entry(path.to_string()).or_default().push(Guard {
-            policy,
-            name,
-            text,
-            location,
-        }),
+        } => push_at(
+            &mut i.guards,
+            path,
+            Guard {
+                policy,
+                name,
+                text,
+                location,
+            },
+        ),
         // A source file's settings are its env lookups' defaults: kept apart, they lose to
         // every other source and never name a folder's owner.
         Fact::Setting(s) if discover::kind_by_name(path) == Some(discover::InputKind::Source) => {
-            i.code_defaults.entry(path.to_string()).or_default().push(s)
+            push_at(&mut i.code_defaults, path, s)
         }
-        Fact::Setting(s) => i.file_settings.entry(path.to_string()).or_default().push(s),
-        Fact::EnvRead { key, location } => i
-            .env_reads
-            .entry(path.to_string())
-            .or_default()
-            .push((key, location)),
+        Fact::Setting(s) => push_at(&mut i.file_settings, path, s),
+        Fact::EnvRead { key, location } => push_at(&mut i.env_reads, path, (key, location)),
         Fact::Bound {
             key,
             member,
             subtree,
             closed,
             ..
-        } => i.bound.entry(path.to_string()).or_default().push(Bound {
-            key,
-            member,
-            subtree,
-            closed,
-        }),
-        Fact::MemberRead { member, .. } => i
-            .member_reads
-            .entry(path.to_string())
-            .or_default()
-            .push(member),
+        } => push_at(
+            &mut i.bound,
+            path,
+            Bound {
+                key,
+                member,
+                subtree,
+                closed,
+            },
+        ),
+        Fact::MemberRead { member, .. } => push_at(&mut i.member_reads, path, member),
         Fact::Message {
             topic,
             role,
             technology,
             text,
             location,
-        } => i
-            .messages
-            .entry(path.to_string())
-            .or_default()
-            .push(Message {
+        } => push_at(
+            &mut i.messages,
+            path,
+            Message {
                 topic,
                 role,
                 technology,
                 text,
                 location,
-            }),
+            },
+        ),
         Fact::ChangeCapture(c) => i.captures.push(c),
         Fact::DaprComponent(c) => i.dapr_components.push(c),
         Fact::Project(p) => i.projects.push(p),
@@ -212,48 +224,32 @@ fn add(i: &mut Inputs, path: &str, fact: Fact) {
             name,
             role,
             location,
-        } => i
-            .service_names
-            .entry(path.to_string())
-            .or_default()
-            .push((name, role, location)),
-        Fact::ConfigRead { key, location } => i
-            .config_reads
-            .entry(path.to_string())
-            .or_default()
-            .push((key, location)),
+        } => push_at(&mut i.service_names, path, (name, role, location)),
+        Fact::ConfigRead { key, location } => push_at(&mut i.config_reads, path, (key, location)),
         Fact::DatabaseNamed {
             name,
             technology,
             location,
-        } => i
-            .code_databases
-            .entry(path.to_string())
-            .or_default()
-            .push((technology, name, location)),
-        Fact::RegistryEntry(s) => i.registries.entry(path.to_string()).or_default().push(s),
-        Fact::Literal { value, location } => i
-            .literals
-            .entry(path.to_string())
-            .or_default()
-            .push((value, location)),
-        Fact::Route(r) => i.routes.entry(path.to_string()).or_default().push(r),
+        } => push_at(&mut i.code_databases, path, (technology, name, location)),
+        Fact::RegistryEntry(s) => push_at(&mut i.registries, path, s),
+        Fact::Literal { value, location } => push_at(&mut i.literals, path, (value, location)),
+        Fact::Route(r) => push_at(&mut i.routes, path, r),
         Fact::Call {
             target,
             protocol,
             text,
             location,
-        } => i
-            .code_calls
-            .entry(path.to_string())
-            .or_default()
-            .push(CodeCall {
+        } => push_at(
+            &mut i.code_calls,
+            path,
+            CodeCall {
                 target,
                 protocol,
                 text,
                 location,
-            }),
+            },
+        ),
         Fact::NetworkPolicy(p) => i.network_policies.push(p),
-        Fact::Transaction(t) => i.transactions.entry(path.to_string()).or_default().push(t),
+        Fact::Transaction(t) => push_at(&mut i.transactions, path, t),
     }
 }
