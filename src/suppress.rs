@@ -74,7 +74,7 @@ pub fn apply(
     let mut comments: BTreeMap<(&str, u32), Vec<&crate::model::IgnoreComment>> = BTreeMap::new();
     for c in &model.ignores {
         comments
-            .entry((c.location.file.as_str(), c.location.line))
+            .entry((&*c.location.file, c.location.line))
             .or_default()
             .push(c);
     }
@@ -94,13 +94,13 @@ pub fn apply(
         let mut inline = None;
         'outer: for l in locations {
             for line in [l.line, l.line.saturating_sub(1)] {
-                if let Some(list) = comments.get(&(l.file.as_str(), line))
+                if let Some(list) = comments.get(&(&*l.file, line))
                     && let Some(c) = list
                         .iter()
                         .find(|c| c.rules.iter().any(|r| r == f.rule || r == "all"))
                 {
                     inline = Some(Suppression::InSource {
-                        file: c.location.file.clone(),
+                        file: c.location.file.to_string(),
                         line: c.location.line,
                         reason: c.reason.clone(),
                     });

@@ -25,7 +25,7 @@ fn eshop_ordering_services_share_the_ordering_database() {
         ["ordering-api", "ordering-backgroundtasks"]
     );
     assert!(shared[0].message.contains("OrderingDb") && shared[0].message.contains("sqldata"));
-    assert_eq!(shared[0].location.file, "src/docker-compose.override.yml");
+    assert_eq!(&*shared[0].location.file, "src/docker-compose.override.yml");
     assert_eq!(shared[0].location.line, 108);
     let servers = of_rule(&f, "shared-database-server");
     assert_eq!(servers.len(), 1, "{servers:#?}");
@@ -62,7 +62,7 @@ fn ftgo_kubernetes_shares_one_database_and_compose_does_not() {
         .into_iter()
         .find(|n| n.message.contains("server `mysql`"))
         .expect("a note for the compose mysql server");
-    assert_eq!(compose_note.location.file, "docker-compose.yml");
+    assert_eq!(&*compose_note.location.file, "docker-compose.yml");
 }
 
 #[test]

@@ -89,7 +89,7 @@ fn co_change_finds_the_pair_that_always_changes_together() {
         "{}",
         found[0].message
     );
-    assert_eq!(found[0].location.file, "docker-compose.yml");
+    assert_eq!(&*found[0].location.file, "docker-compose.yml");
     // The pair is a coupled cluster; users is not in it.
     assert_eq!(scan.verdict.clusters.len(), 1);
     assert_eq!(scan.verdict.clusters[0].services, ["billing", "orders"]);

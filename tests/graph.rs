@@ -198,7 +198,7 @@ fn ingress_and_spring_cloud_gateway_routes_are_gateway_edges() {
         .find(|e| e.from == "gw")
         .expect("route edge");
     assert_eq!(
-        route.evidence[0].location.file,
+        &*route.evidence[0].location.file,
         "gw/src/main/resources/application.yml"
     );
     assert_eq!(route.evidence[0].location.line, 6);
@@ -212,7 +212,7 @@ fn a_selectorless_service_is_an_external_datastore_declared_by_its_endpoints() {
         .component("legacy-db")
         .expect("external datastore named by the Service");
     assert_eq!(db.kind, monolens::model::ComponentKind::Datastore);
-    assert_eq!(db.location.file, "manifests.yaml");
+    assert_eq!(&*db.location.file, "manifests.yaml");
     assert_eq!(db.location.line, 73, "declared where the Endpoints are");
     assert!(s.model.accesses.iter().any(|a| a.service == "catalog"
         && a.datastore == "legacy-db"

@@ -78,7 +78,7 @@ fn an_init_script_in_a_mounted_configmap_describes_the_datastore() {
     assert_eq!(t.datastore.as_deref(), Some("pg"));
     assert_eq!(t.database.as_deref(), Some("orders"));
     assert_eq!(
-        (t.created[0].1.file.as_str(), t.created[0].1.line),
+        (&*t.created[0].1.file, t.created[0].1.line),
         ("manifests.yaml", 10)
     );
     assert!(scan.findings.iter().all(|f| f.rule != "shared-database"));

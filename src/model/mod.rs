@@ -16,18 +16,39 @@ pub const MAX_EVIDENCE_FILES: usize = 5;
 pub const MAX_EVIDENCE_PER_FILE: usize = 3;
 pub const MAX_EVIDENCE_PER_CODE_FILE: usize = 1;
 
-/// A 1-based position in a repository-relative file (forward slashes).
+/// A 1-based position in a repository-relative file (forward slashes). The path is shared:
+/// a large repository has millions of locations in a few thousand files.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct Location {
-    pub file: String,
+    pub file: FilePath,
     pub line: u32,
     pub column: u32,
+}
+
+/// A shared repository-relative path.
+pub type FilePath = std::sync::Arc<str>;
+
+thread_local! {
+    /// The path of the last location made on this thread: a parser makes its file's
+    /// locations one after another, so they share one path.
+    static LAST_PATH: std::cell::RefCell<FilePath> = std::cell::RefCell::new(FilePath::from(""));
+}
+
+/// The shared path for `file`.
+pub fn file_path(file: &str) -> FilePath {
+    LAST_PATH.with(|last| {
+        let mut last = last.borrow_mut();
+        if &**last != file {
+            *last = FilePath::from(file);
+        }
+        last.clone()
+    })
 }
 
 impl Location {
     pub fn new(file: &str, line: u32, column: u32) -> Self {
         Location {
-            file: file.to_string(),
+            file: file_path(file),
             line: line.max(1),
             column: column.max(1),
         }

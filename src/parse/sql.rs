@@ -2316,7 +2316,7 @@ CREATE TABLE public.orders (
                 ("orders".into(), "billing.accounts".into(), 11, 63),
             ]
         );
-        assert_eq!(facts[1].location.file, "db/migration/V1__init.sql");
+        assert_eq!(&*facts[1].location.file, "db/migration/V1__init.sql");
         // The created tables are not references of themselves.
         assert!(refs(&facts).is_empty());
     }

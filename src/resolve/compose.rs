@@ -198,7 +198,7 @@ fn extends_target(all: &[Workload], i: usize) -> Option<Result<usize, String>> {
     let found = all.iter().position(|w| {
         w.name == *service
             && match &target_file {
-                Some(f) => &w.declared.file == f,
+                Some(f) => *w.declared.file == **f,
                 None => matches!(&w.origin, Origin::Compose { dir: d } if d == dir),
             }
     });

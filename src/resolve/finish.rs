@@ -145,7 +145,7 @@ fn sort_evidence(list: &mut Vec<Evidence>) -> usize {
     list.sort_by_cached_key(|e| rank(&e.location.file));
     let count = list.len();
     // (file, pieces kept so far, pieces it may keep)
-    let mut files: Vec<(String, usize, usize)> = Vec::new();
+    let mut files: Vec<(FilePath, usize, usize)> = Vec::new();
     list.retain(|e| {
         let open = files.len() < crate::model::MAX_EVIDENCE_FILES;
         match files.iter_mut().find(|(f, _, _)| *f == e.location.file) {

@@ -123,7 +123,7 @@ fn assign_owners(b: &mut Builder, rules: &[OwnerRule], service_dirs: &[(String, 
         } = r
         {
             by_file
-                .entry(location.file.as_str())
+                .entry(&*location.file)
                 .or_default()
                 .push((pattern, owners));
         }
@@ -149,7 +149,7 @@ fn assign_owners(b: &mut Builder, rules: &[OwnerRule], service_dirs: &[(String, 
             if paths.is_empty()
                 && let Some(c) = b.components.get(&id)
             {
-                paths.push(c.location.file.clone());
+                paths.push(c.location.file.to_string());
             }
             for p in &paths {
                 if let Some(o) = codeowners.owners_of(p) {

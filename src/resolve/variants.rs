@@ -72,7 +72,7 @@ fn declared_keys(inputs: &Inputs) -> BTreeMap<String, HashSet<String>> {
         // All compose files of one folder form one project (overrides are merged).
         let file = match &w.origin {
             Origin::Compose { dir } => format!("{dir}{COMPOSE_PROJECT}"),
-            Origin::Kubernetes { .. } => w.declared.file.clone(),
+            Origin::Kubernetes { .. } => w.declared.file.to_string(),
         };
         keys.entry(file)
             .or_default()
@@ -80,11 +80,15 @@ fn declared_keys(inputs: &Inputs) -> BTreeMap<String, HashSet<String>> {
     }
     for s in &inputs.k8s_services {
         let k = format!("s:{}", s.name);
-        keys.entry(s.declared.file.clone()).or_default().insert(k);
+        keys.entry(s.declared.file.to_string())
+            .or_default()
+            .insert(k);
     }
     for c in &inputs.config_data {
         let k = format!("c:{:?}:{}", c.kind, c.name);
-        keys.entry(c.declared.file.clone()).or_default().insert(k);
+        keys.entry(c.declared.file.to_string())
+            .or_default()
+            .insert(k);
     }
     keys
 }

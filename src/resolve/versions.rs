@@ -163,7 +163,9 @@ fn gradle_projects<'a>(
     inputs
         .projects
         .iter()
-        .filter(|p| p.what == ProjectName::Build && settings.contains(&p.location.file))
+        .filter(|p| {
+            p.what == ProjectName::Build && settings.iter().any(|f| **f == *p.location.file)
+        })
         .filter(|p| root || p.dir != v.dir)
         .map(|p| (p.dir.as_str(), p.location.clone()))
         .collect()

@@ -54,9 +54,9 @@ fn finding(ctx: &Context, svc: &str, signs: &[&TxUse]) -> Finding {
     };
     // One related sign per kind and file: ten `spring.jta.*` keys are one configuration.
     let mut shown: BTreeSet<(&str, &str)> = BTreeSet::new();
-    shown.insert((first.evidence.location.file.as_str(), first.what));
+    shown.insert((&*first.evidence.location.file, first.what));
     for t in &signs[1..] {
-        if shown.insert((t.evidence.location.file.as_str(), t.what)) {
+        if shown.insert((&*t.evidence.location.file, t.what)) {
             f = f.related(
                 t.evidence.location.clone(),
                 format!("also {}: {}", t.what, t.evidence.text),

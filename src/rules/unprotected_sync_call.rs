@@ -56,7 +56,7 @@ fn note(ctx: &Context, caller: &str, edges: &[&Edge]) -> Option<Finding> {
             let protocol = e.protocol.as_deref().unwrap_or("sync");
             match &e.scope {
                 Scope::Only(vs) if vs.len() < held => {
-                    let vs: Vec<&str> = vs.iter().map(String::as_str).collect();
+                    let vs = in_model_order(ctx, |v| vs.contains(v));
                     format!("{} ({protocol}, in {})", e.to, vs.join(", "))
                 }
                 _ => format!("{} ({protocol})", e.to),
@@ -70,7 +70,7 @@ fn note(ctx: &Context, caller: &str, edges: &[&Edge]) -> Option<Finding> {
         crate::finding::names(&callees)
     );
     if !everywhere && all > 1 {
-        let vs: Vec<&str> = union.iter().map(|v| v.as_str()).collect();
+        let vs = in_model_order(ctx, |v| union.contains(v));
         let word = if vs.len() == 1 { "variant" } else { "variants" };
         message.push_str(&format!(" (in {word}: {})", vs.join(", ")));
     }
@@ -91,7 +91,14 @@ fn note(ctx: &Context, caller: &str, edges: &[&Edge]) -> Option<Finding> {
         f.edges.push((e.from.clone(), e.to.clone(), e.kind));
     }
     if !everywhere && all > 1 {
-        f.variants = union.into_iter().cloned().collect();
+        let vs = in_model_order(ctx, |v| union.contains(v));
+        f.variants = vs.into_iter().map(str::to_string).collect();
     }
     Some(f)
+}
+
+/// The variants that `keep` keeps, in the model's order (as every rule names them).
+fn in_model_order<'a>(ctx: &'a Context, keep: impl Fn(&String) -> bool) -> Vec<&'a str> {
+    let vs = ctx.model.variants.iter().filter(|v| keep(v));
+    vs.map(String::as_str).collect()
 }
