@@ -73,7 +73,7 @@ pub fn resolve(root: &str, files: Vec<FileFacts>, opts: &ResolveOptions) -> Mode
     identity::run(&mut b, &inputs);
     dapr_apps::app_ids(&mut b, &inputs);
     ownership::run(&mut b, &inputs);
-    settings::run(&mut b, &inputs);
+    settings::run(&mut b, &mut inputs);
     clients::run(&mut b, &inputs);
     kinds::refine(&mut b);
     data::run(&mut b, &inputs);

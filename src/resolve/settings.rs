@@ -12,11 +12,11 @@ use crate::connstr;
 use crate::discover::{self, InputKind};
 use crate::interp;
 use crate::model::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 type ConfigIndex<'a> = HashMap<(RefKind, &'a str), Vec<&'a ConfigData>>;
 
-pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
+pub(super) fn run(b: &mut Builder, inputs: &mut Inputs) {
     let mut index: ConfigIndex = HashMap::new();
     for c in &inputs.config_data {
         index.entry((c.kind, c.name.as_str())).or_default().push(c);
@@ -41,7 +41,9 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
     for (id, list) in per_unit {
         b.settings.entry(id).or_default().extend(list);
     }
-    owned_files(b, inputs);
+    // Source literals are read here only: they move into the settings.
+    let literals = std::mem::take(&mut inputs.literals);
+    owned_files(b, inputs, literals);
     precedence(b);
 }
 
@@ -250,7 +252,7 @@ fn env_files(
 
 /// Config files, code defaults and source literals a service owns: for every variant it runs
 /// in. Spring placeholders resolve against what the service is given.
-fn owned_files(b: &mut Builder, inputs: &Inputs) {
+fn owned_files(b: &mut Builder, inputs: &Inputs, literals: BTreeMap<String, Vec<(String, Location)>>) {
     let dirs = std::mem::take(&mut b.service_dirs);
     let index = OwnerIndex::new(&dirs);
     let compose_dirs: BTreeSet<&str> = inputs
@@ -288,15 +290,23 @@ fn owned_files(b: &mut Builder, inputs: &Inputs) {
         }
     }
     code_defaults(b, inputs, &index);
-    for (path, list) in &inputs.literals {
-        for svc in index.owners_of(path) {
-            let literal =
-                |(v, l): &(String, Location)| setting("", v, l, SettingSource::Source, &None);
-            b.settings
-                .entry(svc)
-                .or_default()
-                .extend(list.iter().map(literal));
+    let literal = |(value, location): (String, Location)| ResolvedSetting {
+        key: String::new(),
+        value,
+        location,
+        via: None,
+        source: SettingSource::Source,
+        variant: None,
+    };
+    for (path, list) in literals {
+        let mut owners = index.owners_of(&path);
+        // Every owner but the last gets a copy; the last takes the list.
+        let Some(last) = owners.pop() else { continue };
+        for svc in owners {
+            let copies = list.iter().cloned().map(literal);
+            b.settings.entry(svc).or_default().extend(copies);
         }
+        b.settings.entry(last).or_default().extend(list.into_iter().map(literal));
     }
     env_reads(b, inputs, &index);
     b.service_dirs = dirs;
