@@ -252,7 +252,11 @@ fn env_files(
 
 /// Config files, code defaults and source literals a service owns: for every variant it runs
 /// in. Spring placeholders resolve against what the service is given.
-fn owned_files(b: &mut Builder, inputs: &Inputs, literals: BTreeMap<String, Vec<(String, Location)>>) {
+fn owned_files(
+    b: &mut Builder,
+    inputs: &Inputs,
+    literals: BTreeMap<String, Vec<(String, Location)>>,
+) {
     let dirs = std::mem::take(&mut b.service_dirs);
     let index = OwnerIndex::new(&dirs);
     let compose_dirs: BTreeSet<&str> = inputs
@@ -306,7 +310,10 @@ fn owned_files(b: &mut Builder, inputs: &Inputs, literals: BTreeMap<String, Vec<
             let copies = list.iter().cloned().map(literal);
             b.settings.entry(svc).or_default().extend(copies);
         }
-        b.settings.entry(last).or_default().extend(list.into_iter().map(literal));
+        b.settings
+            .entry(last)
+            .or_default()
+            .extend(list.into_iter().map(literal));
     }
     env_reads(b, inputs, &index);
     b.service_dirs = dirs;
