@@ -302,8 +302,19 @@ fn owned_files(
         source: SettingSource::Source,
         variant: None,
     };
-    for (path, list) in literals {
-        let mut owners = index.owners_of(&path);
+    // Each service's list grows once, to its size: growing it by doubling, literal file by
+    // literal file, cost more in fresh pages than the settings themselves.
+    let owners: Vec<Vec<String>> = literals.keys().map(|p| index.owners_of(p)).collect();
+    let mut sizes: HashMap<&str, usize> = HashMap::new();
+    for (list, owners) in literals.values().zip(&owners) {
+        for svc in owners {
+            *sizes.entry(svc).or_default() += list.len();
+        }
+    }
+    for (svc, n) in sizes {
+        b.settings.entry(svc.to_string()).or_default().reserve(n);
+    }
+    for ((_, list), mut owners) in literals.into_iter().zip(owners) {
         // Every owner but the last gets a copy; the last takes the list.
         let Some(last) = owners.pop() else { continue };
         for svc in owners {
