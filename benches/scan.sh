@@ -7,13 +7,14 @@
 # peak RSS over the 5 runs and the output's size. When checkov 3.3.30 is installed (pip), it
 # also prints the CPU ratio against `checkov -d DIR/k8s --framework kubernetes` at N = 200.
 # Usage: bash benches/scan.sh [N ...]      (needs /usr/bin/time; run on a quiet machine)
+#        MONOLENS=path/to/monolens bash benches/scan.sh   measures another build (e.g. an older one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -gt 0 ]; then sizes=("$@"); else sizes=(200 1000 5000); fi
 gen=../shared/bench/gen_corpus.py
 formats=(json sarif github)
 cargo build --release --quiet --bin monolens --bin gen-monorepo
-M=./target/release/monolens
+M=${MONOLENS:-./target/release/monolens}
 work=target/bench
 mkdir -p "$work"
 

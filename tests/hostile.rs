@@ -210,14 +210,23 @@ fn extends_chains_resolve_in_any_order_and_cycles_are_named() {
     assert!(!diags.contains("not found"), "{diags}");
 }
 
+/// Every `--format` value, from the CLI's own list, so a new format is covered here at once.
+fn every_format() -> Vec<String> {
+    use clap::ValueEnum;
+    monolens::report::Format::value_variants()
+        .iter()
+        .filter_map(|f| f.to_possible_value())
+        .map(|v| v.get_name().to_string())
+        .collect()
+}
+
 #[test]
 fn control_characters_in_names_are_escaped_in_every_format() {
     let dir = tempfile::tempdir().expect("tempdir");
     let compose = "services:\n  pg:\n    image: postgres\n  \"evil\\e[2J\\e[31mRED\\e]0;title\\a\":\n    image: x\n    environment:\n      DATABASE_URL: postgres://pg/shop\n  \"line1\\nline2\\\"]; click A call alert(1)\\n%%\":\n    image: y\n    environment:\n      DATABASE_URL: postgres://pg/shop\n      X_URL: \"http://evil\\e[2J\\a:80\"\n";
     write(dir.path(), "docker-compose.yml", compose);
-    for format in [
-        "table", "markdown", "github", "dot", "mermaid", "json", "sarif", "junit",
-    ] {
+    for format in every_format() {
+        let format = format.as_str();
         let out = scan(dir.path(), format);
         assert!(out.contains("evil"), "{format}: the service is reported");
         assert!(
@@ -397,9 +406,8 @@ fn no_planted_secret_reaches_any_output() {
     let dir = tempfile::tempdir().expect("tempdir");
     planted_repo(dir.path());
     let mut outputs: Vec<(String, String)> = Vec::new();
-    for format in [
-        "table", "json", "sarif", "github", "markdown", "junit", "dot", "mermaid",
-    ] {
+    for format in every_format() {
+        let format = format.as_str();
         for by_service in [false, true] {
             let mut cmd = monolens();
             cmd.args([
@@ -444,7 +452,11 @@ fn no_planted_secret_reaches_any_output() {
         "baseline".into(),
         std::fs::read_to_string(&baseline).expect("baseline"),
     ));
-    let json = &outputs[2].1;
+    let json = &outputs
+        .iter()
+        .find(|(what, _)| what == "scan --format json by-service=false")
+        .expect("json was scanned")
+        .1;
     assert!(
         json.contains("plaintext-credentials"),
         "the planted secrets are read: {json}"
@@ -507,9 +519,8 @@ fn no_robustness_secret_reaches_any_output() {
     for input in ["secrets", "secret-forms", "secret-forms/more"] {
         let dir = root.join(input);
         let mut outputs: Vec<(String, String)> = Vec::new();
-        for format in [
-            "table", "json", "sarif", "github", "markdown", "junit", "dot", "mermaid",
-        ] {
+        for format in every_format() {
+            let format = format.as_str();
             let out = monolens()
                 .args([
                     "scan",
@@ -527,7 +538,11 @@ fn no_robustness_secret_reaches_any_output() {
                 + &String::from_utf8_lossy(&out.stderr);
             outputs.push((format!("{input}: scan --format {format}"), text));
         }
-        let json = &outputs[1].1;
+        let json = &outputs
+            .iter()
+            .find(|(what, _)| what.ends_with("--format json"))
+            .expect("json was scanned")
+            .1;
         assert!(
             json.contains("plaintext-credentials"),
             "{input}: the secrets are read"

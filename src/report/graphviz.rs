@@ -7,14 +7,21 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// What the findings flag: services in a sync cycle, and the edges a finding names, with the
 /// colour of the most severe such finding (errors red, warnings orange).
-struct Flagged {
-    nodes: BTreeSet<String>,
+pub(super) struct Flagged {
+    pub(super) nodes: BTreeSet<String>,
     edges: BTreeMap<(String, String, EdgeKind), Severity>,
 }
 
 impl Flagged {
+    /// The most severe finding that names this edge.
+    pub(super) fn severity(&self, e: &crate::model::Edge) -> Option<Severity> {
+        self.edges
+            .get(&(e.from.clone(), e.to.clone(), e.kind))
+            .copied()
+    }
+
     fn edge(&self, e: &crate::model::Edge) -> Option<(&'static str, &'static str)> {
-        match self.edges.get(&(e.from.clone(), e.to.clone(), e.kind))? {
+        match self.severity(e)? {
             Severity::Error => Some(("red", "#d00")),
             Severity::Warning => Some(("darkorange", "#e80")),
             Severity::Note => None,
@@ -22,7 +29,7 @@ impl Flagged {
     }
 }
 
-fn flagged(r: &Report) -> Flagged {
+pub(super) fn flagged(r: &Report) -> Flagged {
     let mut nodes = BTreeSet::new();
     let mut edges: BTreeMap<(String, String, EdgeKind), Severity> = BTreeMap::new();
     for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {

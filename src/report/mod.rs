@@ -2,14 +2,17 @@
 
 pub mod github;
 pub mod graphviz;
+pub mod html;
 pub mod inspect;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+mod picture;
 pub mod sarif;
 pub mod table;
 
 use crate::finding::Finding;
+pub(crate) use crate::finding::names;
 use crate::model::{ComponentKind, Model, Severity};
 
 /// Everything a renderer needs.
@@ -30,6 +33,7 @@ pub enum Format {
     Mermaid,
     Markdown,
     Junit,
+    Html,
 }
 
 /// Counts for the summary line and JSON `summary`.
@@ -71,6 +75,32 @@ impl Report<'_> {
     }
 }
 
+/// `1 service`, `2 services`: the count and the word, singular for one.
+pub fn plural(count: usize, word: &str) -> String {
+    let s = if count == 1 { "" } else { "s" };
+    format!("{count} {word}{s}")
+}
+
+/// The summary line: `3 services, 1 datastore, 0 brokers, 5 edges · 1 error, 2 warnings,
+/// 0 notes` and the suppressed count when there are any.
+pub fn counts(s: &Summary) -> String {
+    let suppressed = if s.suppressed > 0 {
+        format!(" ({} suppressed)", s.suppressed)
+    } else {
+        String::new()
+    };
+    format!(
+        "{}, {}, {}, {} · {}, {}, {}{suppressed}",
+        plural(s.services, "service"),
+        plural(s.datastores, "datastore"),
+        plural(s.brokers, "broker"),
+        plural(s.edges, "edge"),
+        plural(s.errors, "error"),
+        plural(s.warnings, "warning"),
+        plural(s.notes, "note"),
+    )
+}
+
 /// Presentation switches that do not change what is computed.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Style {
@@ -107,5 +137,7 @@ pub fn render(format: Format, report: &Report, style: Style) -> String {
         Format::Mermaid => text(graphviz::mermaid(report)),
         Format::Markdown => text(markdown::render(report)),
         Format::Junit => text(junit::render(report)),
+        // Escapes every value itself (control characters made visible, markup escaped).
+        Format::Html => html::render(report),
     }
 }

@@ -108,24 +108,9 @@ pub fn render(r: &Report, style: super::Style) -> String {
             out.push_str(&format!("  - {}: {}\n", w.rule, w.message));
         }
     }
-    let s = r.summary();
-    let n =
-        |count: usize, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
-    out.push_str(&format!(
-        "\n{}, {}, {}, {} · {}, {}, {}{}\n",
-        n(s.services, "service"),
-        n(s.datastores, "datastore"),
-        n(s.brokers, "broker"),
-        n(s.edges, "edge"),
-        n(s.errors, "error"),
-        n(s.warnings, "warning"),
-        n(s.notes, "note"),
-        if s.suppressed > 0 {
-            format!(" ({} suppressed)", s.suppressed)
-        } else {
-            String::new()
-        }
-    ));
+    out.push('\n');
+    out.push_str(&super::counts(&r.summary()));
+    out.push('\n');
     out.push_str(&format!("{}\n", r.verdict.line));
     if r.verdict.risk == crate::verdict::Risk::Unknown {
         out.push_str(UNKNOWN_HINT);
