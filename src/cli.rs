@@ -193,7 +193,11 @@ fn execute(command: Command) -> Result<i32, String> {
         } => {
             let scan = run_scan(&args, baseline)?;
             let color = use_color(color, output.is_some());
-            let style = report::Style { color, by_service };
+            let style = report::Style {
+                color,
+                by_service,
+                width: report::table::width(),
+            };
             stream_output(output.as_deref(), |out| {
                 report::write(format, &scan.report(), style, out)
             })?;

@@ -102,11 +102,24 @@ pub fn counts(s: &Summary) -> String {
 }
 
 /// Presentation switches that do not change what is computed.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Style {
     pub color: bool,
     /// The table format adds the per-service table.
     pub by_service: bool,
+    /// Columns the table format fits in (`table::width()`).
+    pub width: usize,
+}
+
+impl Default for Style {
+    /// No colour, no per-service table, `table::DEFAULT_WIDTH` columns.
+    fn default() -> Self {
+        Style {
+            color: false,
+            by_service: false,
+            width: table::DEFAULT_WIDTH,
+        }
+    }
 }
 
 /// Write the report in `format` to `out`: JSON is serialised straight into it; the other
