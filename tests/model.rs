@@ -63,6 +63,15 @@ fn render(m: &Model) -> String {
             ev.text, ev.location
         ));
     }
+    for d in &m.diagnostics {
+        out.push_str(&format!(
+            "diagnostic {}:{} {}: {}\n",
+            d.file,
+            d.line,
+            d.severity.as_str(),
+            d.message
+        ));
+    }
     out
 }
 

@@ -61,7 +61,11 @@ fn an_80_column_table_fits_and_cuts_no_word() {
     let first_row = narrow.lines().nth(3).unwrap_or_default();
     assert!(first_row.contains("error"), "{first_row}");
     // One line for the 70 identical Helm notes, not 70.
-    assert_eq!(narrow.matches("Helm template syntax").count(), 1, "{narrow}");
+    assert_eq!(
+        narrow.matches("Helm template syntax").count(),
+        1,
+        "{narrow}"
+    );
 }
 
 #[test]
@@ -71,6 +75,9 @@ fn columns_sets_the_width() {
         let out = table(&dir, columns);
         let widest = out.lines().map(|l| l.chars().count()).max().unwrap();
         let n: usize = columns.parse().unwrap();
-        assert!(widest <= n && widest > n - 10, "COLUMNS={columns}: widest line {widest}");
+        assert!(
+            widest <= n && widest > n - 10,
+            "COLUMNS={columns}: widest line {widest}"
+        );
     }
 }

@@ -19,6 +19,38 @@ use crate::discover::InputKind;
 use crate::model::{Diagnostic, FileFacts, Location};
 use crate::yaml::Node;
 
+/// Whether a manifest with `{{` is a template to render rather than YAML to read: a file in a
+/// Helm chart's `templates/` folder, text that is not YAML, or YAML where a `{{` stands
+/// outside every string (where YAML reads it as flow syntax: `name: {{ .Values.x }}`). Found by
+/// counting: every `{{` of the text must be inside a parsed key or value.
+pub fn is_template(path: &str, text: &str) -> bool {
+    if path.starts_with("templates/") || path.contains("/templates/") {
+        return true;
+    }
+    let Ok(docs) = crate::yaml::parse_documents(text) else {
+        return true;
+    };
+    let in_text: usize = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .map(|l| l.matches("{{").count())
+        .sum();
+    in_text != docs.iter().map(braces_in_strings).sum::<usize>()
+}
+
+/// How many `{{` the strings (keys and values) of a YAML tree hold.
+fn braces_in_strings(node: &Node) -> usize {
+    match &node.value {
+        crate::yaml::Value::Str(s) => s.matches("{{").count(),
+        crate::yaml::Value::Seq(items) => items.iter().map(braces_in_strings).sum(),
+        crate::yaml::Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| braces_in_strings(k) + braces_in_strings(v))
+            .sum(),
+        _ => 0,
+    }
+}
+
 /// Parse one file of a known kind.
 pub fn parse(kind: InputKind, path: &str, text: &str) -> FileFacts {
     let mut out = FileFacts {
@@ -28,6 +60,9 @@ pub fn parse(kind: InputKind, path: &str, text: &str) -> FileFacts {
     match kind {
         InputKind::Compose => compose::parse(path, text, &mut out),
         InputKind::Kubernetes => k8s::parse(path, text, &mut out),
+        // `{{` only inside strings (an alert rule's "{{ $value }}", a `{{PROJECT_ID}}`
+        // placeholder) is valid YAML, and the file is read as the manifest it is.
+        InputKind::HelmTemplate if !is_template(path, text) => k8s::parse(path, text, &mut out),
         InputKind::HelmTemplate => {
             out.diagnostics.push(Diagnostic::note(
                 path,
@@ -92,9 +127,10 @@ pub fn ignores(path: &str, text: &str, out: &mut FileFacts) {
     }
 }
 
+/// The first line holding `needle` outside a `#` comment line (1 when none does).
 fn first_line_with(text: &str, needle: &str) -> u32 {
     text.lines()
-        .position(|l| l.contains(needle))
+        .position(|l| l.contains(needle) && !l.trim_start().starts_with('#'))
         .map_or(1, |i| i as u32 + 1)
 }
 
@@ -200,5 +236,30 @@ mod cursor_tests {
         for o in [3, 3, 9, 14, 15] {
             assert_eq!(cursor.position(o), index.position(text, o), "offset {o}");
         }
+    }
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::is_template;
+
+    #[test]
+    fn braces_inside_strings_are_yaml() {
+        let alert = "apiVersion: v1\nkind: ConfigMap\ndata:\n  rules: |\n    summary: {{ $value }}\n  title: \"{{ range .Alerts }}{{ end }}\"\n";
+        assert!(!is_template("k8s/alerts.yaml", alert));
+        let placeholder =
+            "apiVersion: apps/v1\nkind: Deployment\nspec:\n  image: gcr.io/{{PROJECT_ID}}/app\n";
+        assert!(!is_template("k8s/app.yaml", placeholder));
+    }
+
+    #[test]
+    fn braces_as_flow_syntax_or_in_a_chart_are_a_template() {
+        let flow = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Values.name }}\n";
+        assert!(is_template("k8s/svc.yaml", flow));
+        let control = "apiVersion: v1\nkind: Service\n{{- if .Values.x }}\nmetadata:\n  name: x\n{{- end }}\n";
+        assert!(is_template("k8s/svc.yaml", control));
+        let quoted = "apiVersion: v1\nkind: Service\nmetadata:\n  name: \"{{ .Release.Name }}\"\n";
+        assert!(is_template("chart/templates/svc.yaml", quoted));
+        assert!(!is_template("k8s/svc.yaml", quoted));
     }
 }
