@@ -89,12 +89,136 @@ pub struct RuleDoc {
     pub what: String,
     pub why: String,
     pub example: String,
+    /// The example's language, for its code fence (`yaml`, `sql`, `text`).
+    #[serde(rename = "example-language")]
+    pub example_language: ExampleLanguage,
     pub fix: String,
     #[serde(default)]
     pub options: Vec<RuleOption>,
+    /// How often a finding is right on real repositories (SARIF `precision`).
+    pub precision: Precision,
+    /// What kind of problem it is: `architecture` rules are about coupling; `security` ones
+    /// carry a `security-severity` for GitHub code scanning.
+    pub kind: RuleKind,
+    /// GitHub's `security-severity` (0.1–10) for a `security` rule.
+    #[serde(default, rename = "security-severity")]
+    pub security_severity: Option<f64>,
 }
 
-/// The principles the rules enforce, numbered as the catalog cites them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExampleLanguage {
+    Yaml,
+    Sql,
+    Text,
+}
+
+/// SARIF's precision levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precision {
+    VeryHigh,
+    High,
+    Medium,
+    Low,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleKind {
+    Architecture,
+    Security,
+}
+
+impl ExampleLanguage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExampleLanguage::Yaml => "yaml",
+            ExampleLanguage::Sql => "sql",
+            ExampleLanguage::Text => "text",
+        }
+    }
+}
+
+impl Precision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::VeryHigh => "very-high",
+            Precision::High => "high",
+            Precision::Medium => "medium",
+            Precision::Low => "low",
+        }
+    }
+}
+
+impl RuleKind {
+    /// SARIF tags.
+    pub fn tags(self) -> &'static [&'static str] {
+        match self {
+            RuleKind::Architecture => &["architecture", "coupling"],
+            RuleKind::Security => &["security"],
+        }
+    }
+}
+
+/// One rule as `monolens rules --format json` lists it.
+#[derive(Debug, serde::Serialize)]
+pub struct Listing<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub severity: &'static str,
+    pub strength: &'static str,
+    pub precision: &'static str,
+    pub tags: &'static [&'static str],
+    pub principle: u8,
+    pub summary: &'a str,
+    pub options: Vec<ListedOption<'a>>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct ListedOption<'a> {
+    pub name: &'a str,
+    pub takes: &'static str,
+    pub default: &'a str,
+    pub description: &'a str,
+}
+
+/// Every rule, for `monolens rules --format json`; options include `severity`.
+pub fn listing() -> Vec<Listing<'static>> {
+    all()
+        .iter()
+        .map(|d| Listing {
+            id: &d.id,
+            title: &d.title,
+            severity: d.severity.as_str(),
+            strength: d.strength.as_str(),
+            precision: d.precision.as_str(),
+            tags: d.kind.tags(),
+            principle: d.principle,
+            summary: &d.summary,
+            options: std::iter::once(ListedOption {
+                name: "severity",
+                takes: SEVERITY_TAKES,
+                default: d.severity.as_str(),
+                description: SEVERITY_OPTION,
+            })
+            .chain(d.options.iter().map(|o| ListedOption {
+                name: &o.name,
+                takes: o.kind.describe(),
+                default: &o.default,
+                description: &o.description,
+            }))
+            .collect(),
+        })
+        .collect()
+}
+
+/// The option every rule has.
+const SEVERITY_TAKES: &str = "error, warning, note or off";
+const SEVERITY_OPTION: &str = "the severity of its findings; `off` does not run the rule";
+
+/// The principles the rules enforce, numbered as the catalog cites them: the one-line form
+/// (`explain`, SARIF help) and what it means (docs/principles.md).
 pub const PRINCIPLES: &[&str] = &[
     "Each service owns its own data store.",
     "Independent deployability is the goal.",
@@ -104,6 +228,63 @@ pub const PRINCIPLES: &[&str] = &[
     "Boundaries follow bounded contexts; things that change together belong together.",
     "Microservices solve organisational scale; many services for few people is a cost.",
 ];
+
+const PRINCIPLE_TEXT: &[&str] = &[
+    "A service's data is part of its private implementation. When two services read and write \
+     one schema, neither can change a column, a table or an index without the other, and a \
+     migration becomes a joint release. Other services get the data through the owner's API or \
+     its events, never through its tables.",
+    "The point of splitting a system into services is that each can be changed, tested and \
+     released on its own schedule. Shared release tags, start-up order between app services and \
+     shared build versions are signs that services are released as one unit, whatever the \
+     repository layout says.",
+    "A synchronous call makes the caller wait for the callee, so both must be up at once and \
+     the caller's latency includes the callee's. Chains and cycles of such calls multiply the \
+     failure rate. Where no immediate answer is needed, a message or an event decouples the two \
+     in time.",
+    "A remote call without a timeout, a bounded retry or a circuit breaker lets one slow \
+     service exhaust its callers' threads and connections, and the failure spreads along the \
+     call graph. Each synchronous call needs a policy for when the other side does not answer.",
+    "One ACID transaction over two services' databases (XA, two-phase commit, a shared \
+     transaction manager) couples their availability and their schemas. A saga (a sequence of \
+     local transactions with compensations, driven by events or an orchestrator) keeps each \
+     service's data its own.",
+    "A service boundary should follow a bounded context of the domain: what changes together \
+     lives together. Services that keep changing in the same commits, or that are split from \
+     one context, pay the cost of distribution without its independence.",
+    "Microservices let many teams work without waiting on each other. One team owning many \
+     services pays for the network, the deployments and the operations of each while gaining \
+     no independence, since the same people change them all.",
+];
+
+const _: () = assert!(PRINCIPLES.len() == PRINCIPLE_TEXT.len());
+
+/// `docs/principles.md`: the seven principles the rules cite, each with an anchor the rule
+/// documentation links to.
+pub fn principles_markdown() -> String {
+    let mut out = String::from(
+        "# The principles monolens checks\n\n<!-- Generated from src/catalog.rs by the test suite \
+         (MONOLENS_BLESS=1 cargo test --test docs); do not edit by hand. -->\n\n\
+         Every rule cites one of these. A finding is a place where the repository works against it.\n",
+    );
+    for (i, (line, text)) in PRINCIPLES.iter().zip(PRINCIPLE_TEXT).enumerate() {
+        let n = i + 1;
+        let rules: Vec<String> = all()
+            .iter()
+            .filter(|d| d.principle as usize == n)
+            .map(|d| format!("[`{0}`](rules.md#{0})", d.id))
+            .collect();
+        out.push_str(&format!(
+            "\n<a id=\"principle-{n}\"></a>\n## {n}. {line}\n\n{text}\n\nRules: {}.\n",
+            if rules.is_empty() {
+                "none yet".to_string()
+            } else {
+                rules.join(", ")
+            }
+        ));
+    }
+    out
+}
 
 const SOURCES: &[(&str, &str)] = &[
     (
@@ -224,31 +405,35 @@ impl RuleDoc {
     /// The rule's documentation as markdown: used by `explain`, SARIF help and docs/rules.md.
     pub fn markdown(&self) -> String {
         let mut out = format!(
-            "## {}\n\n{} (default severity: {}; strength: {})\n\n### What it does\n\n{}\n\n### Why it matters\n\n\
-             Principle {}: {}\n\n{}\n\n### Example\n\n```yaml\n{}```\n\n### How to fix\n\n{}\n\n### Options\n\n",
+            "## {}\n\n{} (default severity: {}; strength: {}; precision: {})\n\n### What it does\n\n{}\n\n\
+             ### Why it matters\n\nPrinciple {} ([the principles](principles.md#principle-{})): {}\n\n{}\n\n\
+             ### Example\n\n```{}\n{}```\n\n### How to fix\n\n{}\n\n### Options\n\n",
             self.id,
             self.title,
             self.severity.as_str(),
             self.strength_text(),
+            self.precision.as_str(),
             self.what.trim(),
+            self.principle,
             self.principle,
             principle(self),
             self.why.trim(),
+            self.example_language.as_str(),
             self.example,
             self.fix.trim(),
         );
-        if self.options.is_empty() {
-            out.push_str("None.\n");
-        } else {
-            for o in &self.options {
-                out.push_str(&format!(
-                    "- `{}` ({}; default `{}`): {}\n",
-                    o.name,
-                    o.kind.describe(),
-                    o.default,
-                    o.description
-                ));
-            }
+        out.push_str(&format!(
+            "- `severity` ({SEVERITY_TAKES}; default `{}`): {SEVERITY_OPTION}\n",
+            self.severity.as_str()
+        ));
+        for o in &self.options {
+            out.push_str(&format!(
+                "- `{}` ({}; default `{}`): {}\n",
+                o.name,
+                o.kind.describe(),
+                o.default,
+                o.description
+            ));
         }
         out
     }

@@ -35,6 +35,12 @@ pub enum FailOn {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
     Always,
@@ -56,15 +62,22 @@ pub struct ScanArgs {
     /// Read git history from this git directory (e.g. a bare mirror) for co-change.
     #[arg(long)]
     pub git_dir: Option<PathBuf>,
-    /// Revision to read history from.
-    #[arg(long, default_value = "HEAD")]
-    pub rev: String,
+    /// Revision to read history from (default HEAD; a repository is needed only when it is
+    /// given).
+    #[arg(long)]
+    pub rev: Option<String>,
     /// Do not read git history.
     #[arg(long)]
     pub no_history: bool,
     /// No progress output.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run only these rules (comma-separated ids), whatever the config switches off.
+    #[arg(long, value_delimiter = ',', value_name = "RULE,…")]
+    pub select: Vec<String>,
+    /// Do not run these rules (comma-separated ids), as `severity: off` in the config does.
+    #[arg(long, value_delimiter = ',', value_name = "RULE,…")]
+    pub ignore: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -73,7 +86,8 @@ pub enum Command {
     Scan {
         #[command(flatten)]
         args: ScanArgs,
-        #[arg(long, value_enum, default_value = "table")]
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value = "table")]
         format: Format,
         /// Write the report to this file instead of stdout.
         #[arg(long, short)]
@@ -89,7 +103,8 @@ pub enum Command {
         fail_on_stale: bool,
         #[arg(long, value_enum, default_value = "auto")]
         color: ColorChoice,
-        /// Add the per-service table (owner, datastores, tables, sync/async in and out, findings).
+        /// Add the per-service table (owner, datastores, tables, sync/async in and out, findings):
+        /// table, markdown and html; json always has it.
         #[arg(long)]
         by_service: bool,
     },
@@ -108,7 +123,7 @@ pub enum Command {
         #[command(flatten)]
         args: ScanArgs,
         /// Output format.
-        #[arg(long, value_enum, default_value = "text")]
+        #[arg(long, short = 'f', value_enum, default_value = "text")]
         format: report::inspect::InspectFormat,
         /// Write the output to this file instead of stdout.
         #[arg(long, short)]
@@ -117,7 +132,11 @@ pub enum Command {
         color: ColorChoice,
     },
     /// List the rules.
-    Rules,
+    Rules {
+        /// `text` (id, severity, title) or `json` (the catalog's fields).
+        #[arg(long, short = 'f', value_enum, default_value = "text")]
+        format: RulesFormat,
+    },
     /// Print a rule's documentation (or `patterns`: how to teach monolens your clients;
     /// `verdict`: how the verdict weighs the findings).
     Explain {
@@ -154,7 +173,16 @@ pub fn run(args: impl IntoIterator<Item = String>) -> i32 {
 
 fn execute(command: Command) -> Result<i32, String> {
     match command {
-        Command::Rules => {
+        Command::Rules {
+            format: RulesFormat::Json,
+        } => {
+            let mut text =
+                serde_json::to_string_pretty(&catalog::listing()).map_err(|e| e.to_string())?;
+            text.push('\n');
+            print_stdout(&text)?;
+            Ok(exit::CLEAN)
+        }
+        Command::Rules { .. } => {
             let mut out = String::new();
             for d in catalog::all() {
                 out.push_str(&format!(
@@ -191,6 +219,14 @@ fn execute(command: Command) -> Result<i32, String> {
             color,
             by_service,
         } => {
+            if by_service && !format.shows_services() {
+                return Err(format!(
+                    "--by-service has no place in --format {}; use table, markdown, html or json",
+                    format
+                        .to_possible_value()
+                        .map_or(String::new(), |v| v.get_name().to_string())
+                ));
+            }
             let scan = run_scan(&args, baseline)?;
             let color = use_color(color, output.is_some());
             let style = report::Style {
@@ -283,9 +319,10 @@ fn run_scan(args: &ScanArgs, baseline: Option<PathBuf>) -> Result<crate::Scan, S
         Input::Dir(&root)
     };
     let options = crate::ScanOptions {
+        rules: rule_filter(args)?,
         exclude: args.exclude.clone(),
         git_dir: args.git_dir.clone(),
-        rev: Some(args.rev.clone()),
+        rev: args.rev.clone(),
         no_history: args.no_history,
         progress: crate::progress::allowed(args.quiet),
         baseline,
@@ -296,6 +333,19 @@ fn run_scan(args: &ScanArgs, baseline: Option<PathBuf>) -> Result<crate::Scan, S
         }),
     };
     crate::scan(input, &config, &options)
+}
+
+/// `--select` and `--ignore`, with every id checked against the catalog.
+fn rule_filter(args: &ScanArgs) -> Result<crate::RuleFilter, String> {
+    for id in args.select.iter().chain(&args.ignore) {
+        if catalog::get(id).is_none() {
+            return Err(format!("unknown rule `{id}`; `monolens rules` lists them"));
+        }
+    }
+    Ok(crate::RuleFilter {
+        select: args.select.iter().cloned().collect(),
+        ignore: args.ignore.iter().cloned().collect(),
+    })
 }
 
 /// Colour only on a terminal without `NO_COLOR`, unless forced; never into a file.

@@ -372,9 +372,9 @@ fn walk(root: &Path, parents: bool, diagnostics: &mut Vec<Diagnostic>) -> Vec<(S
                     }
                 }
                 Ok(_) => {}
-                Err(err) => out.1.push(Diagnostic::warning(
+                Err(err) => out.1.push(Diagnostic::whole(
+                    crate::model::Severity::Warning,
                     &root.to_string_lossy(),
-                    1,
                     format!("cannot walk: {err}"),
                 )),
             }

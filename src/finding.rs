@@ -135,6 +135,12 @@ pub const MAX_RELATED: usize = 10;
 /// finding's `components`.
 pub const MAX_NAMED: usize = 8;
 
+/// `1 service`, `2 services`: the count and the word, singular for one.
+pub fn plural(count: usize, word: &str) -> String {
+    let s = if count == 1 { "" } else { "s" };
+    format!("{count} {word}{s}")
+}
+
 /// `a, b, c` — or, for a longer list, its first `MAX_NAMED` and "… and N more".
 pub fn names<S: AsRef<str>>(list: &[S]) -> String {
     let shown = if list.len() <= MAX_NAMED + 1 {

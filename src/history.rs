@@ -17,7 +17,7 @@
 //! generated commits over 12 services are read and analysed in 70–130 ms.
 
 pub use crate::model::CoChange;
-use crate::model::Diagnostic;
+use crate::model::{Diagnostic, Severity};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -463,17 +463,20 @@ pub fn analyse(
                 format!("no git history available ({e}); co-change coupling not analysed")
             };
             // An explicit `--git-dir` that cannot be read is the user's mistake, not a missing repo.
-            report.diagnostics.push(if hopts.git_dir.is_some() {
-                Diagnostic::warning(&label, 1, message)
+            let severity = if hopts.git_dir.is_some() {
+                Severity::Warning
             } else {
-                Diagnostic::note(&label, 1, message)
-            });
+                Severity::Note
+            };
+            report
+                .diagnostics
+                .push(Diagnostic::whole(severity, &label, message));
             return report;
         }
         Ok(true) => {
-            report.diagnostics.push(Diagnostic::warning(
+            report.diagnostics.push(Diagnostic::whole(
+                Severity::Warning,
                 &label,
-                1,
                 "the repository is a shallow clone, so co-change coupling cannot be measured; \
                  fetch the full history (actions/checkout: `fetch-depth: 0`, or \
                  `git fetch --unshallow`), or point `--git-dir` at a full mirror",
@@ -485,9 +488,9 @@ pub fn analyse(
     let mut commits = match source.commits(hopts) {
         Ok(c) => c,
         Err(e) => {
-            report.diagnostics.push(Diagnostic::warning(
+            report.diagnostics.push(Diagnostic::whole(
+                Severity::Warning,
                 &label,
-                1,
                 format!("cannot read git history: {e}; co-change coupling not analysed"),
             ));
             return report;
@@ -513,9 +516,9 @@ pub fn analyse(
         if hopts.since_days > 0 {
             window.push(format!("last {} days", hopts.since_days));
         }
-        report.diagnostics.push(Diagnostic::note(
+        report.diagnostics.push(Diagnostic::whole(
+            Severity::Note,
             &label,
-            1,
             format!(
                 "no commits to analyse for co-change coupling ({})",
                 window.join(", ")

@@ -197,6 +197,8 @@ fn repo_prefix(root: &Path) -> String {
 /// Command-line settings for one scan (the config file holds the rest).
 #[derive(Debug, Clone, Default)]
 pub struct ScanOptions {
+    /// `--select` / `--ignore` from the command line.
+    pub rules: RuleFilter,
     pub exclude: Vec<String>,
     /// Read history from this git directory (e.g. a bare mirror).
     pub git_dir: Option<std::path::PathBuf>,
@@ -210,6 +212,26 @@ pub struct ScanOptions {
     pub baseline: Option<std::path::PathBuf>,
     /// The config file's path as shown in diagnostics.
     pub config_file: Option<String>,
+}
+
+/// Which rules run, from the command line: `select` (when not empty) runs only those, over
+/// what the config switches off; `ignore` switches rules off as `severity: off` does.
+#[derive(Debug, Clone, Default)]
+pub struct RuleFilter {
+    pub select: std::collections::BTreeSet<String>,
+    pub ignore: std::collections::BTreeSet<String>,
+}
+
+impl RuleFilter {
+    /// Whether `rule` runs, given whether the config switches it off.
+    pub fn runs(&self, rule: &str, off_in_config: bool) -> bool {
+        let selected = if self.select.is_empty() {
+            !off_in_config
+        } else {
+            self.select.contains(rule)
+        };
+        selected && !self.ignore.contains(rule)
+    }
 }
 
 fn history_options(
@@ -372,7 +394,9 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
                 .rules
                 .get(rule.id)
                 .and_then(|r| r.value.severity.as_deref());
-            (severity != Some("off")).then(|| (rule, severity.and_then(parse_severity)))
+            opts.rules
+                .runs(rule.id, severity == Some("off"))
+                .then(|| (rule, severity.and_then(parse_severity)))
         })
         .collect();
     let mut findings = rules::check_all(&ctx, &enabled);

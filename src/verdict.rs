@@ -445,24 +445,27 @@ fn line(
         .collect();
     let what = if risk == Risk::Unknown {
         format!(
-            "too little evidence to judge ({} app services, {} sync or async edge{} between them, datastore access seen for {})",
-            seen.apps,
-            seen.edges,
-            if seen.edges == 1 { "" } else { "s" },
+            "too little evidence to judge ({}, {} between them, datastore access seen for {})",
+            crate::finding::plural(seen.apps, "app service"),
+            crate::finding::plural(seen.edges, "sync or async edge"),
             seen.with_data
         )
     } else if clusters.is_empty() && !released.is_empty() {
         format!(
-            "0 of {total} services form a coupled cluster; {} share only a release train or a server (weak links)",
+            "0 of {} form a coupled cluster; {} share only a release train or a server (weak links)",
+            crate::finding::plural(total, "service"),
             released.len()
         )
     } else if clusters.is_empty() {
-        format!("0 of {total} services form a coupled cluster")
+        format!(
+            "0 of {} form a coupled cluster",
+            crate::finding::plural(total, "service")
+        )
     } else {
         format!(
-            "{coupled} of {total} services form {} coupled cluster{}",
-            clusters.len(),
-            if clusters.len() == 1 { "" } else { "s" }
+            "{coupled} of {} form {}",
+            crate::finding::plural(total, "service"),
+            crate::finding::plural(clusters.len(), "coupled cluster")
         )
     };
     let mut line = format!("{what}: distributed-monolith risk {}", risk.as_str());

@@ -29,6 +29,20 @@ fn every_rule_has_docs_and_a_unique_id() {
         ] {
             assert!(!text.trim().is_empty(), "{}: empty {field}", d.id);
         }
+        // A security rule says how severe for GitHub's security view; no other rule does.
+        match d.kind {
+            catalog::RuleKind::Security => assert!(
+                d.security_severity
+                    .is_some_and(|s| (0.1..=10.0).contains(&s)),
+                "{}: a security rule needs a security-severity from 0.1 to 10",
+                d.id
+            ),
+            catalog::RuleKind::Architecture => assert!(
+                d.security_severity.is_none(),
+                "{}: security-severity on an architecture rule",
+                d.id
+            ),
+        }
         assert!(
             !catalog::principle(d).is_empty(),
             "{}: principle {} unknown",

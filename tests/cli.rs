@@ -374,3 +374,129 @@ fn no_colour_when_piped() {
         "escape codes in piped output"
     );
 }
+
+fn scan_json(extra: &[&str]) -> serde_json::Value {
+    let out = monolens()
+        .args([
+            "scan",
+            "--no-history",
+            "--quiet",
+            "--fail-on",
+            "never",
+            "-f",
+            "json",
+        ])
+        .args(extra)
+        .arg(fixture("fixtures/demo"))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn rules_of(json: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().expect("rule").to_string())
+        .collect()
+}
+
+#[test]
+fn select_and_ignore_choose_the_rules() {
+    let all = rules_of(&scan_json(&[]));
+    assert!(all.contains("shared-database") && all.contains("cyclic-sync-calls"));
+    let selected = rules_of(&scan_json(&[
+        "--select",
+        "shared-database,cyclic-sync-calls",
+    ]));
+    assert_eq!(
+        selected.into_iter().collect::<Vec<_>>(),
+        ["cyclic-sync-calls", "shared-database"]
+    );
+    let ignored = rules_of(&scan_json(&["--ignore", "shared-database"]));
+    assert!(!ignored.contains("shared-database"));
+    assert_eq!(ignored.len(), all.len() - 1);
+    let out = monolens()
+        .args(["scan", "--no-history", "--ignore", "no-such-rule"])
+        .arg(fixture("fixtures/demo"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("unknown rule `no-such-rule`"), "{stderr}");
+}
+
+#[test]
+fn by_service_is_shown_or_refused() {
+    for format in ["table", "markdown", "html"] {
+        let out = monolens()
+            .args([
+                "scan",
+                "--no-history",
+                "--quiet",
+                "--fail-on",
+                "never",
+                "--by-service",
+            ])
+            .args(["-f", format])
+            .arg(fixture("fixtures/demo"))
+            .output()
+            .expect("runs");
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("tables owned"),
+            "{format}: no per-service table"
+        );
+    }
+    for format in ["sarif", "github", "junit", "dot", "mermaid"] {
+        let out = monolens()
+            .args(["scan", "--no-history", "--by-service", "-f", format])
+            .arg(fixture("fixtures/demo"))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(
+            stderr.contains("--by-service has no place in --format"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn rules_list_as_json_with_the_severity_option() {
+    let out = monolens()
+        .args(["rules", "--format", "json"])
+        .output()
+        .expect("runs");
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let list = list.as_array().expect("array");
+    assert_eq!(list.len(), monolens::catalog::all().len());
+    for rule in list {
+        assert_eq!(rule["options"][0]["name"], "severity", "{rule}");
+        assert!(rule["precision"].is_string() && rule["tags"].is_array());
+    }
+}
+
+#[test]
+fn scan_help_lists_the_formats() {
+    let out = monolens().args(["scan", "--help"]).output().expect("runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for f in [
+        "table", "json", "sarif", "github", "dot", "mermaid", "markdown", "junit", "html",
+    ] {
+        assert!(
+            help.lines().any(|l| l
+                .trim_start()
+                .trim_start_matches("- ")
+                .starts_with(&format!("{f}:"))),
+            "`{f}` is not described in scan --help:\n{help}"
+        );
+    }
+}

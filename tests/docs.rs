@@ -22,6 +22,14 @@ fn rules_md_is_generated_from_the_catalog() {
 }
 
 #[test]
+fn principles_md_is_generated_from_the_catalog() {
+    check(
+        "docs/principles.md",
+        &monolens::catalog::principles_markdown(),
+    );
+}
+
+#[test]
 fn verdict_md_is_generated_from_the_scale_and_catalog() {
     check("docs/verdict.md", &monolens::verdict::scale_markdown());
 }

@@ -123,6 +123,16 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// `file:line`, or the file (or folder) alone when the diagnostic is about all of it
+    /// (line 0: a repository without history, a folder that cannot be walked).
+    pub fn place(&self) -> String {
+        if self.line == 0 {
+            self.file.clone()
+        } else {
+            format!("{}:{}", self.file, self.line)
+        }
+    }
+
     pub fn warning(file: &str, line: u32, message: impl Into<String>) -> Self {
         Diagnostic {
             file: file.to_string(),
@@ -136,6 +146,14 @@ impl Diagnostic {
         Diagnostic {
             severity: Severity::Note,
             ..Diagnostic::warning(file, line, message)
+        }
+    }
+    /// About a file or folder as a whole, at no line (shown without one).
+    pub fn whole(severity: Severity, file: &str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            line: 0,
+            severity,
+            ..Diagnostic::warning(file, 1, message)
         }
     }
 }

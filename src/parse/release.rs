@@ -87,10 +87,12 @@ pub fn helm_tags(path: &str, text: &str, out: &mut FileFacts) {
             continue;
         }
         let expr = exprs.join(" ");
-        let group = if expr.contains(".Values.global") {
-            format!("helm {expr}")
+        // Read in the finding's message: "every image tag comes from {{ .Values.tag }} of the
+        // Helm chart `deploy/chart`".
+        let group = if expr.contains(".Values.global") || chart.is_empty() {
+            format!("{{{{ {expr} }}}} (Helm)")
         } else {
-            format!("helm {chart}: {expr}")
+            format!("{{{{ {expr} }}}} of the Helm chart `{chart}`")
         };
         let column = (line.len() - line.trim_start().len()) as u32 + 1;
         out.facts.push(Fact::ReleaseTag(ReleaseTag {
@@ -169,7 +171,7 @@ mod tests {
         };
         assert_eq!(
             t.group,
-            "helm chart: .Values.images.tag | default .Chart.AppVersion"
+            "{{ .Values.images.tag | default .Chart.AppVersion }} of the Helm chart `chart`"
         );
         assert_eq!(t.location.line, 4);
     }

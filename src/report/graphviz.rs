@@ -113,7 +113,7 @@ pub fn dot(r: &Report) -> String {
     out
 }
 
-fn mermaid_text(s: &str) -> String {
+pub(super) fn mermaid_text(s: &str) -> String {
     s.replace('"', "#quot;")
 }
 

@@ -35,7 +35,7 @@ fn escape_lines(s: &str) -> String {
     s.lines().map(escape).collect::<Vec<_>>().join("<br>")
 }
 
-pub fn render(r: &Report) -> String {
+pub fn render(r: &Report, style: super::Style) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let _ = write!(
         out,
@@ -47,6 +47,9 @@ pub fn render(r: &Report) -> String {
     architecture(&mut out, r);
     clusters(&mut out, r);
     findings(&mut out, r);
+    if style.by_service {
+        services(&mut out, r);
+    }
     rule_docs(&mut out, r);
     diagnostics(&mut out, r);
     let _ = writeln!(out, "<script>{SCRIPT}</script>\n</body></html>");
@@ -243,6 +246,38 @@ fn finding_row(out: &mut String, f: &Finding) {
     out.push_str("</td></tr>\n");
 }
 
+/// The per-service table of `--by-service`.
+fn services(out: &mut String, r: &Report) {
+    out.push_str(
+        "<section id=\"services\"><h2>Services</h2><table><thead><tr><th>service</th><th>owner</th>\
+         <th>datastores</th><th>tables owned</th><th>sync out/in</th><th>async out/in</th>\
+         <th>findings</th></tr></thead><tbody>\n",
+    );
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            escape(&v.join(", "))
+        }
+    };
+    for row in &r.verdict.services {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td>{}/{}</td><td>{}</td></tr>",
+            escape(&row.service),
+            list(&row.owners),
+            list(&row.datastores),
+            row.tables_owned,
+            row.sync_out,
+            row.sync_in,
+            row.async_out,
+            row.async_in,
+            row.findings
+        );
+    }
+    out.push_str("</tbody></table></section>\n");
+}
+
 /// The documentation of each rule that has an active finding, from the catalog.
 fn rule_docs(out: &mut String, r: &Report) {
     let rules: BTreeSet<&str> = r
@@ -284,9 +319,8 @@ fn diagnostics(out: &mut String, r: &Report) {
     for x in d.iter().take(500) {
         let _ = write!(
             out,
-            "<li><span class=\"loc\">{}:{}</span> {}: {}</li>",
-            escape(&x.file),
-            x.line,
+            "<li><span class=\"loc\">{}</span> {}: {}</li>",
+            escape(&x.place()),
             x.severity.as_str(),
             escape(&x.message)
         );

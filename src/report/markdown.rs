@@ -9,7 +9,7 @@ fn cell(s: &str) -> String {
         .replace('\n', "<br>")
 }
 
-pub fn render(r: &Report) -> String {
+pub fn render(r: &Report, style: super::Style) -> String {
     let s = r.summary();
     let mut out = format!("## monolens\n\n**{}**\n\n", r.verdict.line);
     if r.verdict.risk == crate::verdict::Risk::Unknown {
@@ -57,20 +57,144 @@ pub fn render(r: &Report) -> String {
             }
         }
     }
+    if let Some(picture) = clusters_mermaid(r) {
+        out.push_str("\n```mermaid\n");
+        out.push_str(&picture);
+        out.push_str("```\n");
+    }
     if !r.verdict.weak_links.is_empty() {
         out.push_str("\n### Weak links: released together or on one server (not clusters)\n\n");
         for w in &r.verdict.weak_links {
             out.push_str(&format!("- `{}`: {}\n", w.rule, w.message));
         }
     }
-    out.push_str(&format!(
-        "\n{} services, {} datastores, {} brokers, {} edges · {} errors, {} warnings, {} notes, {} suppressed\n",
-        s.services, s.datastores, s.brokers, s.edges, s.errors, s.warnings, s.notes, s.suppressed
-    ));
+    out.push_str(&format!("\n{}\n", super::counts(&s)));
+    if style.by_service {
+        out.push_str(&services(r));
+    }
     if !r.stale.is_empty() {
         out.push_str(&format!(
             "\n{} stale baseline entries: remove them from the baseline.\n",
             r.stale.len()
+        ));
+    }
+    out
+}
+
+/// The most nodes the clusters' Mermaid picture draws: GitHub renders larger ones slowly and
+/// refuses very large ones.
+const MERMAID_NODES: usize = 40;
+
+/// The coupled clusters as one Mermaid flowchart (a subgraph per cluster, the datastores and
+/// brokers its members use beside it), whole clusters only, up to `MERMAID_NODES`.
+fn clusters_mermaid(r: &Report) -> Option<String> {
+    use super::picture::{self, NodeKind};
+    let mut ids: Vec<String> = Vec::new();
+    let mut nodes = String::new();
+    let mut edges: Vec<(usize, usize, crate::model::EdgeKind, bool)> = Vec::new();
+    let mut left_out = 0;
+    for i in 0..r.verdict.clusters.len() {
+        let Some(g) = picture::cluster(r, i) else {
+            left_out += 1;
+            continue;
+        };
+        let new = g.nodes.iter().filter(|n| !ids.contains(&n.id)).count();
+        if ids.len() + new > MERMAID_NODES || g.note.is_some() {
+            left_out += 1;
+            continue;
+        }
+        let at = |ids: &mut Vec<String>, id: &str| match ids.iter().position(|x| x == id) {
+            Some(p) => (p, false),
+            None => {
+                ids.push(id.to_string());
+                (ids.len() - 1, true)
+            }
+        };
+        let mut members = String::new();
+        for n in &g.nodes {
+            let (k, fresh) = at(&mut ids, &n.id);
+            if !fresh {
+                continue;
+            }
+            let text = super::graphviz::mermaid_text(&n.label);
+            let shape = match n.kind {
+                NodeKind::Component(crate::model::ComponentKind::Datastore) => {
+                    format!("[(\"{text}\")]")
+                }
+                NodeKind::Component(crate::model::ComponentKind::Broker) => {
+                    format!("{{{{\"{text}\"}}}}")
+                }
+                _ => format!("[\"{text}\"]"),
+            };
+            let line = format!("    n{k}{shape}\n");
+            if n.cluster.is_some() {
+                members.push_str(&line)
+            } else {
+                nodes.push_str(&line)
+            }
+        }
+        nodes.push_str(&format!(
+            "  subgraph c{0}[\"cluster {0}\"]\n{members}  end\n",
+            i + 1
+        ));
+        for l in &g.lines {
+            let from = at(&mut ids, &g.nodes[l.from].id).0;
+            let to = at(&mut ids, &g.nodes[l.to].id).0;
+            edges.push((from, to, l.kind, l.flagged.is_some()));
+        }
+    }
+    if ids.is_empty() {
+        return None;
+    }
+    edges.sort();
+    edges.dedup();
+    let mut out = String::from("flowchart LR\n");
+    out.push_str(&nodes);
+    let mut styles = String::new();
+    for (i, (from, to, kind, flagged)) in edges.iter().enumerate() {
+        let arrow = match kind {
+            crate::model::EdgeKind::Sync | crate::model::EdgeKind::Platform => "-->",
+            _ => "-.->",
+        };
+        out.push_str(&format!("  n{from} {arrow}|{}| n{to}\n", kind.as_str()));
+        if *flagged {
+            styles.push_str(&format!("  linkStyle {i} stroke:#d00,stroke-width:2px\n"));
+        }
+    }
+    out.push_str(&styles);
+    if left_out > 0 {
+        out.push_str(&format!(
+            "  %% {left_out} more clusters are too large to draw here\n"
+        ));
+    }
+    Some(out)
+}
+
+/// The per-service table of `--by-service`.
+fn services(r: &Report) -> String {
+    let mut out = String::from(
+        "\n### Services\n\n| service | owner | datastores | tables owned | sync out/in | async out/in | findings |\n\
+         | --- | --- | --- | ---: | ---: | ---: | ---: |\n",
+    );
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            cell(&v.join(", "))
+        }
+    };
+    for row in &r.verdict.services {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {}/{} | {}/{} | {} |\n",
+            cell(&row.service),
+            list(&row.owners),
+            list(&row.datastores),
+            row.tables_owned,
+            row.sync_out,
+            row.sync_in,
+            row.async_out,
+            row.async_in,
+            row.findings
         ));
     }
     out

@@ -12,7 +12,7 @@ pub mod sarif;
 pub mod table;
 
 use crate::finding::Finding;
-pub(crate) use crate::finding::names;
+pub(crate) use crate::finding::{names, plural};
 use crate::model::{ComponentKind, Model, Severity};
 
 /// Everything a renderer needs.
@@ -25,15 +25,35 @@ pub struct Report<'a> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Findings table, diagnostics, clusters and verdict for a terminal
     Table,
+    /// The whole report: model, findings, verdict (schemas/report.schema.json)
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers
     Sarif,
+    /// GitHub Actions annotations (::error file=…::)
     Github,
+    /// Graphviz DOT picture of the architecture
     Dot,
+    /// Mermaid flowchart of the architecture
     Mermaid,
+    /// Markdown for job summaries and PR comments, with a Mermaid picture of the clusters
     Markdown,
+    /// JUnit XML for CI test reports: one suite per rule
     Junit,
+    /// One self-contained HTML page: verdict, architecture picture, findings, rule docs
     Html,
+}
+
+impl Format {
+    /// Whether the format can show the per-service table of `--by-service` (JSON always has
+    /// it, as `services`).
+    pub fn shows_services(self) -> bool {
+        matches!(
+            self,
+            Format::Table | Format::Json | Format::Markdown | Format::Html
+        )
+    }
 }
 
 /// Counts for the summary line and JSON `summary`.
@@ -73,12 +93,6 @@ impl Report<'_> {
                 .count(),
         }
     }
-}
-
-/// `1 service`, `2 services`: the count and the word, singular for one.
-pub fn plural(count: usize, word: &str) -> String {
-    let s = if count == 1 { "" } else { "s" };
-    format!("{count} {word}{s}")
 }
 
 /// The summary line: `3 services, 1 datastore, 0 brokers, 5 edges · 1 error, 2 warnings,
@@ -148,9 +162,9 @@ pub fn render(format: Format, report: &Report, style: Style) -> String {
         Format::Github => text(github::render(report)),
         Format::Dot => text(graphviz::dot(report)),
         Format::Mermaid => text(graphviz::mermaid(report)),
-        Format::Markdown => text(markdown::render(report)),
+        Format::Markdown => text(markdown::render(report, style)),
         Format::Junit => text(junit::render(report)),
         // Escapes every value itself (control characters made visible, markup escaped).
-        Format::Html => html::render(report),
+        Format::Html => html::render(report, style),
     }
 }

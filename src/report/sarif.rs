@@ -61,23 +61,39 @@ fn sentence(s: &str) -> String {
     }
 }
 
+/// Where the rules' documentation is published: `docs/rules.md` in the repository that
+/// Cargo.toml's `repository` names; none while it names none.
+fn help_uri(id: &str) -> Option<String> {
+    let repo = env!("CARGO_PKG_REPOSITORY").trim_end_matches('/');
+    (!repo.is_empty()).then(|| format!("{repo}/blob/main/docs/rules.md#{id}"))
+}
+
 fn rules() -> Vec<Value> {
     catalog::all()
         .iter()
         .map(|d| {
-            json!({
+            let mut properties = json!({
+                "tags": d.kind.tags(),
+                "precision": d.precision.as_str(),
+                "problem.severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning", Severity::Note => "recommendation" },
+            });
+            if let Some(score) = d.security_severity {
+                // GitHub reads it as a string (0.1–10: 7.0–8.9 is "high").
+                properties["security-severity"] = json!(format!("{score:.1}"));
+            }
+            let mut rule = json!({
                 "id": d.id,
                 "name": pascal(&d.id),
                 "shortDescription": {"text": sentence(&d.title)},
                 "fullDescription": {"text": sentence(&d.summary)},
                 "help": {"text": format!("{}\n\nHow to fix: {}", d.what.trim(), d.fix.trim()), "markdown": d.markdown()},
                 "defaultConfiguration": {"level": level(d.severity)},
-                "properties": {
-                    "tags": ["architecture", "coupling"],
-                    "precision": "high",
-                    "problem.severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning", Severity::Note => "recommendation" },
-                },
-            })
+                "properties": properties,
+            });
+            if let Some(uri) = help_uri(&d.id) {
+                rule["helpUri"] = json!(uri);
+            }
+            rule
         })
         .collect()
 }

@@ -169,9 +169,8 @@ fn diagnostics(out: &mut String, r: &Report, width: usize) {
     for (first, members) in groups.iter().take(DIAGNOSTIC_GROUPS) {
         if let [one] = members.as_slice() {
             let text = format!(
-                "{}:{}: {}: {}",
-                one.file,
-                one.line,
+                "{}: {}: {}",
+                one.place(),
                 one.severity.as_str(),
                 one.message
             );
@@ -188,7 +187,7 @@ fn diagnostics(out: &mut String, r: &Report, width: usize) {
         let mut files: Vec<String> = members
             .iter()
             .take(GROUP_FILES)
-            .map(|d| format!("{}:{}", d.file, d.line))
+            .map(|d| d.place())
             .collect();
         if members.len() > GROUP_FILES {
             files.push(format!("… and {} more", members.len() - GROUP_FILES));
