@@ -112,3 +112,98 @@ fn passwords_never_reach_any_output() {
         assert!(text.contains("Password=***"));
     }
 }
+
+/// The JSON report matches `schemas/report.schema.json` on the demo, every corpus system and
+/// every rule fixture (which between them have suppressed findings and diagnostics).
+#[test]
+fn json_matches_its_schema_everywhere() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("schemas/report.schema.json"))
+            .expect("schema present"),
+    )
+    .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let mut dirs = vec![common::root().join("fixtures/demo")];
+    let corpus = common::root().join("../shared/corpus");
+    if corpus.is_dir() {
+        dirs.extend(common::dirs_in(&corpus));
+    } else {
+        eprintln!("../shared/corpus is not here: the schema is checked on fixtures only");
+    }
+    for rule in common::dirs_in(&common::root().join("fixtures/rules")) {
+        dirs.extend(common::dirs_in(&rule));
+    }
+    dirs.extend(common::dirs_in(&common::root().join("fixtures/verdict")));
+    let mut scans: Vec<(String, monolens::Scan)> = dirs
+        .iter()
+        .map(|d| (d.display().to_string(), common::scan_dir(d)))
+        .collect();
+    // Every kind of suppression and a stale baseline entry.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("repo");
+    copy_dir(&common::root().join("fixtures/demo"), &repo);
+    // Above the demo's first plaintext password (line 24).
+    let compose = std::fs::read_to_string(repo.join("docker-compose.yml")).expect("compose");
+    let mut lines: Vec<&str> = compose.lines().collect();
+    lines.insert(23, "      # monolens:ignore plaintext-credentials -- demo values");
+    std::fs::write(repo.join("docker-compose.yml"), lines.join("\n") + "\n").expect("write");
+    let first = common::scan_dir(&repo);
+    let active: Vec<_> = first
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .take(1)
+        .cloned()
+        .collect();
+    let mut baseline = monolens::suppress::Baseline::from_findings(&active);
+    baseline.findings.push(monolens::suppress::BaselineEntry {
+        fingerprint: "0000000000000000".into(),
+        rule: "shared-database".into(),
+        components: vec!["gone".into()],
+        message: "no longer found".into(),
+    });
+    let file = tmp.path().join("baseline.json");
+    std::fs::write(&file, serde_json::to_string(&baseline).expect("json")).expect("write");
+    let opts = monolens::ScanOptions {
+        no_history: true,
+        baseline: Some(file),
+        ..Default::default()
+    };
+    let config = monolens::config::Config::default();
+    let with_baseline = monolens::scan(monolens::Input::Dir(&repo), &config, &opts).expect("scan");
+    assert!(!with_baseline.stale.is_empty());
+    scans.push(("demo with a baseline".into(), with_baseline));
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut checked = 0;
+    for (what, scan) in scans {
+        for f in &scan.findings {
+            if let Some(s) = &f.suppressed {
+                kinds.insert(serde_json::to_value(s).expect("json")["kind"].to_string());
+            }
+        }
+        let text = report::render(Format::Json, &scan.report(), Style::default());
+        let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .take(5)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{what}: {}", errors.join("\n"));
+        checked += 1;
+    }
+    assert!(checked > 10, "only {checked} reports checked");
+    assert!(kinds.len() >= 3, "suppression kinds seen: {kinds:?}");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
