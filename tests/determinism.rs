@@ -1,5 +1,5 @@
-//! The same input gives byte-identical JSON, SARIF and table output across runs and thread
-//! counts.
+//! The same input gives byte-identical JSON, SARIF, table, DOT, HTML and Markdown output
+//! across runs and thread counts.
 
 mod common;
 
@@ -30,7 +30,7 @@ fn output_is_byte_identical_across_thread_counts() {
     targets.extend(common::corpus("eshoponcontainers"));
     for t in targets {
         let path = t.display().to_string();
-        for format in ["json", "sarif", "table", "dot"] {
+        for format in ["json", "sarif", "table", "dot", "html", "markdown"] {
             let one = run("1", &path, format);
             assert!(!one.is_empty());
             for threads in ["2", "4", "1"] {

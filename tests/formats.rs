@@ -145,7 +145,10 @@ fn json_matches_its_schema_everywhere() {
     // Above the demo's first plaintext password (line 24).
     let compose = std::fs::read_to_string(repo.join("docker-compose.yml")).expect("compose");
     let mut lines: Vec<&str> = compose.lines().collect();
-    lines.insert(23, "      # monolens:ignore plaintext-credentials -- demo values");
+    lines.insert(
+        23,
+        "      # monolens:ignore plaintext-credentials -- demo values",
+    );
     std::fs::write(repo.join("docker-compose.yml"), lines.join("\n") + "\n").expect("write");
     let first = common::scan_dir(&repo);
     let active: Vec<_> = first
