@@ -319,6 +319,7 @@ fn run_scan(args: &ScanArgs, baseline: Option<PathBuf>) -> Result<crate::Scan, S
         Input::Dir(&root)
     };
     let options = crate::ScanOptions {
+        repository_paths: true,
         rules: rule_filter(args)?,
         exclude: args.exclude.clone(),
         git_dir: args.git_dir.clone(),

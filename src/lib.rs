@@ -197,6 +197,9 @@ fn repo_prefix(root: &Path) -> String {
 /// Command-line settings for one scan (the config file holds the rest).
 #[derive(Debug, Clone, Default)]
 pub struct ScanOptions {
+    /// Show every path relative to the repository root rather than the scan root (the
+    /// command line's convention: `model::show_paths_under` the scan root's prefix).
+    pub repository_paths: bool,
     /// `--select` / `--ignore` from the command line.
     pub rules: RuleFilter,
     pub exclude: Vec<String>,
@@ -362,6 +365,10 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
             )
         }
     };
+    if opts.repository_paths {
+        // Before resolution: findings' messages and the verdict's advice quote locations.
+        model::show_paths_under(&prefix);
+    }
     let mut model = resolve::resolve(&root_label, files, &resolve_opts);
     timer.lap("resolve");
     model.repo_prefix = prefix;

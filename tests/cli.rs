@@ -304,7 +304,7 @@ fn output_file_and_formats() {
     let text = String::from_utf8_lossy(&gh.get_output().stdout).to_string();
     assert!(
         text.lines()
-            .any(|l| l.starts_with("::error file=docker-compose.yml,line=")),
+            .any(|l| l.starts_with("::error file=fixtures/demo/docker-compose.yml,line=")),
         "{text}"
     );
 }

@@ -43,16 +43,16 @@ fn text_by_id_shows_kind_reason_dirs_settings_and_edges() {
     for want in [
         "kind rule    application",
         "application workload: nothing says it is infrastructure",
-        "reason at    docker-compose.yml:17:3",
+        "reason at    fixtures/demo/docker-compose.yml:17:3",
         "owners       @shop/orders-team",
         "services/orders",
         "BILLING_URL",
         "http://billing:8080/invoices",
         "(source literal)",
-        "services/orders/src/main/java/shop/StockClient.java:5:46",
+        "fixtures/demo/services/orders/src/main/java/shop/StockClient.java:5:46",
         "→ billing",
         "← gateway",
-        "gateway/nginx.conf:4:5  proxy_pass=http://orders:8080",
+        "fixtures/demo/gateway/nginx.conf:4:5  proxy_pass=http://orders:8080",
         "database shop",
         "topic order-events",
     ] {
@@ -162,7 +162,10 @@ fn json_has_the_same_content_in_a_stable_order() {
     assert_eq!(c["kind_reason"]["rule"], "application");
     assert_eq!(c["kind_reason"]["location"]["line"], 34);
     assert_eq!(c["variants"], serde_json::json!(["docker-compose", "k8s"]));
-    assert_eq!(v["directories"], serde_json::json!(["services/billing"]));
+    assert_eq!(
+        v["directories"],
+        serde_json::json!(["fixtures/demo/services/billing"])
+    );
     let env_from = v["settings"]
         .as_array()
         .expect("settings")
@@ -170,7 +173,7 @@ fn json_has_the_same_content_in_a_stable_order() {
         .find(|s| s["source"] == "env-from")
         .expect("the k8s envFrom setting");
     assert_eq!(env_from["variant"], "k8s");
-    assert_eq!(env_from["via"]["file"], "k8s/billing.yaml");
+    assert_eq!(env_from["via"]["file"], "fixtures/demo/k8s/billing.yaml");
     assert!(
         v["edges"]["out"]
             .as_array()
@@ -289,8 +292,8 @@ fn dockerfile_settings_show_their_source() {
         "--no-history",
     ]);
     for want in [
-        "CART_URL   dockerfile  web/Dockerfile:9:5",
-        "args       dockerfile  web/Dockerfile:11:39",
+        "CART_URL   dockerfile  fixtures/model/dockerfile-env/web/Dockerfile:9:5",
+        "args       dockerfile  fixtures/model/dockerfile-env/web/Dockerfile:11:39",
         "→ cart",
     ] {
         assert!(text.contains(want), "missing {want:?} in\n{text}");

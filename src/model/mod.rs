@@ -18,11 +18,46 @@ pub const MAX_EVIDENCE_PER_CODE_FILE: usize = 1;
 
 /// A 1-based position in a repository-relative file (forward slashes). The path is shared:
 /// a large repository has millions of locations in a few thousand files.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Location {
     pub file: FilePath,
     pub line: u32,
     pub column: u32,
+}
+
+/// The scan root's path inside its repository, put before every path an output shows, so that
+/// all formats name files relative to the repository root (as code scanning and annotations
+/// need) however deep the scanned folder is. Set once per process by the command line
+/// (`ScanOptions::repository_paths`); the model's own paths stay relative to the scan root.
+static SHOWN_PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Show paths under `prefix` from now on (the first call wins; later ones are ignored).
+pub fn show_paths_under(prefix: &str) {
+    let _ = SHOWN_PREFIX.set(prefix.to_string());
+}
+
+/// What an output puts before a model path.
+pub fn shown_prefix() -> &'static str {
+    SHOWN_PREFIX.get().map_or("", String::as_str)
+}
+
+/// A model path as outputs show it (borrowed when there is no prefix).
+pub fn shown_path(file: &str) -> std::borrow::Cow<'_, str> {
+    match shown_prefix() {
+        "" => std::borrow::Cow::Borrowed(file),
+        prefix => std::borrow::Cow::Owned(format!("{prefix}{file}")),
+    }
+}
+
+impl Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("Location", 3)?;
+        out.serialize_field("file", &shown_path(&self.file))?;
+        out.serialize_field("line", &self.line)?;
+        out.serialize_field("column", &self.column)?;
+        out.end()
+    }
 }
 
 /// A shared repository-relative path.
@@ -57,7 +92,14 @@ impl Location {
 
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+        write!(
+            f,
+            "{}{}:{}:{}",
+            shown_prefix(),
+            self.file,
+            self.line,
+            self.column
+        )
     }
 }
 
@@ -114,7 +156,7 @@ impl Severity {
 }
 
 /// A problem with one input (unreadable, malformed, skipped) that did not stop the scan.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Diagnostic {
     pub file: String,
     pub line: u32,
@@ -122,14 +164,32 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+impl Serialize for Diagnostic {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("Diagnostic", 4)?;
+        let file = if self.line == 0 {
+            std::borrow::Cow::Borrowed(self.file.as_str())
+        } else {
+            shown_path(&self.file)
+        };
+        out.serialize_field("file", &file)?;
+        out.serialize_field("line", &self.line)?;
+        out.serialize_field("severity", &self.severity)?;
+        out.serialize_field("message", &self.message)?;
+        out.end()
+    }
+}
+
 impl Diagnostic {
     /// `file:line`, or the file (or folder) alone when the diagnostic is about all of it
     /// (line 0: a repository without history, a folder that cannot be walked).
     pub fn place(&self) -> String {
         if self.line == 0 {
+            // The scan root or a folder as given on the command line, not a model path.
             self.file.clone()
         } else {
-            format!("{}:{}", self.file, self.line)
+            format!("{}:{}", shown_path(&self.file), self.line)
         }
     }
 

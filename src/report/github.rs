@@ -23,7 +23,7 @@ pub fn render(r: &Report) -> String {
         };
         out.push_str(&format!(
             "::{level} file={},line={},col={},title={}::{}\n",
-            escape_property(&f.location.file),
+            escape_property(&crate::model::shown_path(&f.location.file)),
             f.location.line,
             f.location.column,
             escape_property(&format!("monolens {}", f.rule)),

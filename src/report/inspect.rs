@@ -162,8 +162,15 @@ fn shown_value(s: &ResolvedSetting) -> String {
     redact::setting_value(&s.key, &s.value, s.from_secret())
 }
 
-fn dir_label(d: &str) -> &str {
-    if d.is_empty() { "." } else { d }
+/// A directory as outputs show it: under the repository prefix, `.` for the root itself.
+fn dir_label(d: &str) -> String {
+    let shown = crate::model::shown_path(d);
+    let shown = shown.trim_end_matches('/');
+    if shown.is_empty() {
+        ".".to_string()
+    } else {
+        shown.to_string()
+    }
 }
 
 fn loc(l: &Location) -> String {
@@ -406,7 +413,7 @@ pub fn to_value(v: &View) -> Value {
             "out": v.outgoing.iter().map(|e| {
                 let mut j = super::json::edge(e);
                 j["protection"] = protection(v.model, e).map_or(Value::Null, |p| json!({
-                    "file": p.location.file, "line": p.location.line,
+                    "file": crate::model::shown_path(&p.location.file), "line": p.location.line,
                     "column": p.location.column, "text": p.text,
                 }));
                 j

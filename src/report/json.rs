@@ -78,7 +78,7 @@ pub(crate) struct EdgeOut<'a> {
 
 #[derive(Serialize)]
 struct EvidenceOut<'a> {
-    file: &'a str,
+    file: std::borrow::Cow<'a, str>,
     line: u32,
     column: u32,
     text: &'a str,
@@ -269,7 +269,7 @@ fn edge_out(e: &Edge) -> EdgeOut<'_> {
             .evidence
             .iter()
             .map(|ev| EvidenceOut {
-                file: &ev.location.file,
+                file: crate::model::shown_path(&ev.location.file),
                 line: ev.location.line,
                 column: ev.location.column,
                 text: &ev.text,

@@ -37,7 +37,7 @@ pub fn render(r: &Report) -> String {
                 f.components.join(", "),
                 f.rule
             ));
-            cases.push_str(&format!("    <testcase classname=\"monolens.{}\" name=\"{name}\" file=\"{}\" line=\"{}\">\n", doc.id, xml(&f.location.file), f.location.line));
+            cases.push_str(&format!("    <testcase classname=\"monolens.{}\" name=\"{name}\" file=\"{}\" line=\"{}\">\n", doc.id, xml(&crate::model::shown_path(&f.location.file)), f.location.line));
             match (&f.suppressed, f.severity) {
                 (Some(s), _) => {
                     skipped += 1;
