@@ -96,8 +96,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "error")]
         fail_on: FailOn,
         /// Report only findings that are not in this baseline file.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "new_since")]
         baseline: Option<PathBuf>,
+        /// Report and fail only on findings the same scan of REV did not have (read with git
+        /// archive; history is not read), and list the ones this change removed.
+        #[arg(long, value_name = "REV")]
+        new_since: Option<String>,
         /// Exit 1 when the baseline has entries that no longer match a finding.
         #[arg(long)]
         fail_on_stale: bool,
@@ -215,6 +219,7 @@ fn execute(command: Command) -> Result<i32, String> {
             output,
             fail_on,
             baseline,
+            new_since,
             fail_on_stale,
             color,
             by_service,
@@ -227,7 +232,7 @@ fn execute(command: Command) -> Result<i32, String> {
                         .map_or(String::new(), |v| v.get_name().to_string())
                 ));
             }
-            let scan = run_scan(&args, baseline)?;
+            let scan = run_scan(&args, baseline, new_since)?;
             let color = use_color(color, output.is_some());
             let style = report::Style {
                 color,
@@ -262,7 +267,7 @@ fn execute(command: Command) -> Result<i32, String> {
             output,
             color,
         } => {
-            let scan = run_scan(&args, None)?;
+            let scan = run_scan(&args, None, None)?;
             let component = report::inspect::find(&scan.model, &name)?;
             let view = report::inspect::View::new(&scan.model, component);
             let color = use_color(color, output.is_some());
@@ -273,7 +278,7 @@ fn execute(command: Command) -> Result<i32, String> {
             Ok(exit::CLEAN)
         }
         Command::Baseline { args, output } => {
-            let scan = run_scan(&args, None)?;
+            let scan = run_scan(&args, None, None)?;
             let baseline = crate::suppress::Baseline::from_findings(&scan.findings);
             let mut text = serde_json::to_string_pretty(&baseline).map_err(|e| e.to_string())?;
             text.push('\n');
@@ -289,7 +294,11 @@ fn execute(command: Command) -> Result<i32, String> {
     }
 }
 
-fn run_scan(args: &ScanArgs, baseline: Option<PathBuf>) -> Result<crate::Scan, String> {
+fn run_scan(
+    args: &ScanArgs,
+    baseline: Option<PathBuf>,
+    new_since: Option<String>,
+) -> Result<crate::Scan, String> {
     let root = PathBuf::from(&args.path);
     let config_path = match &args.config {
         Some(p) => Some(p.clone()),
@@ -324,9 +333,12 @@ fn run_scan(args: &ScanArgs, baseline: Option<PathBuf>) -> Result<crate::Scan, S
         exclude: args.exclude.clone(),
         git_dir: args.git_dir.clone(),
         rev: args.rev.clone(),
-        no_history: args.no_history,
+        // Both sides of `--new-since` are scanned without history: co-change measures the
+        // history, not the change.
+        no_history: args.no_history || new_since.is_some(),
         progress: crate::progress::allowed(args.quiet),
         baseline,
+        new_since,
         // Shown relative to the scan root when it lives there.
         config_file: config_path.map(|p| {
             p.strip_prefix(&root)

@@ -208,6 +208,8 @@ pub enum Suppression {
     Allow { reason: String },
     /// A baseline entry.
     Baseline,
+    /// `--new-since REV`: the same scan of REV found it too, so this change did not add it.
+    Existing { rev: String },
 }
 
 impl Suppression {
@@ -222,6 +224,7 @@ impl Suppression {
             Suppression::Allow { .. } => "accepted in monolens.yaml".into(),
             Suppression::Annotation { component } => format!("monolens.dev/ignore on {component}"),
             Suppression::Baseline => "in the baseline".into(),
+            Suppression::Existing { rev } => format!("already found at {rev}"),
         }
     }
 
@@ -229,7 +232,9 @@ impl Suppression {
     pub fn sarif_kind(&self) -> &'static str {
         match self {
             Suppression::InSource { .. } | Suppression::Annotation { .. } => "inSource",
-            Suppression::Allow { .. } | Suppression::Baseline => "external",
+            Suppression::Allow { .. } | Suppression::Baseline | Suppression::Existing { .. } => {
+                "external"
+            }
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod redact;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+mod since;
 pub mod suppress;
 pub mod verdict;
 pub mod visible;
@@ -46,9 +47,12 @@ pub enum Input<'a> {
 pub struct Scan {
     pub model: Model,
     pub findings: Vec<Finding>,
-    /// Baseline entries that no longer match a finding.
+    /// Baseline entries that no longer match a finding (with `since`: the findings of that
+    /// revision this change removed).
     pub stale: Vec<suppress::BaselineEntry>,
     pub verdict: verdict::Verdict,
+    /// The revision of `--new-since`, when the baseline is that revision's scan.
+    pub since: Option<String>,
 }
 
 impl Scan {
@@ -58,6 +62,7 @@ impl Scan {
             findings: &self.findings,
             verdict: &self.verdict,
             stale: &self.stale,
+            since: self.since.as_deref(),
         }
     }
 }
@@ -180,7 +185,7 @@ fn parse_text(rel: &str, text: &str, names: &parse::source::Matcher) -> FileFact
 }
 
 /// The scan root's path inside its git repository, with a trailing slash ("" at the top).
-fn repo_prefix(root: &Path) -> String {
+pub(crate) fn repo_prefix(root: &Path) -> String {
     std::process::Command::new("git")
         .arg("-C")
         .arg(root)
@@ -213,6 +218,9 @@ pub struct ScanOptions {
     pub progress: bool,
     /// Findings in this baseline file are suppressed; its unmatched entries are stale.
     pub baseline: Option<std::path::PathBuf>,
+    /// Report only findings the same scan of this revision did not have (`--new-since`);
+    /// the ones it had that are gone are listed as removed.
+    pub new_since: Option<String>,
     /// The config file's path as shown in diagnostics.
     pub config_file: Option<String>,
 }
@@ -290,6 +298,10 @@ impl Timer {
 
 pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, String> {
     let timer = Timer::new();
+    let input_root = match &input {
+        Input::Dir(root) => Some(*root),
+        Input::Stdin(_) => None,
+    };
     let extra_excludes = &opts.exclude;
     let resolve_opts = resolve::ResolveOptions {
         services: config
@@ -412,11 +424,15 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
     });
     timer.lap("graph and rules");
     verdict::annotate_teams(&model, &mut findings);
-    let baseline = opts
-        .baseline
-        .as_deref()
-        .map(suppress::Baseline::load)
-        .transpose()?;
+    let baseline = match (&opts.new_since, input_root) {
+        (Some(rev), Some(root)) => Some(since::baseline(root, rev, config, opts)?),
+        (Some(_), None) => return Err("--new-since needs a directory, not stdin".into()),
+        (None, _) => opts
+            .baseline
+            .as_deref()
+            .map(suppress::Baseline::load)
+            .transpose()?,
+    };
     let outcome = suppress::apply(
         &mut model,
         config,
@@ -432,6 +448,7 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
         findings,
         stale: outcome.stale,
         verdict,
+        since: opts.new_since.clone(),
     })
 }
 

@@ -16,6 +16,9 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Baseline {
     pub schema_version: u32,
     pub findings: Vec<BaselineEntry>,
+    /// Made by `--new-since REV` from the scan of REV, not read from a file.
+    #[serde(skip)]
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,6 +47,7 @@ impl Baseline {
         Baseline {
             schema_version: 1,
             findings: entries,
+            since: None,
         }
     }
 
@@ -136,7 +140,10 @@ pub fn apply(
         });
         let by_baseline = baseline_prints.get(f.fingerprint.as_str()).map(|p| {
             baseline_used.insert(p);
-            Suppression::Baseline
+            match baseline.and_then(|b| b.since.clone()) {
+                Some(rev) => Suppression::Existing { rev },
+                None => Suppression::Baseline,
+            }
         });
         f.suppressed = inline.or_else(annotation).or(by_allow).or(by_baseline);
     }

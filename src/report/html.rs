@@ -47,6 +47,7 @@ pub fn render(r: &Report, style: super::Style) -> String {
     architecture(&mut out, r);
     clusters(&mut out, r);
     findings(&mut out, r);
+    removed(&mut out, r);
     if style.by_service {
         services(&mut out, r);
     }
@@ -244,6 +245,28 @@ fn finding_row(out: &mut String, f: &Finding) {
         out.push_str("</ul>");
     }
     out.push_str("</td></tr>\n");
+}
+
+/// Stale baseline entries, or with `--new-since` the findings this change removed.
+fn removed(out: &mut String, r: &Report) {
+    if r.stale.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<section id=\"removed\"><h3>{}</h3><ul>",
+        escape(&super::stale_heading(r))
+    );
+    for e in r.stale {
+        let _ = write!(
+            out,
+            "<li><code>{}</code> ({}): {}</li>",
+            escape(&e.rule),
+            escape(&e.components.join(", ")),
+            escape(&e.message)
+        );
+    }
+    out.push_str("</ul></section>\n");
 }
 
 /// The per-service table of `--by-service`.

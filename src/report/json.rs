@@ -25,6 +25,8 @@ struct Doc<'a> {
     verdict: VerdictOut<'a>,
     services: &'a [crate::verdict::ServiceRow],
     stale_baseline: &'a [crate::suppress::BaselineEntry],
+    /// `--new-since REV`: REV; `stale_baseline` then holds REV's findings this change removed.
+    new_since: Option<&'a str>,
     diagnostics: &'a [crate::model::Diagnostic],
     summary: SummaryOut,
 }
@@ -237,6 +239,7 @@ fn doc<'a>(r: &Report<'a>) -> Doc<'a> {
         },
         services: &v.services,
         stale_baseline: r.stale,
+        new_since: r.since,
         diagnostics: &r.model.diagnostics,
     }
 }

@@ -73,10 +73,15 @@ pub fn render(r: &Report, style: super::Style) -> String {
         out.push_str(&services(r));
     }
     if !r.stale.is_empty() {
-        out.push_str(&format!(
-            "\n{} stale baseline entries: remove them from the baseline.\n",
-            r.stale.len()
-        ));
+        out.push_str(&format!("\n**{}**\n\n", super::stale_heading(r)));
+        for e in r.stale {
+            out.push_str(&format!(
+                "- `{}` ({}): {}\n",
+                e.rule,
+                cell(&e.components.join(", ")),
+                cell(&e.message)
+            ));
+        }
     }
     out
 }

@@ -21,6 +21,8 @@ pub struct Report<'a> {
     pub findings: &'a [Finding],
     pub verdict: &'a crate::verdict::Verdict,
     pub stale: &'a [crate::suppress::BaselineEntry],
+    /// `--new-since REV`: `stale` holds the findings of REV that are gone.
+    pub since: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -113,6 +115,16 @@ pub fn counts(s: &Summary) -> String {
         plural(s.warnings, "warning"),
         plural(s.notes, "note"),
     )
+}
+
+/// The heading over `Report::stale`: baseline entries nothing matches any more, or, with
+/// `--new-since REV`, the findings REV had that this change removed.
+pub fn stale_heading(r: &Report) -> String {
+    match (r.since, r.stale.len()) {
+        (Some(rev), n) => format!("{} of {rev} gone with this change:", plural(n, "finding")),
+        (None, 1) => "1 stale baseline entry (no longer found; remove it):".to_string(),
+        (None, n) => format!("{n} stale baseline entries (no longer found; remove them):"),
+    }
 }
 
 /// Presentation switches that do not change what is computed.

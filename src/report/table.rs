@@ -35,16 +35,7 @@ pub fn render(r: &Report, style: super::Style) -> String {
     diagnostics(&mut out, r, width);
     if !r.stale.is_empty() {
         out.push('\n');
-        push_wrapped(
-            &mut out,
-            &match r.stale.len() {
-                1 => "1 stale baseline entry (no longer found; remove it):".to_string(),
-                n => format!("{n} stale baseline entries (no longer found; remove them):"),
-            },
-            "",
-            "",
-            width,
-        );
+        push_wrapped(&mut out, &super::stale_heading(r), "", "", width);
         for e in r.stale {
             let text = format!(
                 "{} {} [{}] {}",
