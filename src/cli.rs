@@ -112,6 +112,16 @@ pub enum Command {
         #[arg(long)]
         by_service: bool,
     },
+    /// For a pre-commit hook: fail only on what the change adds, against
+    /// `.monolens-baseline.json` when the repository has one, else against HEAD
+    /// (`scan --new-since HEAD`); the table on a terminal, annotations-free.
+    PreCommit {
+        #[command(flatten)]
+        args: ScanArgs,
+        /// Exit 1 when the change adds a finding at or above this severity.
+        #[arg(long, value_enum, default_value = "error")]
+        fail_on: FailOn,
+    },
     /// Write the current findings to a baseline file (default .monolens-baseline.json).
     Baseline {
         #[command(flatten)]
@@ -141,6 +151,10 @@ pub enum Command {
         #[arg(long, short = 'f', value_enum, default_value = "text")]
         format: RulesFormat,
     },
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff), e.g. `monolens man > monolens.1`.
+    Man,
     /// Print a rule's documentation (or `patterns`: how to teach monolens your clients;
     /// `verdict`: how the verdict weighs the findings).
     Explain {
@@ -177,6 +191,25 @@ pub fn run(args: impl IntoIterator<Item = String>) -> i32 {
 
 fn execute(command: Command) -> Result<i32, String> {
     match command {
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "monolens",
+                &mut out,
+            );
+            print_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(exit::CLEAN)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(|e| format!("cannot render the man page: {e}"))?;
+            print_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(exit::CLEAN)
+        }
         Command::Rules {
             format: RulesFormat::Json,
         } => {
@@ -258,6 +291,25 @@ fn execute(command: Command) -> Result<i32, String> {
                 exit::FINDINGS
             } else {
                 exit::CLEAN
+            })
+        }
+        Command::PreCommit { args, fail_on } => {
+            let baseline = PathBuf::from(&args.path).join(".monolens-baseline.json");
+            let (baseline, new_since) = if baseline.is_file() {
+                (Some(baseline), None)
+            } else {
+                (None, Some("HEAD".to_string()))
+            };
+            execute(Command::Scan {
+                args,
+                format: Format::Table,
+                output: None,
+                fail_on,
+                baseline,
+                new_since,
+                fail_on_stale: false,
+                color: ColorChoice::Auto,
+                by_service: false,
             })
         }
         Command::Inspect {

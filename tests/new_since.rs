@@ -126,3 +126,52 @@ fn only_the_change_s_findings_count() {
         .assert()
         .code(2);
 }
+
+/// `monolens pre-commit`: an uncommitted change that adds a shared database fails against
+/// HEAD; once a baseline holds it, the same tree passes.
+#[test]
+fn pre_commit_fails_only_on_what_the_change_adds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    git(repo, &["init", "-q"]);
+    std::fs::create_dir_all(repo.join("shop")).unwrap();
+    commit(repo, OWN, "own databases");
+    let hook = |dir: &Path| {
+        Command::cargo_bin("monolens")
+            .unwrap()
+            .args(["pre-commit", "--quiet"])
+            .arg(dir)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(
+        hook(&repo.join("shop")).status.code(),
+        Some(0),
+        "nothing added"
+    );
+    let shared = OWN.replace(
+        "postgres://billing-db:5432/billing",
+        "postgres://orders-db:5432/orders",
+    );
+    std::fs::write(repo.join("shop/docker-compose.yml"), &shared).unwrap();
+    let out = hook(&repo.join("shop"));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("shared-database"));
+    Command::cargo_bin("monolens")
+        .unwrap()
+        .args(["baseline", "--no-history", "--quiet", "-o"])
+        .arg(repo.join("shop/.monolens-baseline.json"))
+        .arg(repo.join("shop"))
+        .assert()
+        .success();
+    assert_eq!(
+        hook(&repo.join("shop")).status.code(),
+        Some(0),
+        "the baseline holds it"
+    );
+}
