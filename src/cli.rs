@@ -122,6 +122,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "error")]
         fail_on: FailOn,
     },
+    /// Write a commented monolens.yaml for this repository (what the scan detected: services,
+    /// platform components, variants) and print the next steps.
+    Init {
+        #[command(flatten)]
+        args: ScanArgs,
+        /// Also write the current findings to .monolens-baseline.json.
+        #[arg(long)]
+        baseline: bool,
+        /// Replace an existing monolens.yaml.
+        #[arg(long)]
+        force: bool,
+    },
     /// Write the current findings to a baseline file (default .monolens-baseline.json).
     Baseline {
         #[command(flatten)]
@@ -293,6 +305,11 @@ fn execute(command: Command) -> Result<i32, String> {
                 exit::CLEAN
             })
         }
+        Command::Init {
+            args,
+            baseline,
+            force,
+        } => init(&args, baseline, force),
         Command::PreCommit { args, fail_on } => {
             let baseline = PathBuf::from(&args.path).join(".monolens-baseline.json");
             let (baseline, new_since) = if baseline.is_file() {
@@ -354,9 +371,7 @@ fn run_scan(
     let root = PathBuf::from(&args.path);
     let config_path = match &args.config {
         Some(p) => Some(p.clone()),
-        None if args.path != "-" && root.join("monolens.yaml").is_file() => {
-            Some(root.join("monolens.yaml"))
-        }
+        None if args.path != "-" => find_config(&root),
         None => None,
     };
     let config = match &config_path {
@@ -398,6 +413,87 @@ fn run_scan(
         }),
     };
     crate::scan(input, &config, &options)
+}
+
+/// `monolens.yaml` in the scan root, or the nearest parent that has one, up to the root of the
+/// git repository the scan root is in (only the scan root itself outside a repository).
+fn find_config(root: &std::path::Path) -> Option<PathBuf> {
+    let top = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--show-toplevel"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let start = std::fs::canonicalize(root).ok()?;
+    let top = top.and_then(|t| std::fs::canonicalize(t).ok());
+    for dir in start.ancestors() {
+        let candidate = dir.join("monolens.yaml");
+        if candidate.is_file() {
+            // Shown as the user would write it: relative to the scan root when inside it.
+            return Some(if dir == start {
+                root.join("monolens.yaml")
+            } else {
+                candidate
+            });
+        }
+        if top.as_deref().is_none_or(|t| dir == t) {
+            break;
+        }
+    }
+    None
+}
+
+/// `monolens init`: a commented config from what the scan detected, optionally a baseline.
+fn init(args: &ScanArgs, with_baseline: bool, force: bool) -> Result<i32, String> {
+    let root = PathBuf::from(&args.path);
+    let path = root.join("monolens.yaml");
+    if path.exists() && !force {
+        return Err(format!(
+            "{} exists; pass --force to replace it",
+            path.display()
+        ));
+    }
+    let scan = run_scan(args, None, None)?;
+    let text = crate::config::starter(&scan.model);
+    std::fs::write(&path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // What init writes must load: it is the user's starting point.
+    Config::load(&path)
+        .map_err(|e| format!("the written config does not load ({e}); this is a bug"))?;
+    let platform = scan
+        .model
+        .components
+        .iter()
+        .filter(|c| c.kind == crate::model::ComponentKind::Platform)
+        .count();
+    let mut steps = format!(
+        "monolens: wrote {} ({}, {}, {})\n",
+        path.display(),
+        crate::finding::plural(scan.model.app_services().count(), "service"),
+        crate::finding::plural(platform, "platform component"),
+        crate::finding::plural(scan.model.variants.len().max(1), "variant")
+    );
+    if with_baseline {
+        let file = root.join(".monolens-baseline.json");
+        let baseline = crate::suppress::Baseline::from_findings(&scan.findings);
+        let mut json = serde_json::to_string_pretty(&baseline).map_err(|e| e.to_string())?;
+        json.push('\n');
+        std::fs::write(&file, json).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        steps.push_str(&format!(
+            "monolens: wrote {} with {}\n",
+            file.display(),
+            crate::finding::plural(baseline.findings.len(), "finding")
+        ));
+    }
+    steps.push_str(
+        "next steps:\n  1. read monolens.yaml and correct what was detected (services, platform)\n  \
+         2. monolens scan            see the findings and the verdict\n  \
+         3. monolens scan --new-since origin/main   what a branch adds (or --baseline .monolens-baseline.json)\n  \
+         4. add the GitHub Action or the pre-commit hook (README, \"Use in CI\")\n",
+    );
+    eprint!("{steps}");
+    Ok(exit::CLEAN)
 }
 
 /// `--select` and `--ignore`, with every id checked against the catalog.

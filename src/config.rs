@@ -418,3 +418,91 @@ fn option_schema(o: &crate::catalog::RuleOption) -> serde_json::Value {
         OptionKind::List => json!({"type": "string", "description": description}),
     }
 }
+
+/// Services, dirs and rules named in the starter config at most (a large repository's list is
+/// cut with a count).
+const STARTER_LIST: usize = 200;
+
+/// The commented `monolens.yaml` that `monolens init` writes: every key with its default, and
+/// as comments what the scan detected (services and their folders, platform components,
+/// variants) and each rule's settings.
+pub fn starter(model: &crate::model::Model) -> String {
+    use crate::model::ComponentKind;
+    let mut out = String::from(
+        "# monolens configuration, written by `monolens init` from what the scan detected.\n\
+         # Every key is optional. Paths and globs are relative to the scan root.\n\
+         # The schema: schemas/monolens.schema.json; a rule's options: `monolens explain <rule>`.\n\n\
+         # Files to skip (globs), e.g. \"legacy/**\".\nexclude: []\n\n\
+         # Read git history for co-change-coupling.\nhistory: true\n\n\
+         # Read test folders and test compose files too.\ninclude-tests: false\n\n\
+         # Folder or glob -> service, only where the detection below is wrong.\n",
+    );
+    let dirs: Vec<&(String, String)> = model
+        .service_dirs
+        .iter()
+        .filter(|(d, _)| !d.is_empty())
+        .collect();
+    if dirs.is_empty() {
+        out.push_str("# No service folder was detected.\n");
+    } else {
+        out.push_str("# Detected:\n");
+        for (dir, service) in dirs.iter().take(STARTER_LIST) {
+            out.push_str(&format!(
+                "#   {}: {service}\n",
+                yaml_key(dir.trim_end_matches('/'))
+            ));
+        }
+        if dirs.len() > STARTER_LIST {
+            out.push_str(&format!("#   … and {} more\n", dirs.len() - STARTER_LIST));
+        }
+    }
+    out.push_str("services: {}\n\n# Names that are platform (registries, telemetry, config servers), not business services.\n");
+    let platform: Vec<&str> = model
+        .components
+        .iter()
+        .filter(|c| c.kind == ComponentKind::Platform)
+        .map(|c| c.id.as_str())
+        .collect();
+    out.push_str(&match platform.len() {
+        0 => "# None was detected.\n".to_string(),
+        _ => format!("# Detected: {}\n", crate::finding::names(&platform)),
+    });
+    out.push_str("platform: []\n\n# Image substrings that are sidecars, never app services.\nsidecars: []\n\n");
+    out.push_str(&match model.variants.len() {
+        0 => "# One deployment variant was found.\n\n".to_string(),
+        _ => format!(
+            "# Deployment variants found (from the files; nothing to set): {}\n\n",
+            model.variants.join(", ")
+        ),
+    });
+    out.push_str(
+        "# Rule settings: `severity` (error, warning, note, off) and each rule's options.\n",
+    );
+    for d in crate::catalog::all() {
+        let mut opts = vec![format!("severity: {}", d.severity.as_str())];
+        opts.extend(
+            d.options
+                .iter()
+                .map(|o| format!("{}: {}", o.name, yaml_key(&o.default))),
+        );
+        out.push_str(&format!("#   {}: {{{}}}\n", d.id, opts.join(", ")));
+    }
+    out.push_str(
+        "rules: {}\n\n# Accepted findings: the rule, the finding's exact services and why.\n\
+         #   - {rule: shared-database, components: [a, b], reason: one bounded context}\nallow: []\n",
+    );
+    out
+}
+
+/// A key or value as YAML reads it back: quoted when it holds YAML syntax.
+fn yaml_key(key: &str) -> String {
+    let plain = key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-%*".contains(c))
+        && !key.starts_with('*');
+    if plain {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    }
+}

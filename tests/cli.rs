@@ -500,3 +500,89 @@ fn scan_help_lists_the_formats() {
         );
     }
 }
+
+/// `monolens init` writes a config that loads and names what was detected, a baseline on
+/// request, refuses to overwrite, and a scan of a subfolder finds the config in a parent.
+#[test]
+fn init_writes_a_loadable_commented_config() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("repo");
+    copy_dir(&common::root().join("fixtures/demo"), &repo);
+    monolens()
+        .args(["init", "--no-history", "--baseline"])
+        .arg(&repo)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(repo.join("monolens.yaml")).expect("written");
+    assert!(text.contains("#   services/orders: orders"), "{text}");
+    assert!(text.contains("# Detected: config"), "{text}");
+    assert!(text.contains("docker-compose, k8s"), "{text}");
+    monolens::config::Config::load(&repo.join("monolens.yaml")).expect("loads");
+    assert!(repo.join(".monolens-baseline.json").is_file());
+    monolens().args(["init"]).arg(&repo).assert().code(2);
+    // Every rule's commented line loads when uncommented.
+    let uncommented = text.replace("#   ", "  ").replace("rules: {}\n", "");
+    let rules: String = uncommented
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.contains("{severity"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let config = tmp.path().join("all-rules.yaml");
+    std::fs::write(&config, format!("rules:\n{rules}")).expect("write");
+    monolens::config::Config::load(&config).expect("every rule line is valid");
+}
+
+#[test]
+fn a_config_in_a_parent_folder_is_found_up_to_the_repository_root() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("repo");
+    copy_dir(&common::root().join("fixtures/demo"), &repo.join("shop"));
+    let ok = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&repo)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok);
+    std::fs::write(
+        repo.join("monolens.yaml"),
+        "rules:\n  shared-database: {severity: off}\n",
+    )
+    .expect("write");
+    let out = monolens()
+        .args([
+            "scan",
+            "--no-history",
+            "--quiet",
+            "--fail-on",
+            "never",
+            "-f",
+            "json",
+        ])
+        .arg(repo.join("shop"))
+        .output()
+        .expect("runs");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(
+        !rules.is_empty() && !rules.contains(&"shared-database"),
+        "{rules:?}"
+    );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
