@@ -122,6 +122,38 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "error")]
         fail_on: FailOn,
     },
+    /// Resolve several repositories' facts (from `monolens facts`) as one system and run every
+    /// rule over the union: shared databases, cycles and release trains across repositories.
+    Merge {
+        /// Facts files, one per repository.
+        #[arg(required = true)]
+        facts: Vec<PathBuf>,
+        #[arg(long, short = 'f', value_enum, default_value = "table")]
+        format: Format,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "error")]
+        fail_on: FailOn,
+        /// Config for the merged system (rules, allow entries).
+        #[arg(long, short = 'c')]
+        config: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "auto")]
+        color: ColorChoice,
+        #[arg(long)]
+        by_service: bool,
+    },
+    /// Write this repository's parsed facts (before resolution, redacted) for a merge of many
+    /// repositories: components, settings, literals, SQL, owners, release tags.
+    Facts {
+        #[command(flatten)]
+        args: ScanArgs,
+        /// Write the facts here instead of stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// The repository's name in merged locations (default: the scanned folder's name).
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Write a commented monolens.yaml for this repository (what the scan detected: services,
     /// platform components, variants) and print the next steps.
     Init {
@@ -278,38 +310,54 @@ fn execute(command: Command) -> Result<i32, String> {
                 ));
             }
             let scan = run_scan(&args, baseline, new_since)?;
-            let color = use_color(color, output.is_some());
-            let style = report::Style {
-                color,
-                by_service,
-                width: report::table::width(),
-            };
-            stream_output(output.as_deref(), |out| {
-                report::write(format, &scan.report(), style, out)
-            })?;
-            let threshold = match fail_on {
-                FailOn::Error => Some(crate::model::Severity::Error),
-                FailOn::Warning => Some(crate::model::Severity::Warning),
-                FailOn::Note => Some(crate::model::Severity::Note),
-                FailOn::Never => None,
-            };
-            let failed = threshold.is_some_and(|t| {
-                scan.findings
-                    .iter()
-                    .any(|f| f.suppressed.is_none() && f.severity >= t)
-            });
-            let stale = fail_on_stale && !scan.stale.is_empty();
-            Ok(if failed || stale {
-                exit::FINDINGS
-            } else {
-                exit::CLEAN
-            })
+            deliver(
+                &scan,
+                Delivery {
+                    format,
+                    output,
+                    fail_on,
+                    fail_on_stale,
+                    color,
+                    by_service,
+                },
+            )
+        }
+        Command::Merge {
+            facts,
+            format,
+            output,
+            fail_on,
+            config,
+            color,
+            by_service,
+        } => {
+            if by_service && !format.shows_services() {
+                return Err(format!(
+                    "--by-service has no place in --format {}; use table, markdown, html or json",
+                    format
+                        .to_possible_value()
+                        .map_or(String::new(), |v| v.get_name().to_string())
+                ));
+            }
+            let scan = merge(&facts, config.as_deref())?;
+            deliver(
+                &scan,
+                Delivery {
+                    format,
+                    output,
+                    fail_on,
+                    fail_on_stale: false,
+                    color,
+                    by_service,
+                },
+            )
         }
         Command::Init {
             args,
             baseline,
             force,
         } => init(&args, baseline, force),
+        Command::Facts { args, output, name } => facts(&args, output.as_deref(), name),
         Command::PreCommit { args, fail_on } => {
             let baseline = PathBuf::from(&args.path).join(".monolens-baseline.json");
             let (baseline, new_since) = if baseline.is_file() {
@@ -397,6 +445,7 @@ fn run_scan(
     let options = crate::ScanOptions {
         repository_paths: true,
         rules: rule_filter(args)?,
+        internal_urls: false,
         exclude: args.exclude.clone(),
         git_dir: args.git_dir.clone(),
         rev: args.rev.clone(),
@@ -443,6 +492,114 @@ fn find_config(root: &std::path::Path) -> Option<PathBuf> {
         }
     }
     None
+}
+
+/// How a scan's report is written and what exit code it gives.
+struct Delivery {
+    format: Format,
+    output: Option<PathBuf>,
+    fail_on: FailOn,
+    fail_on_stale: bool,
+    color: ColorChoice,
+    by_service: bool,
+}
+
+fn deliver(scan: &crate::Scan, d: Delivery) -> Result<i32, String> {
+    let color = use_color(d.color, d.output.is_some());
+    let style = report::Style {
+        color,
+        by_service: d.by_service,
+        width: report::table::width(),
+    };
+    stream_output(d.output.as_deref(), |out| {
+        report::write(d.format, &scan.report(), style, out)
+    })?;
+    let threshold = match d.fail_on {
+        FailOn::Error => Some(crate::model::Severity::Error),
+        FailOn::Warning => Some(crate::model::Severity::Warning),
+        FailOn::Note => Some(crate::model::Severity::Note),
+        FailOn::Never => None,
+    };
+    let failed = threshold.is_some_and(|t| {
+        scan.findings
+            .iter()
+            .any(|f| f.suppressed.is_none() && f.severity >= t)
+    });
+    let stale = d.fail_on_stale && !scan.stale.is_empty();
+    Ok(if failed || stale {
+        exit::FINDINGS
+    } else {
+        exit::CLEAN
+    })
+}
+
+/// `monolens merge`: the union of several repositories' facts, resolved as one system.
+fn merge(files: &[PathBuf], config: Option<&std::path::Path>) -> Result<crate::Scan, String> {
+    let config = match config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut all = Vec::new();
+    for path in files {
+        let facts = crate::facts::read(path)?;
+        if !seen.insert(facts.repository.clone()) {
+            return Err(format!(
+                "two facts files name the repository `{}`; emit one again with --name",
+                facts.repository
+            ));
+        }
+        all.extend(facts.files);
+    }
+    let collected = crate::Collected {
+        files: all,
+        root_label: "merge".into(),
+        prefix: String::new(),
+        diagnostics: Vec::new(),
+    };
+    let options = crate::ScanOptions {
+        no_history: true,
+        ..Default::default()
+    };
+    crate::analyse_facts(collected, &config, &options)
+}
+
+/// `monolens facts`: discover and parse only, and write what was read.
+fn facts(
+    args: &ScanArgs,
+    output: Option<&std::path::Path>,
+    name: Option<String>,
+) -> Result<i32, String> {
+    if args.path == "-" {
+        return Err("monolens facts reads a directory, not stdin".into());
+    }
+    let root = PathBuf::from(&args.path);
+    if !root.is_dir() {
+        return Err(format!("{} is not a directory", root.display()));
+    }
+    let config = match args.config.clone().or_else(|| find_config(&root)) {
+        Some(p) => Config::load(&p)?,
+        None => Config::default(),
+    };
+    let name = match name {
+        Some(n) => n,
+        None => std::fs::canonicalize(&root)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "repository".into()),
+    };
+    let options = crate::ScanOptions {
+        exclude: args.exclude.clone(),
+        progress: crate::progress::allowed(args.quiet),
+        internal_urls: true,
+        ..Default::default()
+    };
+    let collected = crate::collect(crate::Input::Dir(&root), &config, &options)?;
+    // Locations inside the facts are written relative to the repository root, like outputs.
+    crate::model::show_paths_under(&collected.prefix);
+    let text = crate::facts::to_json(&name, &collected.prefix, collected.files)?;
+    write_output(output, &text)?;
+    Ok(exit::CLEAN)
 }
 
 /// `monolens init`: a commented config from what the scan detected, optionally a baseline.

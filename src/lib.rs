@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod connstr;
 pub mod discover;
+pub mod facts;
 pub mod finding;
 pub mod graph;
 pub mod history;
@@ -207,6 +208,9 @@ pub struct ScanOptions {
     pub repository_paths: bool,
     /// `--select` / `--ignore` from the command line.
     pub rules: RuleFilter,
+    /// Keep every internal URL literal of the source (`http://orders:8080`), not only those
+    /// naming a component this repository declares: `monolens facts`, for a later merge.
+    pub internal_urls: bool,
     pub exclude: Vec<String>,
     /// Read history from this git directory (e.g. a bare mirror).
     pub git_dir: Option<std::path::PathBuf>,
@@ -296,23 +300,29 @@ impl Timer {
     }
 }
 
-pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, String> {
-    let timer = Timer::new();
-    let input_root = match &input {
-        Input::Dir(root) => Some(*root),
-        Input::Stdin(_) => None,
-    };
+/// What discovery and parsing made of the input: every file's facts, before resolution.
+pub struct Collected {
+    pub files: Vec<FileFacts>,
+    /// The scan root as given (`-` for stdin).
+    pub root_label: String,
+    /// The scan root's path inside its git repository.
+    pub prefix: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Discover and parse: each file read once and turned into facts, in parallel.
+pub fn collect(input: Input, config: &Config, opts: &ScanOptions) -> Result<Collected, String> {
+    collect_timed(input, config, opts, &Timer::new())
+}
+
+fn collect_timed(
+    input: Input,
+    config: &Config,
+    opts: &ScanOptions,
+    timer: &Timer,
+) -> Result<Collected, String> {
     let extra_excludes = &opts.exclude;
-    let resolve_opts = resolve::ResolveOptions {
-        services: config
-            .services
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        sidecars: config.sidecars.clone(),
-        platform: config.platform.clone(),
-    };
-    let (files, root_label, prefix, mut diagnostics) = match input {
+    let (files, root_label, prefix, diagnostics) = match input {
         Input::Dir(root) => {
             if !root.is_dir() {
                 return Err(format!("{} is not a directory", root.display()));
@@ -347,8 +357,9 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
                     .map(|c| read_and_parse(c, &none))
                     .collect();
                 timer.lap("parse config files");
-                let names =
-                    parse::source::Matcher::new(resolve::known_names(&files)).with_patterns(user);
+                let names = parse::source::Matcher::new(resolve::known_names(&files))
+                    .with_patterns(user)
+                    .keeping_internal_urls(opts.internal_urls);
                 files.extend(
                     sources
                         .par_iter()
@@ -377,6 +388,57 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
             )
         }
     };
+    Ok(Collected {
+        files,
+        root_label,
+        prefix,
+        diagnostics,
+    })
+}
+
+pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, String> {
+    let timer = Timer::new();
+    let input_root = match &input {
+        Input::Dir(root) => Some(*root),
+        Input::Stdin(_) => None,
+    };
+    let collected = collect_timed(input, config, opts, &timer)?;
+    analyse(collected, input_root, config, opts, &timer)
+}
+
+/// Resolve, rules, suppression and verdict over facts already collected: one repository's, or
+/// the union of several repositories' (`merge`, several roots), whose paths carry their
+/// repository's name. History and `--new-since` need a directory (`root`).
+pub fn analyse_facts(
+    collected: Collected,
+    config: &Config,
+    opts: &ScanOptions,
+) -> Result<Scan, String> {
+    analyse(collected, None, config, opts, &Timer::new())
+}
+
+fn analyse(
+    collected: Collected,
+    input_root: Option<&Path>,
+    config: &Config,
+    opts: &ScanOptions,
+    timer: &Timer,
+) -> Result<Scan, String> {
+    let resolve_opts = resolve::ResolveOptions {
+        services: config
+            .services
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        sidecars: config.sidecars.clone(),
+        platform: config.platform.clone(),
+    };
+    let Collected {
+        files,
+        root_label,
+        prefix,
+        mut diagnostics,
+    } = collected;
     if opts.repository_paths {
         // Before resolution: findings' messages and the verdict's advice quote locations.
         model::show_paths_under(&prefix);
@@ -385,7 +447,7 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
     timer.lap("resolve");
     model.repo_prefix = prefix;
     // Git history: co-change between the services' directories.
-    if config.history && !opts.no_history && root_label != "-" {
+    if config.history && !opts.no_history && input_root.is_some() {
         let (hopts, copts) = history_options(config, opts);
         let index = model::OwnerIndex::new(&model.service_dirs);
         let owners_of = |p: &str| index.owners_of(p);

@@ -441,6 +441,17 @@ fn no_planted_secret_reaches_any_output() {
             String::from_utf8_lossy(&out.stdout).into_owned(),
         ));
     }
+    // The facts a repository exports for a merge hold no password either.
+    let facts = monolens()
+        .args(["facts", "--quiet"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(facts.status.success());
+    outputs.push((
+        "facts".into(),
+        String::from_utf8_lossy(&facts.stdout).into_owned(),
+    ));
     let baseline = dir.path().join("baseline.json");
     monolens()
         .args(["baseline", "--no-history", "-o"])
@@ -538,6 +549,15 @@ fn no_robustness_secret_reaches_any_output() {
                 + &String::from_utf8_lossy(&out.stderr);
             outputs.push((format!("{input}: scan --format {format}"), text));
         }
+        let facts = monolens()
+            .args(["facts", "--quiet"])
+            .arg(&dir)
+            .output()
+            .expect("runs");
+        outputs.push((
+            format!("{input}: facts"),
+            String::from_utf8_lossy(&facts.stdout).into_owned(),
+        ));
         let json = &outputs
             .iter()
             .find(|(what, _)| what.ends_with("--format json"))

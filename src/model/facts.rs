@@ -4,7 +4,7 @@
 use super::{Diagnostic, Location};
 
 /// Where an environment value comes from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum EnvSource {
     /// Written in place (may still hold `${VAR}` interpolation for compose).
     Literal,
@@ -18,14 +18,16 @@ pub enum EnvSource {
     Runtime,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum RefKind {
     ConfigMap,
     Secret,
 }
 
 /// One `KEY=value` setting: an env entry, a `.env` line, a config-file property.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Setting {
     pub key: String,
     pub value: String,
@@ -34,7 +36,7 @@ pub struct Setting {
 }
 
 /// k8s `envFrom` entry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvFrom {
     pub kind: RefKind,
     pub name: String,
@@ -42,7 +44,7 @@ pub struct EnvFrom {
     pub location: Location,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Container {
     pub name: String,
     pub image: Option<(String, Location)>,
@@ -55,7 +57,7 @@ pub struct Container {
 
 /// Where an image's tag comes from, when it is shared by design: a variable
 /// (`repo/x:${TAG}`), a Helm expression (`{{ .Values.image.tag }}`), a kustomize `newTag`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct ReleaseTag {
     /// What the images share: `${TAG}`, `helm:chart:.Values.tag`, `kustomize:dir:1.2.0`.
     pub group: String,
@@ -64,7 +66,7 @@ pub struct ReleaseTag {
     pub location: Location,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DependsOn {
     pub name: String,
     pub condition: Option<String>,
@@ -73,7 +75,7 @@ pub struct DependsOn {
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
     Compose {
         /// Directory of the compose file ("" for the root).
@@ -86,7 +88,7 @@ pub enum Origin {
 }
 
 /// A deployable thing declared in one file: a compose service or a k8s workload.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Workload {
     pub origin: Origin,
     pub name: String,
@@ -142,7 +144,7 @@ impl Workload {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct K8sService {
     pub name: String,
     pub namespace: Option<String>,
@@ -154,7 +156,7 @@ pub struct K8sService {
 }
 
 /// A k8s Ingress (or a gateway route list): a gateway with backends.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Ingress {
     pub name: String,
     pub namespace: Option<String>,
@@ -163,7 +165,7 @@ pub struct Ingress {
     pub backends: Vec<(String, Location)>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConfigData {
     pub kind: RefKind,
     pub name: String,
@@ -174,7 +176,7 @@ pub struct ConfigData {
     pub sql: Vec<SqlFact>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Fact {
     Workload(Box<Workload>),
     K8sService(K8sService),
@@ -267,7 +269,8 @@ pub enum Fact {
     /// A logical database the code opens with a driver call (`client.Database("geo-db")`).
     DatabaseNamed {
         name: String,
-        technology: &'static str,
+        #[serde(deserialize_with = "super::static_str")]
+        technology: super::StaticStr,
         location: Location,
     },
     /// A leaf of a JSON config document that code loads and reads by key (a service registry
@@ -279,7 +282,8 @@ pub enum Fact {
         topic: String,
         role: MessageRole,
         /// `kafka`, `rabbitmq`: the broker technology the declaration belongs to.
-        technology: Option<&'static str>,
+        #[serde(deserialize_with = "super::static_str_opt")]
+        technology: Option<super::StaticStr>,
         /// The declaration as written, for evidence.
         text: String,
         location: Location,
@@ -290,7 +294,8 @@ pub enum Fact {
     /// (`DaprClient.CreateInvokeHttpClient("basket-api")`).
     Call {
         target: String,
-        protocol: &'static str,
+        #[serde(deserialize_with = "super::static_str")]
+        protocol: super::StaticStr,
         /// The call as written, for evidence.
         text: String,
         location: Location,
@@ -303,7 +308,9 @@ pub enum Fact {
 }
 
 /// What a two-phase-commit sign is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum TxKind {
     /// An XA / JTA transaction manager: Atomikos, Narayana, Bitronix, Spring Boot JTA.
     Manager,
@@ -324,10 +331,11 @@ impl TxKind {
 }
 
 /// One two-phase-commit sign as written: what the catalog calls it, and the line.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TxMarker {
     /// What it is, from the catalog (`Atomikos XA transaction manager`).
-    pub what: &'static str,
+    #[serde(deserialize_with = "super::static_str")]
+    pub what: super::StaticStr,
     pub kind: TxKind,
     /// The line as written, for evidence.
     pub text: String,
@@ -336,7 +344,7 @@ pub struct TxMarker {
 
 /// One route of a gateway (nginx `server_name` + `location`, an Ingress rule path, an Envoy
 /// virtual host route): requests for `host` under `prefix` go to `backend`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Route {
     /// The gateway, when the declaration names it (an Ingress); else the file's owner.
     pub gateway: Option<String>,
@@ -352,7 +360,7 @@ pub struct Route {
 
 /// A k8s NetworkPolicy: the pods it admits traffic into and, per `from` pod selector, the
 /// pods allowed in, on the ports of their rule.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NetworkPolicy {
     pub name: String,
     pub namespace: Option<String>,
@@ -360,7 +368,7 @@ pub struct NetworkPolicy {
     pub from: Vec<PolicyPeer>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PolicyPeer {
     pub pods: Vec<(String, String)>,
     /// Ports of the rule as written (numbers or port names); empty for every port.
@@ -369,7 +377,9 @@ pub struct PolicyPeer {
 }
 
 /// What a `Fact::ServiceName` says about the name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum NameRole {
     /// The file's service registers itself under the name (`registry.Register(name, …)`
     /// with `const name = "srv-geo"`, a Consul `AgentServiceRegistration{Name: …}`).
@@ -384,7 +394,7 @@ pub enum NameRole {
 
 /// A change-data-capture connector (Debezium on Kafka Connect): it reads a database and
 /// writes each captured table to a topic, `<prefix>.<table>` (`dbproduct.public.product`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChangeCapture {
     /// The database server's host (`database.hostname`).
     pub host: String,
@@ -415,7 +425,7 @@ impl ChangeCapture {
 
 /// A Dapr component (`kind: Component`, `apiVersion: dapr.io/…`): a pub/sub broker, state or
 /// secret store the apps it is scoped to reach through their sidecars.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DaprComponent {
     pub name: String,
     /// `pubsub.rabbitmq`, `state.redis`, …
@@ -432,7 +442,9 @@ pub struct DaprComponent {
 }
 
 /// Which side of a topic a `Fact::Message` is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum MessageRole {
     Producer,
     Consumer,
@@ -442,7 +454,9 @@ pub enum MessageRole {
 pub const ANY_ENV_KEY: &str = "*";
 
 /// What a project's name is: the build's own name for it, or the image it builds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum ProjectName {
     /// `artifactId`, `rootProject.name`, package `name`, module path, `.csproj` stem.
     Build,
@@ -455,7 +469,7 @@ pub enum ProjectName {
 /// A module a build file depends on by name: Maven `<dependency><artifactId>`, Gradle
 /// `project(':common-library')`. When that module is a library of the repository (no service
 /// owns its folder), its binders configure the depending service.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModuleDependency {
     /// The folder of the depending build file, repository-relative.
     pub dir: String,
@@ -464,7 +478,9 @@ pub struct ModuleDependency {
 }
 
 /// The build system a `BuildVersion` comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum BuildSystem {
     Maven,
     Gradle,
@@ -497,7 +513,7 @@ impl BuildSystem {
 }
 
 /// Which modules a `BuildVersion` applies to.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum VersionScope {
     /// The build file's own module: a Maven pom (named `groupId:artifactId`, inheriting from
     /// `parent` when it declares no version of its own), a Gradle subproject, a workspace
@@ -517,7 +533,7 @@ pub enum VersionScope {
 }
 
 /// A version declared by a build file.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BuildVersion {
     pub system: BuildSystem,
     /// The build file's folder, repository-relative ("" for the root).
@@ -530,7 +546,7 @@ pub struct BuildVersion {
 }
 
 /// One name a build file gives the folder it builds.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Project {
     pub name: String,
     pub what: ProjectName,
@@ -539,14 +555,14 @@ pub struct Project {
     pub location: Location,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IgnoreComment {
     pub location: Location,
     pub rules: Vec<String>,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum OwnerRule {
     /// A CODEOWNERS line: a gitignore-style pattern (relative to the CODEOWNERS scope root)
     /// and its owners, in file order.
@@ -565,7 +581,7 @@ pub enum OwnerRule {
 }
 
 /// Everything one file said, plus what went wrong reading it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     pub path: String,
     pub facts: Vec<Fact>,
@@ -576,7 +592,9 @@ pub struct FileFacts {
 
 /// A table (or view) name as compared: unquoted parts case-folded, default schemas (`public`,
 /// `dbo`) dropped, and the database filled in from a preceding `USE` / `\c`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct TableName {
     pub database: Option<String>,
     pub schema: Option<String>,
@@ -609,7 +627,7 @@ impl std::fmt::Display for TableName {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SqlFactKind {
     /// `CREATE DATABASE x`; MySQL's `CREATE SCHEMA x` too (a synonym there).
     CreateDatabase {
@@ -643,11 +661,12 @@ pub enum SqlFactKind {
     /// Reported once per file for each table and statement kind.
     References {
         table: TableName,
-        statement: &'static str,
+        #[serde(deserialize_with = "super::static_str")]
+        statement: super::StaticStr,
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SqlFact {
     pub kind: SqlFactKind,
     pub location: Location,

@@ -49,6 +49,69 @@ pub fn shown_path(file: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+thread_local! {
+    /// Put before every path read back from a facts file (`read_paths_under`): the name of
+    /// the repository the fragment came from, so merged repositories never share a path.
+    static READ_PREFIX: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Read facts (deserialise locations) with `prefix` before every path, for `run`.
+pub fn read_paths_under<T>(prefix: &str, run: impl FnOnce() -> T) -> T {
+    let before = READ_PREFIX.with(|p| std::mem::replace(&mut *p.borrow_mut(), prefix.to_string()));
+    let out = run();
+    READ_PREFIX.with(|p| *p.borrow_mut() = before);
+    out
+}
+
+/// A path read back from facts, under the current read prefix.
+fn read_path(file: &str) -> String {
+    READ_PREFIX.with(|p| format!("{}{file}", p.borrow()))
+}
+
+/// A catalog name held as `&'static str`. Named so that serde's derive does not treat the
+/// field as borrowed from the input (it reads the type's spelling), and reads it with
+/// `static_str` instead.
+pub type StaticStr = &'static str;
+
+/// A catalog name (`postgres`, `http`, `select`) read back from facts: facts hold them as
+/// `&'static str`, so each distinct text is kept once for the process.
+pub fn static_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    use serde::Deserialize;
+    static KNOWN: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let text = String::deserialize(d)?;
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = known.get(text.as_str()) {
+        return Ok(s);
+    }
+    let s: &'static str = Box::leak(text.into_boxed_str());
+    known.insert(s);
+    Ok(s)
+}
+
+/// `static_str` for an optional name.
+pub fn static_str_opt<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<&'static str>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Wrap(#[serde(deserialize_with = "static_str")] StaticStr);
+    use serde::Deserialize;
+    Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
+}
+
+impl<'de> serde::Deserialize<'de> for Location {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            file: String,
+            line: u32,
+            column: u32,
+        }
+        let raw = Raw::deserialize(d)?;
+        Ok(Location::new(&read_path(&raw.file), raw.line, raw.column))
+    }
+}
+
 impl Serialize for Location {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
@@ -162,6 +225,29 @@ pub struct Diagnostic {
     pub line: u32,
     pub severity: Severity,
     pub message: String,
+}
+
+impl<'de> serde::Deserialize<'de> for Diagnostic {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            file: String,
+            line: u32,
+            severity: Severity,
+            message: String,
+        }
+        let raw = Raw::deserialize(d)?;
+        Ok(Diagnostic {
+            file: if raw.line == 0 {
+                raw.file
+            } else {
+                read_path(&raw.file)
+            },
+            line: raw.line,
+            severity: raw.severity,
+            message: raw.message,
+        })
+    }
 }
 
 impl Serialize for Diagnostic {

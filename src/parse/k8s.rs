@@ -63,20 +63,23 @@ pub fn object(path: &str, doc: &Node, out: &mut FileFacts) {
         | "DeploymentConfig"
         | "ReplicationController" => {
             let template = doc.path(&["spec", "template"]);
-            out.facts.push(Fact::Workload(Box::new(workload(
-                path, &kind, &name, namespace, declared, doc, template,
-            ))));
+            push_workload(
+                out,
+                workload(path, &kind, &name, namespace, declared, doc, template),
+            );
         }
         "CronJob" => {
             let template = doc.path(&["spec", "jobTemplate", "spec", "template"]);
-            out.facts.push(Fact::Workload(Box::new(workload(
-                path, &kind, &name, namespace, declared, doc, template,
-            ))));
+            push_workload(
+                out,
+                workload(path, &kind, &name, namespace, declared, doc, template),
+            );
         }
         "Pod" => {
-            out.facts.push(Fact::Workload(Box::new(workload(
-                path, &kind, &name, namespace, declared, doc, doc,
-            ))));
+            push_workload(
+                out,
+                workload(path, &kind, &name, namespace, declared, doc, doc),
+            );
         }
         "Service" => {
             let spec = doc.at("spec");
@@ -352,6 +355,19 @@ fn pairs(node: &Node) -> Vec<(String, String)> {
         .iter()
         .filter_map(|(k, v)| Some((k.scalar()?, v.scalar()?)))
         .collect()
+}
+
+/// A workload, and a release tag for each image whose tag is a variable (`app:${TAG}`, as
+/// `envsubst` or a deploy script fills it): one variable over many images is a release train.
+fn push_workload(out: &mut FileFacts, w: Workload) {
+    for c in w.containers.iter().filter(|c| !c.init) {
+        if let Some((image, at)) = &c.image
+            && let Some(tag) = super::release::compose_tag(image, at)
+        {
+            out.facts.push(tag);
+        }
+    }
+    out.facts.push(Fact::Workload(Box::new(w)));
 }
 
 fn workload(

@@ -146,6 +146,9 @@ pub struct Matcher {
     automaton: Option<AhoCorasick>,
     /// The `calls:` and `messages:` patterns of `monolens.yaml`.
     user: user::UserPatterns,
+    /// Also keep web URLs whose host is a bare service name (`http://orders:8080`), known or
+    /// not: a repository's facts are written for a merge where the names come from elsewhere.
+    internal_urls: bool,
 }
 
 impl Matcher {
@@ -164,6 +167,7 @@ impl Matcher {
         Matcher {
             automaton,
             user: user::UserPatterns::default(),
+            internal_urls: false,
         }
     }
 
@@ -172,7 +176,22 @@ impl Matcher {
         self.user = user;
         self
     }
+
+    /// The same matcher keeping internal URLs whatever their host (`monolens facts`).
+    pub fn keeping_internal_urls(mut self, keep: bool) -> Self {
+        self.internal_urls = keep;
+        self
+    }
 }
+
+/// A quoted web or gRPC URL whose host is one DNS label, or a label with a Kubernetes suffix
+/// (`orders.shop.svc.cluster.local`): a service inside the system, not a public site.
+static INTERNAL_URL_LITERAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"["'`]((?i:https?|grpcs?|wss?)://[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9-]+\.svc(?:\.cluster\.local)?)?(?::\d{1,5})?(?:/[^"'`\s]*)?)["'`]"#,
+    )
+    .expect("valid regex")
+});
 
 /// A quoted literal with a non-HTTP scheme (`postgres://`, `jdbc:mysql://`, `amqp://`) or an
 /// ADO.NET `Server=`/`Host=`/`Data Source=` string: connection strings, whatever the host.
@@ -284,6 +303,13 @@ pub fn parse(path: &str, text: &str, matcher: &Matcher, out: &mut FileFacts) {
     for cap in CONNECTION_LITERAL.captures_iter(text) {
         if let Some(m) = cap.get(1) {
             found.push((m.start(), m.end()));
+        }
+    }
+    if matcher.internal_urls && text.contains("://") {
+        for cap in INTERNAL_URL_LITERAL.captures_iter(text) {
+            if let Some(m) = cap.get(1) {
+                found.push((m.start(), m.end()));
+            }
         }
     }
     if found.is_empty() && paired.is_empty() {

@@ -1,0 +1,178 @@
+//! The organisation-wide graph from per-repository facts: three small repositories (orders:
+//! compose and SQL; billing: k8s and a source URL; deploy: k8s images on one `${TAG}`), each
+//! exported with `monolens facts` and merged with `monolens merge`. The merge finds the
+//! shared database, the orders ↔ billing cycle and the release train; no repository alone
+//! finds the database or the cycle (the deploy repository's manifests alone do show its
+//! release train). Facts are versioned, deterministic and hold no password.
+
+use assert_cmd::Command;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn deployment(name: &str, image: &str, env: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      containers:\n        - name: {name}\n          image: {image}\n{env}"
+    )
+}
+
+fn repositories(root: &Path) {
+    write(
+        root,
+        "orders/docker-compose.yml",
+        "services:\n  orders:\n    image: shop/orders:1.0\n    environment:\n      DATABASE_URL: postgres://shop:hunter2plain@shop-db:5432/shop\n      BILLING_URL: http://billing:8080\n  shop-db:\n    image: postgres:16\n",
+    );
+    write(
+        root,
+        "orders/db/V1__orders.sql",
+        "CREATE TABLE orders (id BIGINT PRIMARY KEY);\n",
+    );
+    let env = "          env:\n            - name: DATABASE_URL\n              value: postgres://billing:s3cretpw@shop-db:5432/shop\n";
+    write(
+        root,
+        "billing/k8s/billing.yaml",
+        &deployment("billing", "shop/billing:1.0", env),
+    );
+    write(
+        root,
+        "billing/src/main/java/billing/OrdersClient.java",
+        "package billing;\nclass OrdersClient {\n    static final String ORDERS = \"http://orders:8080/orders\";\n}\n",
+    );
+    let deploy: Vec<String> = ["orders", "billing", "shipping"]
+        .iter()
+        .map(|n| deployment(n, &format!("registry.example.com/shop/{n}:${{TAG}}"), ""))
+        .collect();
+    write(root, "deploy/k8s/all.yaml", &deploy.join("---\n"));
+}
+
+fn monolens() -> Command {
+    Command::cargo_bin("monolens").unwrap()
+}
+
+fn facts(root: &Path, repo: &str) -> std::path::PathBuf {
+    let out = root.join(format!("{repo}.facts.json"));
+    monolens()
+        .args(["facts", "--quiet", "-o"])
+        .arg(&out)
+        .arg(root.join(repo))
+        .assert()
+        .success();
+    out
+}
+
+fn rules(json: &serde_json::Value) -> BTreeSet<String> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// What only the union of the repositories shows.
+const CROSS: [&str; 2] = ["shared-database", "cyclic-sync-calls"];
+
+#[test]
+fn merged_facts_find_what_no_repository_shows_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    repositories(root);
+    for repo in ["orders", "billing", "deploy"] {
+        let out = monolens()
+            .args([
+                "scan",
+                "--no-history",
+                "--quiet",
+                "--fail-on",
+                "never",
+                "-f",
+                "json",
+            ])
+            .arg(root.join(repo))
+            .output()
+            .unwrap();
+        let alone = rules(&serde_json::from_slice(&out.stdout).unwrap());
+        for rule in CROSS {
+            assert!(!alone.contains(rule), "{repo} alone already finds {rule}");
+        }
+    }
+    let files: Vec<_> = ["orders", "billing", "deploy"]
+        .iter()
+        .map(|r| facts(root, r))
+        .collect();
+    let out = monolens()
+        .args(["merge", "--fail-on", "never", "-f", "json"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let merged = rules(&json);
+    for rule in CROSS.iter().chain(&["lockstep-deploy"]) {
+        assert!(
+            merged.contains(*rule),
+            "the merge misses {rule}: {merged:?}"
+        );
+    }
+    // Cross-repository findings point into their repository: `repo/path`.
+    let cycle = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "cyclic-sync-calls")
+        .unwrap();
+    let file = cycle["location"]["file"].as_str().unwrap();
+    assert!(
+        file.starts_with("billing/") || file.starts_with("orders/"),
+        "{file}"
+    );
+    // Facts are deterministic and hold no password.
+    let again = std::fs::read_to_string(facts(root, "billing")).unwrap();
+    assert_eq!(again, std::fs::read_to_string(&files[1]).unwrap());
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for secret in ["hunter2plain", "s3cretpw"] {
+            assert!(!text.contains(secret), "{} holds {secret}", f.display());
+        }
+    }
+}
+
+#[test]
+fn merge_refuses_other_versions_and_repeated_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    repositories(root);
+    let orders = facts(root, "orders");
+    let text = std::fs::read_to_string(&orders).unwrap();
+    let newer = root.join("newer.json");
+    std::fs::write(
+        &newer,
+        text.replacen("\"schema_version\":1", "\"schema_version\":2", 1),
+    )
+    .unwrap();
+    let out = monolens().arg("merge").arg(&newer).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("facts schema version 2") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    let out = monolens()
+        .arg("merge")
+        .args([&orders, &orders])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("two facts files name the repository `orders`"),
+        "{err}"
+    );
+}
