@@ -53,6 +53,14 @@ pub struct ScanArgs {
     /// Directory to scan, or `-` to read a multi-document YAML stream from stdin.
     #[arg(default_value = ".")]
     pub path: String,
+    /// More directories (repositories) scanned with the first as one system, each named by
+    /// its folder (`scan` only).
+    #[arg(value_name = "MORE")]
+    pub more: Vec<String>,
+    /// The name of a scanned directory in merged locations: `--name ../orders=orders-repo`
+    /// when several are scanned, `--name orders-repo` for `facts` (default: the folder's name).
+    #[arg(long = "name", value_name = "DIR=NAME")]
+    pub names: Vec<String>,
     /// Skip files matching this glob (repeatable).
     #[arg(long)]
     pub exclude: Vec<String>,
@@ -147,12 +155,10 @@ pub enum Command {
     Facts {
         #[command(flatten)]
         args: ScanArgs,
-        /// Write the facts here instead of stdout.
+        /// Write the facts here instead of stdout. The repository's name in merged locations is
+        /// the folder's, or `--name NAME`.
         #[arg(long, short)]
         output: Option<PathBuf>,
-        /// The repository's name in merged locations (default: the scanned folder's name).
-        #[arg(long)]
-        name: Option<String>,
     },
     /// Write a commented monolens.yaml for this repository (what the scan detected: services,
     /// platform components, variants) and print the next steps.
@@ -357,8 +363,9 @@ fn execute(command: Command) -> Result<i32, String> {
             baseline,
             force,
         } => init(&args, baseline, force),
-        Command::Facts { args, output, name } => facts(&args, output.as_deref(), name),
+        Command::Facts { args, output } => facts(&args, output.as_deref()),
         Command::PreCommit { args, fail_on } => {
+            one_directory(&args, "pre-commit")?;
             let baseline = PathBuf::from(&args.path).join(".monolens-baseline.json");
             let (baseline, new_since) = if baseline.is_file() {
                 (Some(baseline), None)
@@ -416,6 +423,15 @@ fn run_scan(
     baseline: Option<PathBuf>,
     new_since: Option<String>,
 ) -> Result<crate::Scan, String> {
+    if !args.more.is_empty() {
+        if baseline.is_some() || new_since.is_some() {
+            return Err("--baseline and --new-since take one directory, not several".into());
+        }
+        return scan_roots(args);
+    }
+    if !args.names.is_empty() {
+        return Err("--name is for `facts` and for scanning several directories".into());
+    }
     let root = PathBuf::from(&args.path);
     let config_path = match &args.config {
         Some(p) => Some(p.clone()),
@@ -564,12 +580,86 @@ fn merge(files: &[PathBuf], config: Option<&std::path::Path>) -> Result<crate::S
     crate::analyse_facts(collected, &config, &options)
 }
 
+/// Commands that read one directory refuse several.
+fn one_directory(args: &ScanArgs, command: &str) -> Result<(), String> {
+    if args.more.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("monolens {command} takes one directory"))
+    }
+}
+
+/// The name a scanned directory goes by: `--name DIR=NAME`, else its folder's name.
+fn root_name(dir: &str, names: &[String]) -> String {
+    for n in names {
+        match n.split_once('=') {
+            Some((d, name))
+                if d == dir || std::fs::canonicalize(d).ok() == std::fs::canonicalize(dir).ok() =>
+            {
+                return name.to_string();
+            }
+            None => return n.clone(),
+            Some(_) => {}
+        }
+    }
+    std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "repository".into())
+}
+
+/// `scan A B C`: each directory collected as `monolens facts` would, named, and resolved as one
+/// system (as `merge` resolves their facts; without history).
+fn scan_roots(args: &ScanArgs) -> Result<crate::Scan, String> {
+    let roots: Vec<&String> = std::iter::once(&args.path).chain(&args.more).collect();
+    let config = match args
+        .config
+        .clone()
+        .or_else(|| find_config(&PathBuf::from(roots[0])))
+    {
+        Some(p) => Config::load(&p)?,
+        None => Config::default(),
+    };
+    let options = crate::ScanOptions {
+        exclude: args.exclude.clone(),
+        progress: crate::progress::allowed(args.quiet),
+        internal_urls: true,
+        no_history: true,
+        rules: rule_filter(args)?,
+        ..Default::default()
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut files = Vec::new();
+    for root in roots {
+        if root == "-" || !std::path::Path::new(root).is_dir() {
+            return Err(format!("{root} is not a directory"));
+        }
+        let name = root_name(root, &args.names);
+        if !seen.insert(name.clone()) {
+            return Err(format!(
+                "two scanned directories are named `{name}`; name one with --name DIR=NAME"
+            ));
+        }
+        let collected = crate::collect(
+            crate::Input::Dir(std::path::Path::new(root)),
+            &config,
+            &options,
+        )?;
+        let prefix = format!("{name}/{}", collected.prefix);
+        files.extend(crate::facts::namespaced(collected.files, &prefix)?);
+    }
+    let collected = crate::Collected {
+        files,
+        root_label: "merge".into(),
+        prefix: String::new(),
+        diagnostics: Vec::new(),
+    };
+    crate::analyse_facts(collected, &config, &options)
+}
+
 /// `monolens facts`: discover and parse only, and write what was read.
-fn facts(
-    args: &ScanArgs,
-    output: Option<&std::path::Path>,
-    name: Option<String>,
-) -> Result<i32, String> {
+fn facts(args: &ScanArgs, output: Option<&std::path::Path>) -> Result<i32, String> {
+    one_directory(args, "facts")?;
     if args.path == "-" {
         return Err("monolens facts reads a directory, not stdin".into());
     }
@@ -581,13 +671,7 @@ fn facts(
         Some(p) => Config::load(&p)?,
         None => Config::default(),
     };
-    let name = match name {
-        Some(n) => n,
-        None => std::fs::canonicalize(&root)
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "repository".into()),
-    };
+    let name = root_name(&args.path, &args.names);
     let options = crate::ScanOptions {
         exclude: args.exclude.clone(),
         progress: crate::progress::allowed(args.quiet),
@@ -604,6 +688,7 @@ fn facts(
 
 /// `monolens init`: a commented config from what the scan detected, optionally a baseline.
 fn init(args: &ScanArgs, with_baseline: bool, force: bool) -> Result<i32, String> {
+    one_directory(args, "init")?;
     let root = PathBuf::from(&args.path);
     let path = root.join("monolens.yaml");
     if path.exists() && !force {

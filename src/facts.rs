@@ -105,3 +105,16 @@ pub fn read(path: &std::path::Path) -> Result<FactsFile, String> {
     }
     Ok(facts)
 }
+
+/// Facts with `prefix` before every path (`scan A B C`: each directory under its name), as
+/// reading them from a facts file would place them.
+pub fn namespaced(files: Vec<FileFacts>, prefix: &str) -> Result<Vec<FileFacts>, String> {
+    let value = serde_json::to_value(&files).map_err(|e| e.to_string())?;
+    let mut files: Vec<FileFacts> = crate::model::read_paths_under(prefix, || {
+        serde_json::from_value(value).map_err(|e| e.to_string())
+    })?;
+    for f in &mut files {
+        f.path = format!("{prefix}{}", f.path);
+    }
+    Ok(files)
+}

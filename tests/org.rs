@@ -176,3 +176,57 @@ fn merge_refuses_other_versions_and_repeated_names() {
         "{err}"
     );
 }
+
+/// `scan A B C` gives the same findings as merging the three repositories' facts, but for
+/// `plaintext-credentials`: facts hold no secret, so only a scan of the files can see one.
+#[test]
+fn scanning_several_roots_matches_the_merge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    repositories(root);
+    let fingerprints = |out: std::process::Output| -> BTreeSet<String> {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] != "plaintext-credentials")
+            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let repos: Vec<_> = ["orders", "billing", "deploy"]
+        .iter()
+        .map(|r| root.join(r))
+        .collect();
+    let scanned = fingerprints(
+        monolens()
+            .args(["scan", "--quiet", "--fail-on", "never", "-f", "json"])
+            .args(&repos)
+            .output()
+            .unwrap(),
+    );
+    let files: Vec<_> = ["orders", "billing", "deploy"]
+        .iter()
+        .map(|r| facts(root, r))
+        .collect();
+    let merged = fingerprints(
+        monolens()
+            .args(["merge", "--fail-on", "never", "-f", "json"])
+            .args(&files)
+            .output()
+            .unwrap(),
+    );
+    assert!(!scanned.is_empty());
+    assert_eq!(scanned, merged);
+    // Two directories with one name must be told apart.
+    monolens()
+        .args(["scan", "--quiet"])
+        .args([&repos[0], &repos[0]])
+        .assert()
+        .code(2);
+}
