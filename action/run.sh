@@ -2,7 +2,8 @@
 # The steps of the monolens GitHub Action (action.yml), one subcommand each:
 #   install  download the release binary for MONOLENS_VERSION, verify its SHA-256, put it on
 #            the PATH (or build it with cargo when MONOLENS_FROM_SOURCE is true);
-#   scan     write the SARIF report and the job summary, and decide whether to upload;
+#   scan     write the SARIF report and the job summary (and the facts, with emit-facts), and
+#            decide whether to upload;
 #   fail     print annotations and exit 1 on findings at or above INPUT_FAIL_ON.
 # Inputs arrive in environment variables, never pasted into the script, and every argument
 # is passed as one array element: a glob such as `legacy/**` reaches monolens as written.
@@ -120,6 +121,10 @@ scan() {
   if [ "$upload" = "true" ] && from_fork; then
     echo "::notice title=monolens::pull request from a fork: its token cannot upload to code scanning, so the SARIF upload is skipped (the job summary and annotations still show the findings)"
     upload=false
+  fi
+  if [ -n "${INPUT_EMIT_FACTS:-}" ]; then
+    monolens facts "${INPUT_PATH:-.}" --quiet --output "$INPUT_EMIT_FACTS"
+    echo "facts=$INPUT_EMIT_FACTS" >>"$GITHUB_OUTPUT"
   fi
   {
     echo "sarif=$sarif"

@@ -169,9 +169,12 @@ fn the_action_steps_work_on_a_fake_runner() {
     assert!(r.file("path").contains("monolens/bin"));
 
     // Scan on a push: SARIF written, summary appended, category from the path, upload on.
+    let facts = r.files.join("facts.json");
+    let facts_path = facts.to_str().unwrap();
     let exclude = [
         ("INPUT_PATH", "."),
         ("INPUT_EXCLUDE", "legacy/**\n  *.bak  \n"),
+        ("INPUT_EMIT_FACTS", facts_path),
     ];
     let (code, text) = r.step("scan", ("push", &push), &exclude);
     assert_eq!(
@@ -189,6 +192,13 @@ fn the_action_steps_work_on_a_fake_runner() {
         serde_json::from_str(&std::fs::read_to_string(sarif_path).unwrap()).unwrap();
     assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
     assert!(r.file("summary").contains("## monolens"));
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&facts).unwrap()).unwrap();
+    assert_eq!(
+        written["schema_version"], 1,
+        "emit-facts writes the repository's facts"
+    );
+    assert!(output.contains(&format!("facts={facts_path}")), "{output}");
 
     // A fork's pull request: no upload, and a notice says why.
     std::fs::write(r.files.join("output"), "").unwrap();
