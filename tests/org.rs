@@ -230,3 +230,75 @@ fn scanning_several_roots_matches_the_merge() {
         .assert()
         .code(2);
 }
+
+/// Every corpus system's facts match `schemas/facts.schema.json`, and every location in them
+/// is a `{file, line, column}` object under a file the facts name.
+#[test]
+fn facts_match_their_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/facts.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")];
+    if corpus.is_dir() {
+        let mut systems: Vec<_> = std::fs::read_dir(&corpus)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        systems.sort();
+        dirs.extend(systems);
+    }
+    fn locations<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if m.contains_key("file") && m.contains_key("column") {
+                    out.push(v);
+                }
+                m.values().for_each(|x| locations(x, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| locations(x, out)),
+            _ => {}
+        }
+    }
+    for dir in dirs {
+        let out = monolens()
+            .args(["facts", "--quiet"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .take(5)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", dir.display());
+        let files: BTreeSet<&str> = json["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
+        let mut found = Vec::new();
+        locations(&json, &mut found);
+        for l in found {
+            let file = l["file"].as_str().unwrap();
+            assert!(
+                files.contains(file) || l["line"].as_u64() == Some(0),
+                "{}: {file}",
+                dir.display()
+            );
+        }
+    }
+}
