@@ -572,6 +572,7 @@ fn merge(files: &[PathBuf], config: Option<&std::path::Path>) -> Result<crate::S
         root_label: "merge".into(),
         prefix: String::new(),
         diagnostics: Vec::new(),
+        repositories: seen.into_iter().collect(),
     };
     let options = crate::ScanOptions {
         no_history: true,
@@ -653,6 +654,7 @@ fn scan_roots(args: &ScanArgs) -> Result<crate::Scan, String> {
         root_label: "merge".into(),
         prefix: String::new(),
         diagnostics: Vec::new(),
+        repositories: seen.into_iter().collect(),
     };
     crate::analyse_facts(collected, &config, &options)
 }

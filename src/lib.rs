@@ -308,6 +308,9 @@ pub struct Collected {
     /// The scan root's path inside its git repository.
     pub prefix: String,
     pub diagnostics: Vec<Diagnostic>,
+    /// The repositories whose facts these are, each path starting with its name; empty for
+    /// one scanned directory.
+    pub repositories: Vec<String>,
 }
 
 /// Discover and parse: each file read once and turned into facts, in parallel.
@@ -393,6 +396,7 @@ fn collect_timed(
         root_label,
         prefix,
         diagnostics,
+        repositories: Vec::new(),
     })
 }
 
@@ -438,6 +442,7 @@ fn analyse(
         root_label,
         prefix,
         mut diagnostics,
+        repositories,
     } = collected;
     if opts.repository_paths {
         // Before resolution: findings' messages and the verdict's advice quote locations.
@@ -446,6 +451,7 @@ fn analyse(
     let mut model = resolve::resolve(&root_label, files, &resolve_opts);
     timer.lap("resolve");
     model.repo_prefix = prefix;
+    model.repositories = repositories;
     // Git history: co-change between the services' directories.
     if config.history && !opts.no_history && input_root.is_some() {
         let (hopts, copts) = history_options(config, opts);

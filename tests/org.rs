@@ -302,3 +302,51 @@ fn facts_match_their_schema() {
         }
     }
 }
+
+/// A merged SARIF run names each repository as a base id and every result under one of them,
+/// and stays valid SARIF 2.1.0.
+#[test]
+fn merged_sarif_has_a_base_id_per_repository() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    repositories(root);
+    let files: Vec<_> = ["orders", "billing", "deploy"]
+        .iter()
+        .map(|r| facts(root, r))
+        .collect();
+    let out = monolens()
+        .args(["merge", "--fail-on", "never", "-f", "sarif"])
+        .args(&files)
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-2.1.0.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .take(3)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let run = &sarif["runs"][0];
+    let bases: BTreeSet<&str> = run["originalUriBaseIds"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(bases, ["billing", "deploy", "orders"].into_iter().collect());
+    for r in run["results"].as_array().unwrap() {
+        let at = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+        let base = at["uriBaseId"].as_str().unwrap();
+        assert!(bases.contains(base), "{at}");
+        let file = root.join(base).join(at["uri"].as_str().unwrap());
+        assert!(file.is_file(), "{}", file.display());
+    }
+}

@@ -726,6 +726,9 @@ pub struct Model {
     pub variants: Vec<String>,
     /// Declaration file → variant, when there are several (compose projects by folder).
     pub variant_of_file: BTreeMap<String, String>,
+    /// The repositories resolved as one system (`merge`, `scan A B C`), whose names start
+    /// every path; empty for one repository.
+    pub repositories: Vec<String>,
 }
 
 /// A sign of two-phase commit in one service: a marker in a file it owns, or a setting it

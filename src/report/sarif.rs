@@ -45,9 +45,27 @@ fn uri(path: &str) -> String {
     out
 }
 
-fn physical(prefix: &str, l: &Location) -> Value {
+/// How paths are written: under `%SRCROOT%` with the scan root's prefix, or, for several
+/// repositories resolved as one (`merge`, `scan A B C`), under one base id per repository.
+#[derive(Clone, Copy)]
+struct Paths<'a> {
+    prefix: &'a str,
+    repositories: &'a [String],
+}
+
+fn physical(paths: Paths, l: &Location) -> Value {
+    let file: &str = &l.file;
+    let (base, rest) = paths
+        .repositories
+        .iter()
+        .find_map(|r| {
+            file.strip_prefix(r.as_str())
+                .and_then(|rest| rest.strip_prefix('/'))
+                .map(|rest| (r.as_str(), rest.to_string()))
+        })
+        .unwrap_or(("%SRCROOT%", format!("{}{file}", paths.prefix)));
     json!({
-        "artifactLocation": {"uri": uri(&format!("{prefix}{}", l.file)), "uriBaseId": "%SRCROOT%"},
+        "artifactLocation": {"uri": uri(&rest), "uriBaseId": base},
         "region": {"startLine": l.line, "startColumn": l.column},
     })
 }
@@ -98,7 +116,7 @@ fn rules() -> Vec<Value> {
         .collect()
 }
 
-fn result(prefix: &str, f: &Finding) -> Value {
+fn result(paths: Paths, f: &Finding) -> Value {
     let rule_index = catalog::all()
         .iter()
         .position(|d| d.id == f.rule)
@@ -107,7 +125,7 @@ fn result(prefix: &str, f: &Finding) -> Value {
         .related
         .iter()
         .enumerate()
-        .map(|(i, rel)| json!({"id": i + 1, "physicalLocation": physical(prefix, &rel.location), "message": {"text": sentence(&rel.message)}}))
+        .map(|(i, rel)| json!({"id": i + 1, "physicalLocation": physical(paths, &rel.location), "message": {"text": sentence(&rel.message)}}))
         .collect();
     let mut result = json!({
         "ruleId": f.rule,
@@ -117,7 +135,7 @@ fn result(prefix: &str, f: &Finding) -> Value {
             Some(d) => format!("{}\n{}", sentence(&f.message), d.trim_end()),
             None => sentence(&f.message),
         }},
-        "locations": [{"physicalLocation": physical(prefix, &f.location)}],
+        "locations": [{"physicalLocation": physical(paths, &f.location)}],
         "partialFingerprints": {"monolensFingerprint/v1": f.fingerprint},
         "properties": {"strength": f.strength.as_str()},
     });
@@ -147,17 +165,19 @@ struct Run<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     invocations: Option<Value>,
     column_kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<Value>,
     results: Results<'a>,
 }
 
 struct Results<'a> {
-    prefix: &'a str,
+    paths: Paths<'a>,
     findings: Vec<&'a Finding>,
 }
 
 impl Serialize for Results<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.findings.iter().map(|f| result(self.prefix, f)))
+        s.collect_seq(self.findings.iter().map(|f| result(self.paths, f)))
     }
 }
 
@@ -201,8 +221,23 @@ fn log<'a>(r: &Report<'a>) -> Log<'a> {
             }}),
             invocations,
             column_kind: "unicodeCodePoints",
+            original_uri_base_ids: (!r.model.repositories.is_empty()).then(|| {
+                let bases: serde_json::Map<String, Value> = r
+                    .model
+                    .repositories
+                    .iter()
+                    .map(|name| {
+                        let text = format!("The root of the repository {name}.");
+                        (name.clone(), json!({"description": {"text": text}}))
+                    })
+                    .collect();
+                Value::Object(bases)
+            }),
             results: Results {
-                prefix: &r.model.repo_prefix,
+                paths: Paths {
+                    prefix: &r.model.repo_prefix,
+                    repositories: &r.model.repositories,
+                },
                 findings,
             },
         }],

@@ -237,6 +237,7 @@ fn assemble(b: Builder, root: &str) -> Model {
     Model {
         root: root.to_string(),
         repo_prefix: String::new(),
+        repositories: Vec::new(),
         components,
         edges,
         accesses,
