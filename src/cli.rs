@@ -64,7 +64,8 @@ pub struct ScanArgs {
     /// Skip files matching this glob (repeatable).
     #[arg(long)]
     pub exclude: Vec<String>,
-    /// Config file (default: monolens.yaml at the scan root, if present).
+    /// Config file (default: monolens.yaml in the scan root, or in the nearest parent up to the
+    /// repository root).
     #[arg(long, short = 'c')]
     pub config: Option<PathBuf>,
     /// Read git history from this git directory (e.g. a bare mirror) for co-change.
@@ -122,7 +123,7 @@ pub enum Command {
     },
     /// For a pre-commit hook: fail only on what the change adds, against
     /// `.monolens-baseline.json` when the repository has one, else against HEAD
-    /// (`scan --new-since HEAD`); the table on a terminal, annotations-free.
+    /// (`scan --new-since HEAD`), and print the table.
     PreCommit {
         #[command(flatten)]
         args: ScanArgs,
