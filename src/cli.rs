@@ -631,7 +631,7 @@ fn scan_roots(args: &ScanArgs) -> Result<crate::Scan, String> {
         ..Default::default()
     };
     let mut seen = std::collections::BTreeSet::new();
-    let mut files = Vec::new();
+    let (mut files, mut diagnostics) = (Vec::new(), Vec::new());
     for root in roots {
         if root == "-" || !std::path::Path::new(root).is_dir() {
             return Err(format!("{root} is not a directory"));
@@ -649,12 +649,19 @@ fn scan_roots(args: &ScanArgs) -> Result<crate::Scan, String> {
         )?;
         let prefix = format!("{name}/{}", collected.prefix);
         files.extend(crate::facts::namespaced(collected.files, &prefix)?);
+        // Discovery's own notes (a symlink skipped), under the directory's name too.
+        diagnostics.extend(collected.diagnostics.into_iter().map(|mut d| {
+            if d.line > 0 {
+                d.file = format!("{prefix}{}", d.file);
+            }
+            d
+        }));
     }
     let collected = crate::Collected {
         files,
         root_label: "merge".into(),
         prefix: String::new(),
-        diagnostics: Vec::new(),
+        diagnostics,
         repositories: seen.into_iter().collect(),
     };
     crate::analyse_facts(collected, &config, &options)
