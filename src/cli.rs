@@ -557,7 +557,7 @@ fn merge(files: &[PathBuf], config: Option<&std::path::Path>) -> Result<crate::S
         None => Config::default(),
     };
     let mut seen = std::collections::BTreeSet::new();
-    let mut all = Vec::new();
+    let (mut all, mut co_changes) = (Vec::new(), Vec::new());
     for path in files {
         let facts = crate::facts::read(path)?;
         if !seen.insert(facts.repository.clone()) {
@@ -567,6 +567,7 @@ fn merge(files: &[PathBuf], config: Option<&std::path::Path>) -> Result<crate::S
             ));
         }
         all.extend(facts.files);
+        co_changes.extend(facts.co_changes);
     }
     let collected = crate::Collected {
         files: all,
@@ -574,6 +575,7 @@ fn merge(files: &[PathBuf], config: Option<&std::path::Path>) -> Result<crate::S
         prefix: String::new(),
         diagnostics: Vec::new(),
         repositories: seen.into_iter().collect(),
+        co_changes,
     };
     let options = crate::ScanOptions {
         no_history: true,
@@ -663,6 +665,7 @@ fn scan_roots(args: &ScanArgs) -> Result<crate::Scan, String> {
         prefix: String::new(),
         diagnostics,
         repositories: seen.into_iter().collect(),
+        co_changes: Vec::new(),
     };
     crate::analyse_facts(collected, &config, &options)
 }
@@ -689,9 +692,20 @@ fn facts(args: &ScanArgs, output: Option<&std::path::Path>) -> Result<i32, Strin
         ..Default::default()
     };
     let collected = crate::collect(crate::Input::Dir(&root), &config, &options)?;
+    // History is read here, where the repository is: its pairs travel with the facts.
+    let co_changes = if config.history && !args.no_history {
+        let history = crate::ScanOptions {
+            git_dir: args.git_dir.clone(),
+            rev: args.rev.clone(),
+            ..Default::default()
+        };
+        crate::history_pairs(&root, collected.files.clone(), &config, &history).0
+    } else {
+        Vec::new()
+    };
     // Locations inside the facts are written relative to the repository root, like outputs.
     crate::model::show_paths_under(&collected.prefix);
-    let text = crate::facts::to_json(&name, &collected.prefix, collected.files)?;
+    let text = crate::facts::to_json(&name, &collected.prefix, collected.files, co_changes)?;
     write_output(output, &text)?;
     Ok(exit::CLEAN)
 }

@@ -19,6 +19,10 @@ pub struct FactsFile {
     pub repository: String,
     /// Every file that said something, by path.
     pub files: Vec<FileFacts>,
+    /// Pairs of the repository's services that change together in its history (empty when
+    /// history was not read).
+    #[serde(default)]
+    pub co_changes: Vec<crate::model::CoChange>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -33,6 +37,7 @@ pub fn to_json(
     repository: &str,
     prefix: &str,
     mut files: Vec<FileFacts>,
+    co_changes: Vec<crate::model::CoChange>,
 ) -> Result<String, String> {
     files.retain(|f| !f.facts.is_empty() || !f.diagnostics.is_empty());
     for f in &mut files {
@@ -47,6 +52,7 @@ pub fn to_json(
         },
         repository: repository.to_string(),
         files,
+        co_changes,
     };
     let mut value = serde_json::to_value(&doc).map_err(|e| e.to_string())?;
     redact(&mut value, false);

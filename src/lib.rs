@@ -311,6 +311,9 @@ pub struct Collected {
     /// The repositories whose facts these are, each path starting with its name; empty for
     /// one scanned directory.
     pub repositories: Vec<String>,
+    /// Co-change pairs each repository's history showed, when the facts were written with it
+    /// (a merge reads no history of its own).
+    pub co_changes: Vec<model::CoChange>,
 }
 
 /// Discover and parse: each file read once and turned into facts, in parallel.
@@ -397,6 +400,7 @@ fn collect_timed(
         prefix,
         diagnostics,
         repositories: Vec::new(),
+        co_changes: Vec::new(),
     })
 }
 
@@ -408,6 +412,31 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
     };
     let collected = collect_timed(input, config, opts, &timer)?;
     analyse(collected, input_root, config, opts, &timer)
+}
+
+/// The co-change pairs of a directory's git history, with the services its facts resolve to,
+/// and the diagnostics of reading it (for `monolens facts`, which writes them beside the facts).
+pub fn history_pairs(
+    root: &Path,
+    files: Vec<FileFacts>,
+    config: &Config,
+    opts: &ScanOptions,
+) -> (Vec<model::CoChange>, Vec<Diagnostic>) {
+    let resolve_opts = resolve::ResolveOptions {
+        services: config
+            .services
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        sidecars: config.sidecars.clone(),
+        platform: config.platform.clone(),
+    };
+    let model = resolve::resolve(&root.display().to_string(), files, &resolve_opts);
+    let (hopts, copts) = history_options(config, opts);
+    let index = model::OwnerIndex::new(&model.service_dirs);
+    let owners_of = |p: &str| index.owners_of(p);
+    let report = history::analyse_repo(root, &hopts, &copts, &owners_of);
+    (report.pairs, report.diagnostics)
 }
 
 /// Resolve, rules, suppression and verdict over facts already collected: one repository's, or
@@ -443,6 +472,7 @@ fn analyse(
         prefix,
         mut diagnostics,
         repositories,
+        co_changes,
     } = collected;
     if opts.repository_paths {
         // Before resolution: findings' messages and the verdict's advice quote locations.
@@ -452,6 +482,7 @@ fn analyse(
     timer.lap("resolve");
     model.repo_prefix = prefix;
     model.repositories = repositories;
+    model.co_changes = co_changes;
     // Git history: co-change between the services' directories.
     if config.history && !opts.no_history && input_root.is_some() {
         let (hopts, copts) = history_options(config, opts);

@@ -350,3 +350,61 @@ fn merged_sarif_has_a_base_id_per_repository() {
         assert!(file.is_file(), "{}", file.display());
     }
 }
+
+/// History travels with the facts: two services of one repository that always change
+/// together are a co-change finding in the merge, which reads no history itself.
+#[test]
+fn history_pairs_travel_with_the_facts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let repo = root.join("shop");
+    write(
+        &repo,
+        "docker-compose.yml",
+        "services:\n  cart:\n    build: ./services/cart\n  checkout:\n    build: ./services/checkout\n",
+    );
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(["-c", "user.name=dev", "-c", "user.email=dev@example.com"])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    for i in 0..7 {
+        write(
+            &repo,
+            "services/cart/main.go",
+            &format!("package main // {i}\n"),
+        );
+        write(
+            &repo,
+            "services/checkout/main.go",
+            &format!("package main // {i}\n"),
+        );
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", &format!("change {i}")]);
+    }
+    let facts = facts(root, "shop");
+    let text: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&facts).unwrap()).unwrap();
+    assert_eq!(
+        text["co_changes"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        text["co_changes"]
+    );
+    let out = monolens()
+        .args(["merge", "--fail-on", "never", "-f", "json"])
+        .arg(&facts)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        rules(&json).contains("co-change-coupling"),
+        "{:?}",
+        rules(&json)
+    );
+}

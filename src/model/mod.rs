@@ -869,7 +869,7 @@ pub fn variant_of_file<'a>(map: &'a BTreeMap<String, String>, file: &str) -> Opt
 }
 
 /// Two services whose directories change in the same commits (from git history).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct CoChange {
     /// The pair, sorted.
     pub services: Vec<String>,
