@@ -308,26 +308,16 @@ fn execute(command: Command) -> Result<i32, String> {
             color,
             by_service,
         } => {
-            if by_service && !format.shows_services() {
-                return Err(format!(
-                    "--by-service has no place in --format {}; use table, markdown, html or json",
-                    format
-                        .to_possible_value()
-                        .map_or(String::new(), |v| v.get_name().to_string())
-                ));
-            }
-            let scan = run_scan(&args, baseline, new_since)?;
-            deliver(
-                &scan,
-                Delivery {
-                    format,
-                    output,
-                    fail_on,
-                    fail_on_stale,
-                    color,
-                    by_service,
-                },
-            )
+            let delivery = Delivery {
+                format,
+                output,
+                fail_on,
+                fail_on_stale,
+                color,
+                by_service,
+            };
+            delivery.check()?;
+            deliver(&run_scan(&args, baseline, new_since)?, delivery)
         }
         Command::Merge {
             facts,
@@ -338,26 +328,16 @@ fn execute(command: Command) -> Result<i32, String> {
             color,
             by_service,
         } => {
-            if by_service && !format.shows_services() {
-                return Err(format!(
-                    "--by-service has no place in --format {}; use table, markdown, html or json",
-                    format
-                        .to_possible_value()
-                        .map_or(String::new(), |v| v.get_name().to_string())
-                ));
-            }
-            let scan = merge(&facts, config.as_deref())?;
-            deliver(
-                &scan,
-                Delivery {
-                    format,
-                    output,
-                    fail_on,
-                    fail_on_stale: false,
-                    color,
-                    by_service,
-                },
-            )
+            let delivery = Delivery {
+                format,
+                output,
+                fail_on,
+                fail_on_stale: false,
+                color,
+                by_service,
+            };
+            delivery.check()?;
+            deliver(&merge(&facts, config.as_deref())?, delivery)
         }
         Command::Init {
             args,
@@ -434,15 +414,7 @@ fn run_scan(
         return Err("--name is for `facts` and for scanning several directories".into());
     }
     let root = PathBuf::from(&args.path);
-    let config_path = match &args.config {
-        Some(p) => Some(p.clone()),
-        None if args.path != "-" => find_config(&root),
-        None => None,
-    };
-    let config = match &config_path {
-        Some(p) => Config::load(p)?,
-        None => Config::default(),
-    };
+    let (config, config_path) = load_config(args, &args.path)?;
     let input = if args.path == "-" {
         let bytes = match crate::read_capped(Ok(std::io::stdin().lock()), crate::MAX_FILE_BYTES) {
             Ok(crate::Capped::Whole(b)) => b,
@@ -479,6 +451,21 @@ fn run_scan(
         }),
     };
     crate::scan(input, &config, &options)
+}
+
+/// The config `--config` names, or the one `find_config` finds for `dir` (none for stdin),
+/// loaded; with its path.
+fn load_config(args: &ScanArgs, dir: &str) -> Result<(Config, Option<PathBuf>), String> {
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None if dir != "-" => find_config(std::path::Path::new(dir)),
+        None => None,
+    };
+    let config = match &path {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    Ok((config, path))
 }
 
 /// `monolens.yaml` in the scan root, or the nearest parent that has one, up to the root of the
@@ -519,6 +506,22 @@ struct Delivery {
     fail_on_stale: bool,
     color: ColorChoice,
     by_service: bool,
+}
+
+impl Delivery {
+    /// A usage error known before scanning: `--by-service` with a format that cannot show it.
+    fn check(&self) -> Result<(), String> {
+        if self.by_service && !self.format.shows_services() {
+            let name = self
+                .format
+                .to_possible_value()
+                .map_or(String::new(), |v| v.get_name().to_string());
+            return Err(format!(
+                "--by-service has no place in --format {name}; use table, markdown, html or json"
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn deliver(scan: &crate::Scan, d: Delivery) -> Result<i32, String> {
@@ -616,14 +619,7 @@ fn root_name(dir: &str, names: &[String]) -> String {
 /// system (as `merge` resolves their facts; without history).
 fn scan_roots(args: &ScanArgs) -> Result<crate::Scan, String> {
     let roots: Vec<&String> = std::iter::once(&args.path).chain(&args.more).collect();
-    let config = match args
-        .config
-        .clone()
-        .or_else(|| find_config(&PathBuf::from(roots[0])))
-    {
-        Some(p) => Config::load(&p)?,
-        None => Config::default(),
-    };
+    let (config, _) = load_config(args, roots[0])?;
     let options = crate::ScanOptions {
         exclude: args.exclude.clone(),
         progress: crate::progress::allowed(args.quiet),
@@ -680,10 +676,7 @@ fn facts(args: &ScanArgs, output: Option<&std::path::Path>) -> Result<i32, Strin
     if !root.is_dir() {
         return Err(format!("{} is not a directory", root.display()));
     }
-    let config = match args.config.clone().or_else(|| find_config(&root)) {
-        Some(p) => Config::load(&p)?,
-        None => Config::default(),
-    };
+    let (config, _) = load_config(args, &args.path)?;
     let name = root_name(&args.path, &args.names);
     let options = crate::ScanOptions {
         exclude: args.exclude.clone(),

@@ -186,7 +186,7 @@ fn parse_text(rel: &str, text: &str, names: &parse::source::Matcher) -> FileFact
 }
 
 /// The scan root's path inside its git repository, with a trailing slash ("" at the top).
-pub(crate) fn repo_prefix(root: &Path) -> String {
+fn repo_prefix(root: &Path) -> String {
     std::process::Command::new("git")
         .arg("-C")
         .arg(root)
@@ -414,6 +414,19 @@ pub fn scan(input: Input, config: &Config, opts: &ScanOptions) -> Result<Scan, S
     analyse(collected, input_root, config, opts, &timer)
 }
 
+/// What resolution takes from the config.
+fn resolve_options(config: &Config) -> resolve::ResolveOptions {
+    resolve::ResolveOptions {
+        services: config
+            .services
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        sidecars: config.sidecars.clone(),
+        platform: config.platform.clone(),
+    }
+}
+
 /// The co-change pairs of a directory's git history, with the services its facts resolve to,
 /// and the diagnostics of reading it (for `monolens facts`, which writes them beside the facts).
 pub fn history_pairs(
@@ -422,15 +435,7 @@ pub fn history_pairs(
     config: &Config,
     opts: &ScanOptions,
 ) -> (Vec<model::CoChange>, Vec<Diagnostic>) {
-    let resolve_opts = resolve::ResolveOptions {
-        services: config
-            .services
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        sidecars: config.sidecars.clone(),
-        platform: config.platform.clone(),
-    };
+    let resolve_opts = resolve_options(config);
     let model = resolve::resolve(&root.display().to_string(), files, &resolve_opts);
     let (hopts, copts) = history_options(config, opts);
     let index = model::OwnerIndex::new(&model.service_dirs);
@@ -457,15 +462,7 @@ fn analyse(
     opts: &ScanOptions,
     timer: &Timer,
 ) -> Result<Scan, String> {
-    let resolve_opts = resolve::ResolveOptions {
-        services: config
-            .services
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        sidecars: config.sidecars.clone(),
-        platform: config.platform.clone(),
-    };
+    let resolve_opts = resolve_options(config);
     let Collected {
         files,
         root_label,
@@ -524,7 +521,13 @@ fn analyse(
     timer.lap("graph and rules");
     verdict::annotate_teams(&model, &mut findings);
     let baseline = match (&opts.new_since, input_root) {
-        (Some(rev), Some(root)) => Some(since::baseline(root, rev, config, opts)?),
+        (Some(rev), Some(root)) => Some(since::baseline(
+            root,
+            &model.repo_prefix,
+            rev,
+            config,
+            opts,
+        )?),
         (Some(_), None) => return Err("--new-since needs a directory, not stdin".into()),
         (None, _) => opts
             .baseline

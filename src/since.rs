@@ -7,16 +7,17 @@ use crate::config::Config;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// The baseline of `rev`: the findings of the same scan of `root` as it was there.
+/// The baseline of `rev`: the findings of the same scan of `root` (at `prefix` inside its
+/// repository, as the scan found it) as it was there.
 pub fn baseline(
     root: &Path,
+    prefix: &str,
     rev: &str,
     config: &Config,
     opts: &crate::ScanOptions,
 ) -> Result<crate::suppress::Baseline, String> {
-    let tree = checkout(root, rev)?;
-    let (dir, prefix) = (tree.path(), crate::repo_prefix(root));
-    let old_root = dir.join(&prefix);
+    let tree = checkout(root, prefix, rev)?;
+    let old_root = tree.path().join(prefix);
     if !old_root.is_dir() {
         // The scanned folder did not exist at REV: everything in it is new.
         return Ok(since(rev, crate::suppress::Baseline::from_findings(&[])));
@@ -44,7 +45,7 @@ fn since(rev: &str, mut b: crate::suppress::Baseline) -> crate::suppress::Baseli
 
 /// The scanned folder's files at `rev`, under the repository's top level, in a temporary
 /// directory that is removed when dropped.
-fn checkout(root: &Path, rev: &str) -> Result<tempfile::TempDir, String> {
+fn checkout(root: &Path, prefix: &str, rev: &str) -> Result<tempfile::TempDir, String> {
     let git = |args: &[&str]| {
         Command::new("git")
             .arg("-C")
@@ -69,7 +70,6 @@ fn checkout(root: &Path, rev: &str) -> Result<tempfile::TempDir, String> {
         return Err(format!("--new-since: `{rev}` does not name a commit"));
     }
     let top = String::from_utf8_lossy(&top.stdout).trim().to_string();
-    let prefix = crate::repo_prefix(root);
     let dir = tempfile::tempdir().map_err(|e| format!("cannot make a temporary folder: {e}"))?;
     let mut archive = Command::new("git");
     archive

@@ -376,6 +376,10 @@ fn no_colour_when_piped() {
 }
 
 fn scan_json(extra: &[&str]) -> serde_json::Value {
+    scan_json_at(std::path::Path::new(&fixture("fixtures/demo")), extra)
+}
+
+fn scan_json_at(dir: &std::path::Path, extra: &[&str]) -> serde_json::Value {
     let out = monolens()
         .args([
             "scan",
@@ -387,7 +391,7 @@ fn scan_json(extra: &[&str]) -> serde_json::Value {
             "json",
         ])
         .args(extra)
-        .arg(fixture("fixtures/demo"))
+        .arg(dir)
         .output()
         .expect("runs");
     assert!(
@@ -507,7 +511,7 @@ fn scan_help_lists_the_formats() {
 fn init_writes_a_loadable_commented_config() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let repo = tmp.path().join("repo");
-    copy_dir(&common::root().join("fixtures/demo"), &repo);
+    common::copy_dir(&common::root().join("fixtures/demo"), &repo);
     monolens()
         .args(["init", "--no-history", "--baseline"])
         .arg(&repo)
@@ -536,7 +540,7 @@ fn init_writes_a_loadable_commented_config() {
 fn a_config_in_a_parent_folder_is_found_up_to_the_repository_root() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let repo = tmp.path().join("repo");
-    copy_dir(&common::root().join("fixtures/demo"), &repo.join("shop"));
+    common::copy_dir(&common::root().join("fixtures/demo"), &repo.join("shop"));
     let ok = std::process::Command::new("git")
         .args(["init", "-q"])
         .current_dir(&repo)
@@ -548,20 +552,7 @@ fn a_config_in_a_parent_folder_is_found_up_to_the_repository_root() {
         "rules:\n  shared-database: {severity: off}\n",
     )
     .expect("write");
-    let out = monolens()
-        .args([
-            "scan",
-            "--no-history",
-            "--quiet",
-            "--fail-on",
-            "never",
-            "-f",
-            "json",
-        ])
-        .arg(repo.join("shop"))
-        .output()
-        .expect("runs");
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let json = scan_json_at(&repo.join("shop"), &[]);
     let rules: Vec<&str> = json["findings"]
         .as_array()
         .expect("findings")
@@ -572,17 +563,4 @@ fn a_config_in_a_parent_folder_is_found_up_to_the_repository_root() {
         !rules.is_empty() && !rules.contains(&"shared-database"),
         "{rules:?}"
     );
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }

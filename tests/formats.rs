@@ -33,18 +33,9 @@ fn github_snapshot() {
     insta::assert_snapshot!(render(Format::Github));
 }
 
-fn sarif_validator() -> jsonschema::Validator {
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(common::root().join("tests/schemas/sarif-2.1.0.json"))
-            .expect("schema present"),
-    )
-    .expect("schema is JSON");
-    jsonschema::validator_for(&schema).expect("schema compiles")
-}
-
 fn assert_valid_sarif(text: &str, what: &str) {
     let value: serde_json::Value = serde_json::from_str(text).expect("SARIF is JSON");
-    let validator = sarif_validator();
+    let validator = common::sarif_validator();
     let errors: Vec<String> = validator
         .iter_errors(&value)
         .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -141,7 +132,7 @@ fn json_matches_its_schema_everywhere() {
     // Every kind of suppression and a stale baseline entry.
     let tmp = tempfile::tempdir().expect("tempdir");
     let repo = tmp.path().join("repo");
-    copy_dir(&common::root().join("fixtures/demo"), &repo);
+    common::copy_dir(&common::root().join("fixtures/demo"), &repo);
     // Above the demo's first plaintext password (line 24).
     let compose = std::fs::read_to_string(repo.join("docker-compose.yml")).expect("compose");
     let mut lines: Vec<&str> = compose.lines().collect();
@@ -196,17 +187,4 @@ fn json_matches_its_schema_everywhere() {
     }
     assert!(checked > 10, "only {checked} reports checked");
     assert!(kinds.len() >= 3, "suppression kinds seen: {kinds:?}");
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }

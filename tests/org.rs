@@ -5,6 +5,8 @@
 //! finds the database or the cycle (the deploy repository's manifests alone do show its
 //! release train). Facts are versioned, deterministic and hold no password.
 
+mod common;
+
 use assert_cmd::Command;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -75,6 +77,20 @@ fn rules(json: &serde_json::Value) -> BTreeSet<String> {
 }
 
 /// What only the union of the repositories shows.
+/// The three repositories' facts, merged, in `format`; with the facts files.
+fn merge_all(root: &Path, format: &str) -> (std::process::Output, Vec<std::path::PathBuf>) {
+    let files: Vec<_> = ["orders", "billing", "deploy"]
+        .iter()
+        .map(|r| facts(root, r))
+        .collect();
+    let out = monolens()
+        .args(["merge", "--fail-on", "never", "-f", format])
+        .args(&files)
+        .output()
+        .unwrap();
+    (out, files)
+}
+
 const CROSS: [&str; 2] = ["shared-database", "cyclic-sync-calls"];
 
 #[test]
@@ -101,15 +117,7 @@ fn merged_facts_find_what_no_repository_shows_alone() {
             assert!(!alone.contains(rule), "{repo} alone already finds {rule}");
         }
     }
-    let files: Vec<_> = ["orders", "billing", "deploy"]
-        .iter()
-        .map(|r| facts(root, r))
-        .collect();
-    let out = monolens()
-        .args(["merge", "--fail-on", "never", "-f", "json"])
-        .args(&files)
-        .output()
-        .unwrap();
+    let (out, files) = merge_all(root, "json");
     assert!(
         out.status.success(),
         "{}",
@@ -210,17 +218,7 @@ fn scanning_several_roots_matches_the_merge() {
             .output()
             .unwrap(),
     );
-    let files: Vec<_> = ["orders", "billing", "deploy"]
-        .iter()
-        .map(|r| facts(root, r))
-        .collect();
-    let merged = fingerprints(
-        monolens()
-            .args(["merge", "--fail-on", "never", "-f", "json"])
-            .args(&files)
-            .output()
-            .unwrap(),
-    );
+    let merged = fingerprints(merge_all(root, "json").0);
     assert!(!scanned.is_empty());
     assert_eq!(scanned, merged);
     // Two directories with one name must be told apart.
@@ -310,24 +308,9 @@ fn merged_sarif_has_a_base_id_per_repository() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     repositories(root);
-    let files: Vec<_> = ["orders", "billing", "deploy"]
-        .iter()
-        .map(|r| facts(root, r))
-        .collect();
-    let out = monolens()
-        .args(["merge", "--fail-on", "never", "-f", "sarif"])
-        .args(&files)
-        .output()
-        .unwrap();
+    let (out, _) = merge_all(root, "sarif");
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-2.1.0.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
+    let validator = common::sarif_validator();
     let errors: Vec<String> = validator
         .iter_errors(&sarif)
         .take(3)

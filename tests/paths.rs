@@ -8,19 +8,6 @@ use assert_cmd::Command;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 fn scan(dir: &Path, format: &str) -> String {
     let out = Command::cargo_bin("monolens")
         .unwrap()
@@ -103,7 +90,7 @@ fn every_format_names_files_from_the_repository_root() {
     };
     git(&["init", "-q"]);
     let sub = repo.join("platform/shop");
-    copy_dir(&common::root().join("fixtures/demo"), &sub);
+    common::copy_dir(&common::root().join("fixtures/demo"), &sub);
     let mut seen: Vec<(&str, BTreeSet<(String, u64)>)> = Vec::new();
     for format in ["json", "sarif", "github", "markdown", "junit"] {
         let found = places(format, &scan(&sub, format));

@@ -254,12 +254,7 @@ impl Serialize for Diagnostic {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut out = s.serialize_struct("Diagnostic", 4)?;
-        let file = if self.line == 0 {
-            std::borrow::Cow::Borrowed(self.file.as_str())
-        } else {
-            shown_path(&self.file)
-        };
-        out.serialize_field("file", &file)?;
+        out.serialize_field("file", &self.shown_file())?;
         out.serialize_field("line", &self.line)?;
         out.serialize_field("severity", &self.severity)?;
         out.serialize_field("message", &self.message)?;
@@ -271,11 +266,19 @@ impl Diagnostic {
     /// `file:line`, or the file (or folder) alone when the diagnostic is about all of it
     /// (line 0: a repository without history, a folder that cannot be walked).
     pub fn place(&self) -> String {
+        match self.line {
+            0 => self.file.clone(),
+            line => format!("{}:{line}", self.shown_file()),
+        }
+    }
+
+    /// The file as outputs show it: a model path under the shown prefix, or, at line 0, the
+    /// scan root or folder as given on the command line.
+    pub fn shown_file(&self) -> std::borrow::Cow<'_, str> {
         if self.line == 0 {
-            // The scan root or a folder as given on the command line, not a model path.
-            self.file.clone()
+            std::borrow::Cow::Borrowed(self.file.as_str())
         } else {
-            format!("{}:{}", shown_path(&self.file), self.line)
+            shown_path(&self.file)
         }
     }
 

@@ -163,24 +163,8 @@ fn clusters(out: &mut String, r: &Report) {
     out.push_str("</section>\n");
 }
 
-/// Active findings, most severe first, then by rule and location.
-fn sorted<'a>(r: &Report<'a>) -> Vec<&'a Finding> {
-    let mut active: Vec<&Finding> = r
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_none())
-        .collect();
-    active.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.rule.cmp(b.rule))
-            .then(a.location.cmp(&b.location))
-    });
-    active
-}
-
 fn findings(out: &mut String, r: &Report) {
-    let active = sorted(r);
+    let active = r.active_by_severity();
     let _ = writeln!(
         out,
         "<section id=\"findings\"><h2>Findings <span class=\"count\">{}</span></h2>",
@@ -271,32 +255,17 @@ fn removed(out: &mut String, r: &Report) {
 
 /// The per-service table of `--by-service`.
 fn services(out: &mut String, r: &Report) {
-    out.push_str(
-        "<section id=\"services\"><h2>Services</h2><table><thead><tr><th>service</th><th>owner</th>\
-         <th>datastores</th><th>tables owned</th><th>sync out/in</th><th>async out/in</th>\
-         <th>findings</th></tr></thead><tbody>\n",
-    );
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "-".to_string()
-        } else {
-            escape(&v.join(", "))
-        }
-    };
+    out.push_str("<section id=\"services\"><h2>Services</h2><table><thead><tr>");
+    for column in super::SERVICE_COLUMNS {
+        let _ = write!(out, "<th>{column}</th>");
+    }
+    out.push_str("</tr></thead><tbody>\n");
     for row in &r.verdict.services {
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td>{}/{}</td><td>{}</td></tr>",
-            escape(&row.service),
-            list(&row.owners),
-            list(&row.datastores),
-            row.tables_owned,
-            row.sync_out,
-            row.sync_in,
-            row.async_out,
-            row.async_in,
-            row.findings
-        );
+        out.push_str("<tr>");
+        for text in super::service_cells(row) {
+            let _ = write!(out, "<td>{}</td>", escape(&text));
+        }
+        out.push_str("</tr>\n");
     }
     out.push_str("</tbody></table></section>\n");
 }

@@ -177,30 +177,13 @@ fn clusters_mermaid(r: &Report) -> Option<String> {
 
 /// The per-service table of `--by-service`.
 fn services(r: &Report) -> String {
-    let mut out = String::from(
-        "\n### Services\n\n| service | owner | datastores | tables owned | sync out/in | async out/in | findings |\n\
-         | --- | --- | --- | ---: | ---: | ---: | ---: |\n",
+    let mut out = format!(
+        "\n### Services\n\n| {} |\n| --- | --- | --- | ---: | ---: | ---: | ---: |\n",
+        super::SERVICE_COLUMNS.join(" | ")
     );
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "-".to_string()
-        } else {
-            cell(&v.join(", "))
-        }
-    };
     for row in &r.verdict.services {
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {}/{} | {}/{} | {} |\n",
-            cell(&row.service),
-            list(&row.owners),
-            list(&row.datastores),
-            row.tables_owned,
-            row.sync_out,
-            row.sync_in,
-            row.async_out,
-            row.async_in,
-            row.findings
-        ));
+        let cells: Vec<String> = super::service_cells(row).iter().map(|c| cell(c)).collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     out
 }

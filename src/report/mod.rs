@@ -70,7 +70,24 @@ pub struct Summary {
     pub suppressed: usize,
 }
 
-impl Report<'_> {
+impl<'a> Report<'a> {
+    /// Active findings, most severe first, then by rule and location (the order a person
+    /// reads them in: the table and the HTML page).
+    pub fn active_by_severity(&self) -> Vec<&'a Finding> {
+        let mut active: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_none())
+            .collect();
+        active.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.rule.cmp(b.rule))
+                .then(a.location.cmp(&b.location))
+        });
+        active
+    }
+
     pub fn summary(&self) -> Summary {
         let count_kind =
             |k: ComponentKind| self.model.components.iter().filter(|c| c.kind == k).count();
@@ -115,6 +132,37 @@ pub fn counts(s: &Summary) -> String {
         plural(s.warnings, "warning"),
         plural(s.notes, "note"),
     )
+}
+
+/// The columns of the per-service table (`--by-service`).
+pub const SERVICE_COLUMNS: [&str; 7] = [
+    "service",
+    "owner",
+    "datastores",
+    "tables owned",
+    "sync out/in",
+    "async out/in",
+    "findings",
+];
+
+/// One service's cells under `SERVICE_COLUMNS`, as text for each renderer to escape.
+pub fn service_cells(row: &crate::verdict::ServiceRow) -> [String; 7] {
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    [
+        row.service.clone(),
+        list(&row.owners),
+        list(&row.datastores),
+        row.tables_owned.to_string(),
+        format!("{}/{}", row.sync_out, row.sync_in),
+        format!("{}/{}", row.async_out, row.async_in),
+        row.findings.to_string(),
+    ]
 }
 
 /// The heading over `Report::stale`: baseline entries nothing matches any more, or, with

@@ -163,8 +163,7 @@ pub fn overview(r: &Report) -> Graph {
             components.len()
         ));
     }
-    g.lines = lines(r, &index, &flag);
-    note_dropped(&mut g, line_count(r, &index));
+    set_lines(&mut g, lines(r, &index, &flag));
     g
 }
 
@@ -246,8 +245,7 @@ pub fn cluster(r: &Report, i: usize) -> Option<Graph> {
             c.services.len()
         ));
     }
-    g.lines = lines(r, &index, &flag);
-    note_dropped(&mut g, line_count(r, &index));
+    set_lines(&mut g, lines(r, &index, &flag));
     Some(g)
 }
 
@@ -271,7 +269,14 @@ fn lines(r: &Report, index: &BTreeMap<&str, usize>, flag: &super::graphviz::Flag
         line.count += 1;
         line.flagged = line.flagged.max(flag.severity(e));
     }
-    cap(merged.into_values().collect())
+    merged.into_values().collect()
+}
+
+/// The graph's lines, capped, with a note of how many were left out.
+fn set_lines(g: &mut Graph, all: Vec<Line>) {
+    let count = all.len();
+    g.lines = cap(all);
+    note_dropped(g, count);
 }
 
 /// At most `MAX_LINES`: what findings name first, then calls, messages, data and startup
@@ -305,19 +310,6 @@ fn note_dropped(g: &mut Graph, all: usize) {
             None => dropped,
         });
     }
-}
-
-/// How many lines there are before `lines` caps them.
-fn line_count(r: &Report, index: &BTreeMap<&str, usize>) -> usize {
-    let mut distinct = std::collections::BTreeSet::new();
-    for e in &r.model.edges {
-        if let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str()))
-            && a != b
-        {
-            distinct.insert((a, b, e.kind));
-        }
-    }
-    distinct.len()
 }
 
 fn label(text: &str) -> String {

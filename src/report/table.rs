@@ -27,7 +27,7 @@ pub fn width() -> usize {
 pub fn render(r: &Report, style: super::Style) -> String {
     let width = style.width.max(MIN_WIDTH);
     let mut out = String::new();
-    let active = sorted(r);
+    let active = r.active_by_severity();
     if !active.is_empty() {
         out.push_str(&findings_table(&active, width));
         out.push('\n');
@@ -74,22 +74,6 @@ pub fn render(r: &Report, style: super::Style) -> String {
     } else {
         out
     }
-}
-
-/// Active findings, most severe first, then by rule and location.
-fn sorted<'a>(r: &Report<'a>) -> Vec<&'a crate::finding::Finding> {
-    let mut active: Vec<_> = r
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_none())
-        .collect();
-    active.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.rule.cmp(b.rule))
-            .then(a.location.cmp(&b.location))
-    });
-    active
 }
 
 /// Three columns (severity; rule over location; message), each cell wrapped here so that
@@ -367,33 +351,9 @@ fn services_table(r: &Report, width: usize) -> String {
     table.force_no_tty();
     table.set_content_arrangement(ContentArrangement::Dynamic);
     table.set_width(u16::try_from(width).unwrap_or(u16::MAX));
-    table.set_header(vec![
-        "service",
-        "owner",
-        "datastores",
-        "tables owned",
-        "sync out/in",
-        "async out/in",
-        "findings",
-    ]);
+    table.set_header(super::SERVICE_COLUMNS.to_vec());
     for row in &r.verdict.services {
-        table.add_row(vec![
-            row.service.clone(),
-            if row.owners.is_empty() {
-                "-".into()
-            } else {
-                row.owners.join(", ")
-            },
-            if row.datastores.is_empty() {
-                "-".into()
-            } else {
-                row.datastores.join(", ")
-            },
-            row.tables_owned.to_string(),
-            format!("{}/{}", row.sync_out, row.sync_in),
-            format!("{}/{}", row.async_out, row.async_in),
-            row.findings.to_string(),
-        ]);
+        table.add_row(super::service_cells(row).to_vec());
     }
     table.to_string()
 }
