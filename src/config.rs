@@ -24,6 +24,11 @@ pub struct Config {
     /// Image substrings that are sidecars, never app services.
     #[serde(default)]
     pub sidecars: Vec<String>,
+    /// A name declared in several repositories (merge, several roots) → the repositories in
+    /// which it is one component; without an entry, same-named components of different
+    /// repositories stay apart unless their image or k8s namespace says they are one.
+    #[serde(default)]
+    pub one_component: BTreeMap<String, serde_saphyr::Spanned<Vec<String>>>,
     /// Per-rule settings.
     #[serde(default)]
     pub rules: BTreeMap<String, serde_saphyr::Spanned<RuleConfig>>,
@@ -122,6 +127,7 @@ impl Default for Config {
             services: BTreeMap::new(),
             platform: Vec::new(),
             sidecars: Vec::new(),
+            one_component: BTreeMap::new(),
             rules: BTreeMap::new(),
             history: true,
             allow: Vec::new(),
@@ -350,6 +356,7 @@ pub fn json_schema() -> serde_json::Value {
             "services": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Directory or glob → service name, checked before the heuristics."},
             "platform": {"type": "array", "items": {"type": "string"}, "description": "Component names that are platform (registries, telemetry, config servers)."},
             "sidecars": {"type": "array", "items": {"type": "string"}, "description": "Image substrings that are sidecars, never app services."},
+            "one-component": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}, "minItems": 2}, "description": "A name declared in several repositories (merge, several roots) → the repositories in which it is one component. Without an entry, same-named components of different repositories stay apart unless their image or k8s namespace says they are one."},
             "history": {"type": "boolean", "default": true, "description": "Read git history for co-change coupling."},
             "rules": {"type": "object", "additionalProperties": false, "properties": rules, "description": "Per-rule severity and options."},
             "calls": {

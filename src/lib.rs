@@ -32,6 +32,7 @@ use discover::InputKind;
 use finding::Finding;
 use model::{Diagnostic, FileFacts, Model, Severity};
 use rayon::prelude::*;
+use resolve::OneComponent;
 use std::path::Path;
 
 /// Files larger than this are skipped with a diagnostic.
@@ -424,6 +425,17 @@ fn resolve_options(config: &Config) -> resolve::ResolveOptions {
             .collect(),
         sidecars: config.sidecars.clone(),
         platform: config.platform.clone(),
+        one_component: config
+            .one_component
+            .iter()
+            .map(|(name, repos)| OneComponent {
+                name: name.clone(),
+                repositories: repos.value.clone(),
+                line: repos.referenced.line() as u32,
+            })
+            .collect(),
+        repositories: Vec::new(),
+        config_file: None,
     }
 }
 
@@ -462,7 +474,6 @@ fn analyse(
     opts: &ScanOptions,
     timer: &Timer,
 ) -> Result<Scan, String> {
-    let resolve_opts = resolve_options(config);
     let Collected {
         files,
         root_label,
@@ -471,6 +482,11 @@ fn analyse(
         repositories,
         co_changes,
     } = collected;
+    let resolve_opts = resolve::ResolveOptions {
+        repositories: repositories.clone(),
+        config_file: opts.config_file.clone(),
+        ..resolve_options(config)
+    };
     if opts.repository_paths {
         // Before resolution: findings' messages and the verdict's advice quote locations.
         model::show_paths_under(&prefix);

@@ -79,6 +79,10 @@ pub struct DependsOn {
 pub enum Origin {
     Compose {
         /// Directory of the compose file ("" for the root).
+        #[serde(
+            serialize_with = "super::shown_dir",
+            deserialize_with = "super::read_dir"
+        )]
         dir: String,
     },
     Kubernetes {
@@ -472,6 +476,10 @@ pub enum ProjectName {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModuleDependency {
     /// The folder of the depending build file, repository-relative.
+    #[serde(
+        serialize_with = "super::shown_dir",
+        deserialize_with = "super::read_dir"
+    )]
     pub dir: String,
     pub name: String,
     pub location: Location,
@@ -537,6 +545,10 @@ pub enum VersionScope {
 pub struct BuildVersion {
     pub system: BuildSystem,
     /// The build file's folder, repository-relative ("" for the root).
+    #[serde(
+        serialize_with = "super::shown_dir",
+        deserialize_with = "super::read_dir"
+    )]
     pub dir: String,
     /// As written; `None` for a module that declares none (it takes its parent's).
     pub version: Option<String>,
@@ -551,6 +563,10 @@ pub struct Project {
     pub name: String,
     pub what: ProjectName,
     /// The folder built, repository-relative ("" for the root).
+    #[serde(
+        serialize_with = "super::shown_dir",
+        deserialize_with = "super::read_dir"
+    )]
     pub dir: String,
     pub location: Location,
 }

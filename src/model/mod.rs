@@ -68,6 +68,28 @@ fn read_path(file: &str) -> String {
     READ_PREFIX.with(|p| format!("{}{file}", p.borrow()))
 }
 
+/// A folder under a prefix ending in `/`: the root ("") is the prefix without its slash.
+fn dir_under(prefix: &str, dir: &str) -> String {
+    if dir.is_empty() {
+        prefix.trim_end_matches('/').to_string()
+    } else {
+        format!("{prefix}{dir}")
+    }
+}
+
+/// A fact's folder (`""` for the root) as outputs show it: under the shown prefix, like the
+/// files of its locations.
+pub fn shown_dir<S: serde::Serializer>(dir: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&dir_under(shown_prefix(), dir))
+}
+
+/// A fact's folder read back from facts, under the current read prefix.
+pub fn read_dir<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::Deserialize;
+    let dir = String::deserialize(d)?;
+    Ok(READ_PREFIX.with(|p| dir_under(&p.borrow(), &dir)))
+}
+
 /// A catalog name held as `&'static str`. Named so that serde's derive does not treat the
 /// field as borrowed from the input (it reads the type's spelling), and reads it with
 /// `static_str` instead.
@@ -367,6 +389,9 @@ pub struct Component {
     pub kind_reason: KindReason,
     /// Deployment variants that declare it (empty when the repository has only one).
     pub variants: BTreeSet<String>,
+    /// When other repositories declare its name too (merge, several roots): whether they are
+    /// this component (rule `config`, `image`, `namespace`, `build`) or their own (`apart`), and why.
+    pub identity: Option<KindReason>,
 }
 
 /// Why a component got its kind.

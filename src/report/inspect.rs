@@ -261,7 +261,7 @@ pub fn text(v: &View, color: bool) -> String {
 
 fn identity_rows(out: &mut String, c: &Component) {
     let reason = &c.kind_reason;
-    let rows = vec![
+    let mut rows = vec![
         vec!["kind".into(), c.kind.as_str().to_string()],
         vec!["kind rule".into(), reason.rule.to_string()],
         vec!["kind reason".into(), redact::redact(&reason.detail)],
@@ -281,6 +281,11 @@ fn identity_rows(out: &mut String, c: &Component) {
         ],
         vec!["declared".into(), or_dash(c.declarations.iter().map(loc))],
     ];
+    if let Some(why) = &c.identity {
+        rows.push(vec!["identity".into(), why.rule.to_string()]);
+        rows.push(vec!["identity reason".into(), redact::redact(&why.detail)]);
+        rows.push(vec!["identity at".into(), loc(&why.location)]);
+    }
     columns(out, "  ", &rows);
 }
 
@@ -399,6 +404,7 @@ pub fn to_value(v: &View) -> Value {
             "id": c.id,
             "kind": c.kind.as_str(),
             "kind_reason": super::json::kind_reason(&c.kind_reason),
+            "identity": c.identity.as_ref().map(super::json::kind_reason),
             "names": c.names,
             "variants": c.variants,
             "owners": c.owners,

@@ -46,6 +46,9 @@ struct ComponentOut<'a> {
     names: &'a std::collections::BTreeSet<String>,
     owners: &'a [String],
     kind_reason: KindReasonOut<'a>,
+    /// Why a name other repositories declare too is this component or kept apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity: Option<KindReasonOut<'a>>,
     variants: &'a std::collections::BTreeSet<String>,
     tables: Vec<TableOut<'a>>,
 }
@@ -153,6 +156,7 @@ fn doc<'a>(r: &Report<'a>) -> Doc<'a> {
             names: &c.names,
             owners: &c.owners,
             kind_reason: kind_reason(&c.kind_reason),
+            identity: c.identity.as_ref().map(kind_reason),
             variants: &c.variants,
             tables: tables
                 .get(c.id.as_str())

@@ -3,7 +3,7 @@
 
 use super::ResolveOptions;
 use crate::model::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Producers and consumers of one (broker, topic), with their evidence.
 #[derive(Default)]
@@ -83,6 +83,13 @@ pub(super) struct Builder {
     pub variants: Vec<String>,
     /// The variant a name resolves in when its own variant does not declare it.
     pub primary_variant: Option<String>,
+    /// Lowercase names that components of several repositories declare and that stay apart:
+    /// they resolve only inside a repository, through `qualified`, never globally.
+    pub ambiguous: HashSet<String>,
+    /// (repository, normalised name) → the component that name is in that repository.
+    pub qualified: HashMap<(String, String), String>,
+    /// Components whose name other repositories declare too, with why they are one or apart.
+    pub identities: Vec<(String, KindReason)>,
 }
 
 impl Builder {
@@ -108,12 +115,57 @@ impl Builder {
             variant_of_file: BTreeMap::new(),
             variants: Vec::new(),
             primary_variant: None,
+            ambiguous: HashSet::new(),
+            qualified: HashMap::new(),
+            identities: Vec::new(),
         }
     }
 
     /// The variant a declaration file belongs to, when there are several.
     pub fn variant(&self, file: &str) -> Option<String> {
         variant_of_file(&self.variant_of_file, file).map(str::to_string)
+    }
+
+    /// The repository a file belongs to when several are resolved as one system.
+    pub fn repository_of<'f>(&self, file: &'f str) -> Option<&'f str> {
+        let first = file.split('/').next()?;
+        self.opts
+            .repositories
+            .iter()
+            .any(|r| r == first)
+            .then_some(first)
+    }
+
+    /// The component a name declared (or referred to) in `file` is: its repository's own
+    /// when other repositories declare the name too.
+    pub fn id_in(&self, name: &str, file: &str) -> String {
+        self.scoped(&name.to_ascii_lowercase(), file)
+            .unwrap_or_else(|| self.id_of(name))
+    }
+
+    /// The component of `workload`.
+    pub fn id_of_workload(&self, w: &Workload) -> String {
+        self.id_in(&w.name, &w.declared.file)
+    }
+
+    /// For an ambiguous lowercase name, the component it is in `file`'s repository.
+    pub fn scoped(&self, lower: &str, file: &str) -> Option<String> {
+        if !self.ambiguous.contains(lower) {
+            return None;
+        }
+        let repo = self.repository_of(file)?;
+        self.qualified
+            .get(&(repo.to_string(), normalise(lower)))
+            .cloned()
+    }
+
+    /// The component a lowercase name (host) names, seen from `file`: an ambiguous name only
+    /// inside a repository that declares it.
+    fn named(&self, lower: &str, file: &str) -> Option<String> {
+        if self.ambiguous.contains(lower) {
+            return self.scoped(lower, file);
+        }
+        self.names.get(lower).cloned()
     }
 
     /// The component id a workload name maps to.
@@ -161,6 +213,7 @@ impl Builder {
                 ignores: Vec::new(),
                 kind_reason: class.reason.clone(),
                 variants: BTreeSet::new(),
+                identity: None,
             });
         if entry.technology.is_none() {
             entry.technology = class.technology.map(str::to_string);
@@ -199,21 +252,26 @@ impl Builder {
         if let Some(c) = self.components.get_mut(id) {
             c.names.insert(lower.clone());
         }
-        self.names.entry(lower).or_insert_with(|| id.to_string());
+        // A name several repositories declare resolves only through `qualified`.
+        if !self.ambiguous.contains(&lower) {
+            self.names.entry(lower).or_insert_with(|| id.to_string());
+        }
     }
 
-    /// The component a host names, following k8s DNS forms and ExternalName Services.
-    pub fn lookup_host(&self, host: &str) -> Option<String> {
-        self.resolve_host(host).ok()
+    /// The component a host named in `from` (a file) names, following k8s DNS forms and
+    /// ExternalName Services.
+    pub fn lookup_host(&self, host: &str, from: &str) -> Option<String> {
+        self.resolve_host(host, from).ok()
     }
 
     /// `Ok(component id)` for a host the repository declares; `Err(host)` with the final
-    /// external host name (after ExternalName redirects) otherwise.
-    pub fn resolve_host(&self, host: &str) -> Result<String, String> {
+    /// external host name (after ExternalName redirects) otherwise. `from` is the file that
+    /// names the host: a name several repositories declare means its own repository's.
+    pub fn resolve_host(&self, host: &str, from: &str) -> Result<String, String> {
         let mut h = host.to_ascii_lowercase();
         for _ in 0..4 {
-            if let Some(id) = self.names.get(&h) {
-                return Ok(id.clone());
+            if let Some(id) = self.named(&h, from) {
+                return Ok(id);
             }
             let short = h
                 .trim_end_matches('.')
@@ -230,8 +288,8 @@ impl Builder {
                     h = target.to_ascii_lowercase();
                     continue;
                 }
-                if let Some(id) = self.names.get(&first) {
-                    return Ok(id.clone());
+                if let Some(id) = self.named(&first, from) {
+                    return Ok(id);
                 }
                 // A selectorless Service: the external server goes by the Service's name.
                 if self.declared_external.contains_key(&first) {

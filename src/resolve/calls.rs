@@ -207,12 +207,13 @@ fn reached(
     b: &Builder,
     svc: &str,
     host: &str,
-    value: &str,
+    s: &ResolvedSetting,
     routes: &Routes,
 ) -> Vec<(String, Option<Evidence>)> {
+    let (value, from) = (s.value.as_str(), s.location.file.as_ref());
     if let Some(app) = invoked_app(value) {
         return b
-            .lookup_host(&app)
+            .lookup_host(&app, from)
             .into_iter()
             .map(|to| (to, None))
             .collect();
@@ -220,11 +221,11 @@ fn reached(
     if connstr::is_local_host(host) {
         return Vec::new();
     }
-    let hops = routes.through(b, svc, host, value);
+    let hops = routes.through(b, svc, host, value, from);
     if !hops.is_empty() {
         return hops.into_iter().map(|h| (h.to, Some(h.evidence))).collect();
     }
-    b.resolve_host(host)
+    b.resolve_host(host, from)
         .ok()
         .into_iter()
         .map(|to| (to, None))
@@ -285,7 +286,7 @@ fn targets_of(
     }
     let mut out = Vec::new();
     for (host, port, protocol) in call_targets(&s.key, &s.value) {
-        for (to, hop) in reached(b, svc, &host, &s.value, routes) {
+        for (to, hop) in reached(b, svc, &host, s, routes) {
             let Some(kind) = call_kind(b, svc, s, &to) else {
                 continue;
             };

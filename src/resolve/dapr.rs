@@ -13,7 +13,7 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
             .address
             .as_deref()
             .and_then(host_of)
-            .and_then(|h| b.lookup_host(&h))
+            .and_then(|h| b.lookup_host(&h, &c.location.file))
         else {
             continue;
         };
@@ -28,7 +28,7 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
             &format!("Dapr component {} ({})", c.name, c.component_type),
         );
         for app in &c.scopes {
-            let Some(svc) = b.lookup_host(app).filter(|s| b.is_app(s)) else {
+            let Some(svc) = b.lookup_host(app, &c.location.file).filter(|s| b.is_app(s)) else {
                 continue;
             };
             if broker {

@@ -27,11 +27,11 @@ pub(super) fn app_ids(b: &mut Builder, inputs: &Inputs) {
             .filter_map(|c| c.command.as_ref())
             .filter_map(|(cmd, _)| app_id_argument(cmd));
         for id in annotated.chain(argued) {
-            names.push((id, owner.clone()));
+            names.push((id, owner.clone(), w.declared.file.clone()));
         }
     }
-    for (id, owner) in names {
-        if let Some(component) = b.lookup_host(&owner) {
+    for (id, owner, file) in names {
+        if let Some(component) = b.lookup_host(&owner, &file) {
             b.add_name(&id, &component);
         }
     }
@@ -63,7 +63,7 @@ pub(super) fn calls(b: &mut Builder, inputs: &Inputs) {
                 continue;
             }
             for call in list {
-                let Some(to) = b.lookup_host(&call.target) else {
+                let Some(to) = b.lookup_host(&call.target, path) else {
                     continue;
                 };
                 if to == svc || !b.is_app(&to) {

@@ -194,7 +194,7 @@ fn connections(b: &mut Builder, svc: &str, list: &[ResolvedSetting]) {
         }
         // A source literal names a datastore only (brokers get their edges from topics).
         let datastore = |id: String| b.kind(&id) == Some(ComponentKind::Datastore);
-        if prefix.is_empty() && !b.resolve_host(&host).is_ok_and(datastore) {
+        if prefix.is_empty() && !b.resolve_host(&host, &s.location.file).is_ok_and(datastore) {
             continue;
         }
         let sibling = |suffix: &str| {
@@ -327,13 +327,13 @@ fn record(
     // In a host list (replica set, cluster), a host the repository declares names the server.
     let Some((host, port)) = hosts
         .iter()
-        .find(|(h, _)| b.resolve_host(h).is_ok())
+        .find(|(h, _)| b.resolve_host(h, &s.location.file).is_ok())
         .or(hosts.first())
         .map(|(h, p)| (h.clone(), *p))
     else {
         return;
     };
-    let (id, tech) = match b.resolve_host(&host) {
+    let (id, tech) = match b.resolve_host(&host, &s.location.file) {
         Ok(id) => {
             let comp = &b.components[&id];
             if !matches!(comp.kind, ComponentKind::Datastore | ComponentKind::Broker) {

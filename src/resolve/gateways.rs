@@ -15,7 +15,7 @@ fn ingress(b: &mut Builder, ing: &Ingress) {
     let targets: Vec<(String, &Location, &String)> = ing
         .backends
         .iter()
-        .filter_map(|(svc, at)| b.lookup_host(svc).map(|id| (id, at, svc)))
+        .filter_map(|(svc, at)| b.lookup_host(svc, &at.file).map(|id| (id, at, svc)))
         .collect();
     if targets.is_empty() {
         return;

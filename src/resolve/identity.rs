@@ -13,6 +13,7 @@ use crate::model::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
+    super::repositories::run(b, inputs);
     canaries(b, inputs);
     same_image_across_variants(b, inputs);
     let setup = kinds::setup_targets(inputs.workloads());
@@ -20,9 +21,14 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
         let image = kinds::main_container(w, &b.opts).and_then(|c| c.image.as_ref());
         let class = kinds::classify(w, image, &b.opts, &setup);
         let image = image.map(|(i, _)| i.clone());
-        let id = b.add_component(&w.name, class, w.declared.clone(), image);
+        // Its repository's own component when other repositories declare the name too.
+        let name = b.scoped(&w.name.to_ascii_lowercase(), &w.declared.file);
+        let name = name.as_deref().unwrap_or(&w.name);
+        let id = b.add_component(name, class, w.declared.clone(), image);
         let variant = variants::of_workload(b, w);
         if let Some(c) = b.components.get_mut(&id) {
+            // A kept-apart component still answers to its own name inside its repository.
+            c.names.insert(w.name.to_ascii_lowercase());
             c.ignores.extend(ignored_rules(w));
             c.variants.extend(variant.clone());
         }
@@ -37,6 +43,11 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
     }
     k8s_services(b, inputs);
     examples_only(b);
+    for (id, why) in std::mem::take(&mut b.identities) {
+        if let Some(c) = b.components.get_mut(&b.id_of(&id)) {
+            c.identity = Some(why);
+        }
+    }
     // Component names themselves come last so an alias never shadows a real name.
     let ids: Vec<String> = b.components.keys().cloned().collect();
     for id in &ids {
@@ -185,7 +196,7 @@ fn same_image_across_variants(b: &mut Builder, inputs: &Inputs) {
             by_repo.entry((repo, v)).or_default().push(w);
         }
     }
-    let mut first: HashMap<(String, Vec<u16>), String> = HashMap::new();
+    let mut first: HashMap<(String, Vec<u16>), &Workload> = HashMap::new();
     for ((repo, _), ws) in &by_repo {
         let [w] = ws.as_slice() else { continue };
         if w.ports.is_empty() {
@@ -193,13 +204,13 @@ fn same_image_across_variants(b: &mut Builder, inputs: &Inputs) {
         }
         let key = (repo.clone(), w.ports.clone());
         match first.get(&key) {
-            Some(name) if normalise(name) != normalise(&w.name) => {
-                let target = b.id_of(name);
+            Some(f) if normalise(&f.name) != normalise(&w.name) => {
+                let target = b.id_of_workload(f);
                 b.canonical.insert(normalise(&w.name), target);
             }
             Some(_) => {}
             None => {
-                first.insert(key, w.name.clone());
+                first.insert(key, w);
             }
         }
     }
@@ -229,7 +240,7 @@ fn k8s_services(b: &mut Builder, inputs: &Inputs) {
         }
         let targets: Vec<String> = selected(b, s, &by_label)
             .iter()
-            .map(|w| b.id_of(&w.name))
+            .map(|w| b.id_of_workload(w))
             .collect();
         for t in targets {
             b.add_name(&s.name, &t);

@@ -166,7 +166,7 @@ fn by_connection_string(b: &mut Builder, s: &ResolvedSetting) {
         ComponentKind::Datastore
     };
     for (host, _) in &info.hosts {
-        let Some(id) = b.lookup_host(host) else {
+        let Some(id) = b.lookup_host(host, &s.location.file) else {
             continue;
         };
         let r = reason(
@@ -209,7 +209,7 @@ fn by_key(b: &mut Builder, svc: &str, s: &ResolvedSetting) {
     let [(host, _, _)] = targets.as_slice() else {
         return;
     };
-    if let Ok(id) = b.resolve_host(host)
+    if let Ok(id) = b.resolve_host(host, &s.location.file)
         && id != svc
     {
         let r = reason(

@@ -38,6 +38,7 @@ mod identity;
 mod inputs;
 mod kinds;
 mod ownership;
+mod repositories;
 mod resilience;
 mod routes;
 mod settings;
@@ -62,6 +63,22 @@ pub struct ResolveOptions {
     pub sidecars: Vec<String>,
     /// Extra component names that are platform.
     pub platform: Vec<String>,
+    /// Names declared in several repositories that are one component there.
+    pub one_component: Vec<OneComponent>,
+    /// The repositories resolved as one system (merge, several roots): every path starts with
+    /// one of their names. Empty for one repository.
+    pub repositories: Vec<String>,
+    /// The config file, for diagnostics about its entries.
+    pub config_file: Option<String>,
+}
+
+/// A `one-component` entry: a name that is one component in these repositories.
+#[derive(Debug, Clone)]
+pub struct OneComponent {
+    pub name: String,
+    pub repositories: Vec<String>,
+    /// Its line in the config file.
+    pub line: u32,
 }
 
 /// Resolve all facts into the model.

@@ -111,6 +111,9 @@ fn codeowners_match(pattern: &str, path: &str) -> bool {
         .is_some()
 }
 
+/// Where GitHub looks for CODEOWNERS, in its order.
+const CODEOWNERS_FILES: &[&str] = &[".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+
 /// Owners from CODEOWNERS (last matching line wins; `.github/`, root, then `docs/`, as GitHub
 /// reads them) for each service's directories, and from Backstage components by name.
 fn assign_owners(b: &mut Builder, rules: &[OwnerRule], service_dirs: &[(String, String)]) {
@@ -128,18 +131,34 @@ fn assign_owners(b: &mut Builder, rules: &[OwnerRule], service_dirs: &[(String, 
                 .push((pattern, owners));
         }
     }
-    let chosen = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"]
-        .iter()
-        .find_map(|f| by_file.get(f));
+    // Each repository's own CODEOWNERS, its patterns relative to that repository's root.
+    let roots: Vec<String> = match b.opts.repositories.as_slice() {
+        [] | [_] => vec![String::new()],
+        many => many.iter().map(|r| format!("{r}/")).collect(),
+    };
+    let compiled: Vec<(String, Codeowners)> = roots
+        .into_iter()
+        .filter_map(|root| {
+            let lines = CODEOWNERS_FILES
+                .iter()
+                .find_map(|f| by_file.get(format!("{root}{f}").as_str()))?;
+            Some((root, Codeowners::new(lines)))
+        })
+        .collect();
+    let owners_of = |path: &str| {
+        compiled.iter().find_map(|(root, c)| {
+            path.strip_prefix(root.as_str())
+                .and_then(|rel| c.owners_of(rel))
+        })
+    };
     let mut dirs_of: HashMap<&str, Vec<&str>> = HashMap::new();
     for (d, svc) in service_dirs {
         dirs_of.entry(svc.as_str()).or_default().push(d.as_str());
     }
-    let compiled = chosen.map(|lines| Codeowners::new(lines));
     let ids: Vec<String> = b.components.keys().cloned().collect();
     for id in ids {
         let mut owners: BTreeSet<String> = BTreeSet::new();
-        if let Some(codeowners) = &compiled {
+        if !compiled.is_empty() {
             let mut paths: Vec<String> = dirs_of
                 .get(id.as_str())
                 .into_iter()
@@ -152,14 +171,19 @@ fn assign_owners(b: &mut Builder, rules: &[OwnerRule], service_dirs: &[(String, 
                 paths.push(c.location.file.to_string());
             }
             for p in &paths {
-                if let Some(o) = codeowners.owners_of(p) {
+                if let Some(o) = owners_of(p) {
                     owners.extend(o.iter().cloned());
                 }
             }
         }
         for r in rules {
-            if let OwnerRule::Component { name, owner, .. } = r
-                && b.id_of(name) == id
+            if let OwnerRule::Component {
+                name,
+                owner,
+                location,
+                ..
+            } = r
+                && b.id_in(name, &location.file) == id
             {
                 owners.insert(owner.clone());
             }

@@ -85,7 +85,7 @@ pub(super) fn protected_calls(
         }
     }
     for (host, what, location) in &inputs.mesh_policies {
-        let Some(to) = b.lookup_host(host) else {
+        let Some(to) = b.lookup_host(host, &location.file) else {
             continue;
         };
         for (svc, tos) in &callees {

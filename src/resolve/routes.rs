@@ -99,7 +99,7 @@ impl Routes {
             let targets = call_targets("proxy_pass", backend);
             targets.into_iter().next().map(|(h, _, _)| h)
         });
-        let Some(to) = target.and_then(|h| b.lookup_host(&h)) else {
+        let Some(to) = target.and_then(|h| b.lookup_host(&h, &at.file)) else {
             return;
         };
         if gateway.as_ref() == Some(&to) {
@@ -120,7 +120,14 @@ impl Routes {
     /// The backends a call to `host` with `value`'s path reaches through a route: the routes
     /// of the virtual host `host` names, or, when `host` is a gateway's own name and the URL
     /// has a path, that gateway's routes for any host. Longest prefix wins.
-    pub fn through(&self, b: &Builder, caller: &str, host: &str, value: &str) -> Vec<Hop> {
+    pub fn through(
+        &self,
+        b: &Builder,
+        caller: &str,
+        host: &str,
+        value: &str,
+        from: &str,
+    ) -> Vec<Hop> {
         if self.entries.is_empty() {
             return Vec::new();
         }
@@ -133,7 +140,7 @@ impl Routes {
             .filter(|e| e.host.as_deref().is_some_and(|h| host_matches(h, host)))
             .collect();
         if candidates.is_empty() && !path.trim_start_matches('/').is_empty() {
-            let own = b.lookup_host(host);
+            let own = b.lookup_host(host, from);
             candidates = self
                 .entries
                 .iter()

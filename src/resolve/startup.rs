@@ -7,10 +7,10 @@ use crate::model::*;
 
 pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
     for w in &inputs.compose {
-        let from = b.id_of(&w.name);
+        let from = b.id_of_workload(w);
         let variant = b.variant(&w.declared.file);
         for d in &w.depends_on {
-            let Some(to) = b.lookup_host(&d.name) else {
+            let Some(to) = b.lookup_host(&d.name, &d.location.file) else {
                 continue;
             };
             let ev = Evidence::new(d.location.clone(), &d.text);
@@ -30,7 +30,10 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
         })
         .collect();
     for (from, host, ev, variant) in waits {
-        let Some(to) = b.lookup_host(&host).filter(|to| *to != from) else {
+        let Some(to) = b
+            .lookup_host(&host, &ev.location.file)
+            .filter(|to| *to != from)
+        else {
             continue;
         };
         let edge = b.edge(&from, &to, EdgeKind::Startup, Some("init-wait".into()));

@@ -49,7 +49,7 @@ fn messages(b: &mut Builder, inputs: &Inputs) {
 /// so depends on the producer's table schema.
 fn captures(b: &mut Builder, inputs: &Inputs) {
     for c in &inputs.captures {
-        let Some(store) = b.lookup_host(&c.host) else {
+        let Some(store) = b.lookup_host(&c.host, &c.location.file) else {
             continue;
         };
         let mut producers: Vec<String> = b

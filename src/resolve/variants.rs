@@ -4,7 +4,9 @@
 //! grouped bottom-up over the folder tree: a folder (or a `<name>-<tag>` family of files in
 //! one folder) joins its parent's group unless it declares a name the group already declares,
 //! in which case it stays a variant of its own. A repository whose files never collide has
-//! one variant, and nothing downstream changes.
+//! one variant, and nothing downstream changes. Several repositories resolved as one system
+//! are parts of it, not alternatives: their main groups are one, and only the alternatives
+//! inside a repository are variants.
 
 use super::builder::{Builder, dir_of};
 use super::inputs::Inputs;
@@ -277,7 +279,12 @@ pub(super) fn assign(b: &mut Builder, inputs: &Inputs) {
     for d in dirs {
         let own = pending.remove(&d).unwrap_or_default();
         let children = carried.remove(&d).unwrap_or_default();
-        let Some(g) = merge_level(&d, own, children, &mut done) else {
+        let merged = if d.is_empty() && b.opts.repositories.len() > 1 {
+            complementary(own.into_iter().chain(children))
+        } else {
+            merge_level(&d, own, children, &mut done)
+        };
+        let Some(g) = merged else {
             continue;
         };
         if d.is_empty() {
@@ -287,6 +294,9 @@ pub(super) fn assign(b: &mut Builder, inputs: &Inputs) {
         }
     }
     let Some(top) = top else { return };
+    if b.opts.repositories.len() > 1 {
+        done = across_repositories(done);
+    }
     if done.is_empty() {
         return;
     }
@@ -300,6 +310,59 @@ pub(super) fn assign(b: &mut Builder, inputs: &Inputs) {
         }
         b.variants.push(g.name);
     }
+}
+
+/// Several repositories resolved as one system: what each deploys is a part of the system,
+/// not an alternative to another repository's, so their main groups are one (each keeps its
+/// own alternatives as variants).
+fn complementary(groups: impl Iterator<Item = Group>) -> Option<Group> {
+    groups.reduce(|mut all, g| {
+        all.compose |= g.compose;
+        all.absorb(g);
+        all.name = display("");
+        all
+    })
+}
+
+/// Several repositories' alternatives (each repository's k8s beside its compose): one variant
+/// for all that do not collide, as one repository's folders would be binned; never two of one
+/// repository, and `examples/`-like trees stay their own.
+fn across_repositories(mut done: Vec<Group>) -> Vec<Group> {
+    done.sort_by_key(order);
+    let repository = |g: &Group| {
+        let f = g.files.first().map_or("", String::as_str);
+        f.split('/').next().unwrap_or_default().to_string()
+    };
+    let mut out = Vec::new();
+    let mut bins: Vec<(Group, HashSet<String>, Vec<String>)> = Vec::new();
+    for g in done {
+        if is_variant_word(&g.name) {
+            out.push(g);
+            continue;
+        }
+        let repo = repository(&g);
+        match bins
+            .iter_mut()
+            .find(|(bin, repos, _)| !repos.contains(&repo) && !bin.collides(&g))
+        {
+            Some((bin, repos, members)) => {
+                repos.insert(repo);
+                members.push(g.name.clone());
+                bin.absorb(g);
+            }
+            None => {
+                let name = g.name.clone();
+                bins.push((g, HashSet::from([repo]), vec![name]));
+            }
+        }
+    }
+    for (mut bin, _, members) in bins {
+        if members.len() > 1 {
+            bin.name = shared_name(&members);
+        }
+        out.push(bin);
+    }
+    out
 }
 
 fn depth(dir: &str) -> usize {

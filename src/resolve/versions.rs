@@ -241,7 +241,7 @@ fn chart(b: &Builder, v: &BuildVersion, inputs: &Inputs) -> Option<SharedVersion
             continue;
         }
         let name = helm_service(&t.image, &t.location.file);
-        let id = b.id_of(&name);
+        let id = b.id_in(&name, &t.location.file);
         if b.kind(&id).is_none_or(|k| k.is_app()) {
             services.entry(id).or_insert_with(|| t.location.clone());
         }
