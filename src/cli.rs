@@ -554,8 +554,8 @@ fn deliver(scan: &crate::Scan, d: Delivery) -> Result<i32, String> {
 }
 
 /// `monolens merge`: the union of several repositories' facts, resolved as one system.
-fn merge(files: &[PathBuf], config: Option<&std::path::Path>) -> Result<crate::Scan, String> {
-    let config = match config {
+fn merge(files: &[PathBuf], config_path: Option<&std::path::Path>) -> Result<crate::Scan, String> {
+    let config = match config_path {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
@@ -582,6 +582,7 @@ fn merge(files: &[PathBuf], config: Option<&std::path::Path>) -> Result<crate::S
     };
     let options = crate::ScanOptions {
         no_history: true,
+        config_file: config_path.map(|p| p.display().to_string()),
         ..Default::default()
     };
     crate::analyse_facts(collected, &config, &options)
@@ -619,8 +620,9 @@ fn root_name(dir: &str, names: &[String]) -> String {
 /// system (as `merge` resolves their facts; without history).
 fn scan_roots(args: &ScanArgs) -> Result<crate::Scan, String> {
     let roots: Vec<&String> = std::iter::once(&args.path).chain(&args.more).collect();
-    let (config, _) = load_config(args, roots[0])?;
+    let (config, config_path) = load_config(args, roots[0])?;
     let options = crate::ScanOptions {
+        config_file: config_path.map(|p| p.display().to_string()),
         exclude: args.exclude.clone(),
         progress: crate::progress::allowed(args.quiet),
         internal_urls: true,
