@@ -56,9 +56,57 @@ pub fn to_json(
     };
     let mut value = serde_json::to_value(&doc).map_err(|e| e.to_string())?;
     redact(&mut value, false);
+    each_file(&mut value, |facts, path| own_file(facts, path, Elide));
     let mut text = serde_json::to_string(&value).map_err(|e| e.to_string())?;
     text.push('\n');
     Ok(text)
+}
+
+/// What `own_file` does to a location in its own file.
+#[derive(Clone, Copy)]
+enum Own {
+    /// Drop its `file`: the file entry says it (most of a fragment's bytes otherwise).
+    Elide,
+    /// Put the file entry's path back where it was dropped.
+    Restore,
+}
+use Own::{Elide, Restore};
+
+/// `f(facts, path)` for every entry of a facts tree's `files`.
+fn each_file(doc: &mut Value, mut f: impl FnMut(&mut Value, &str)) {
+    let Some(files) = doc.get_mut("files").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for entry in files {
+        let Some(path) = entry.get("path").and_then(Value::as_str).map(str::to_string) else {
+            continue;
+        };
+        if let Some(facts) = entry.get_mut("facts") {
+            f(facts, &path);
+        }
+    }
+}
+
+/// Elide or restore the `file` of every location (an object of exactly `file`, `line` and
+/// `column`) inside one file's facts that points into that file.
+fn own_file(value: &mut Value, path: &str, what: Own) {
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(|v| own_file(v, path, what)),
+        Value::Object(map) => {
+            let position = map.get("line").is_some_and(Value::is_u64)
+                && map.get("column").is_some_and(Value::is_u64);
+            match what {
+                Elide if position && map.len() == 3 && map.get("file").and_then(Value::as_str) == Some(path) => {
+                    map.remove("file");
+                }
+                Restore if position && map.len() == 2 => {
+                    map.insert("file".into(), Value::String(path.to_string()));
+                }
+                _ => map.values_mut().for_each(|v| own_file(v, path, what)),
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Mask every secret in a facts tree: a `{key, value}` setting by its key (every value of a
@@ -102,6 +150,8 @@ pub fn read(path: &std::path::Path) -> Result<FactsFile, String> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
+    let mut value = value;
+    each_file(&mut value, |facts, path| own_file(facts, path, Restore));
     let mut facts: FactsFile = crate::model::read_paths_under(&format!("{repository}/"), || {
         serde_json::from_value(value)
             .map_err(|e| format!("{} is not a valid facts file: {e}", path.display()))
