@@ -187,6 +187,9 @@ pub enum Command {
         name: String,
         #[command(flatten)]
         args: ScanArgs,
+        /// Inspect the merge of these facts files (from `monolens facts`) instead of a scan.
+        #[arg(long, num_args = 1.., value_name = "FACTS")]
+        facts: Vec<PathBuf>,
         /// Output format.
         #[arg(long, short = 'f', value_enum, default_value = "text")]
         format: report::inspect::InspectFormat,
@@ -368,11 +371,16 @@ fn execute(command: Command) -> Result<i32, String> {
         Command::Inspect {
             name,
             args,
+            facts,
             format,
             output,
             color,
         } => {
-            let scan = run_scan(&args, None, None)?;
+            let scan = if facts.is_empty() {
+                run_scan(&args, None, None)?
+            } else {
+                merge(&facts, args.config.as_deref())?
+            };
             let component = report::inspect::find(&scan.model, &name)?;
             let view = report::inspect::View::new(&scan.model, component);
             let color = use_color(color, output.is_some());

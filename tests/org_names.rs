@@ -315,6 +315,20 @@ fn merged_facts_decide_as_the_scan_does() {
     let scanned = scan(tmp.path(), &repos, &[]);
     assert_eq!(ids(&merged), ids(&scanned));
     assert_eq!(edges(&merged), edges(&scanned));
+    // `inspect --facts` shows the merge's decision.
+    let out = Command::cargo_bin("monolens")
+        .unwrap()
+        .args(["inspect", "billing/api", "-f", "json", "--facts"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let view: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(view["component"]["identity"]["rule"], "apart");
+    assert_eq!(
+        view["component"]["identity"]["location"]["file"],
+        "billing/docker-compose.yml"
+    );
 }
 
 #[test]
