@@ -78,7 +78,11 @@ fn each_file(doc: &mut Value, mut f: impl FnMut(&mut Value, &str)) {
         return;
     };
     for entry in files {
-        let Some(path) = entry.get("path").and_then(Value::as_str).map(str::to_string) else {
+        let Some(path) = entry
+            .get("path")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
             continue;
         };
         if let Some(facts) = entry.get_mut("facts") {
@@ -96,7 +100,11 @@ fn own_file(value: &mut Value, path: &str, what: Own) {
             let position = map.get("line").is_some_and(Value::is_u64)
                 && map.get("column").is_some_and(Value::is_u64);
             match what {
-                Elide if position && map.len() == 3 && map.get("file").and_then(Value::as_str) == Some(path) => {
+                Elide
+                    if position
+                        && map.len() == 3
+                        && map.get("file").and_then(Value::as_str) == Some(path) =>
+                {
                     map.remove("file");
                 }
                 Restore if position && map.len() == 2 => {

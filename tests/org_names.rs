@@ -322,7 +322,11 @@ fn merged_facts_decide_as_the_scan_does() {
         .args(&files)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let view: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(view["component"]["identity"]["rule"], "apart");
     assert_eq!(
@@ -352,4 +356,38 @@ fn codeowners_and_folders_stay_in_their_repository() {
     let owners = |id: &str| component(&json, id).unwrap()["owners"].clone();
     assert_eq!(owners("orders"), serde_json::json!(["@team-a"]));
     assert_eq!(owners("billing"), serde_json::json!(["@team-b"]));
+}
+
+#[test]
+fn service_names_resolve_inside_their_repository() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: api-svc\nspec:\n  selector:\n    app: api\n  ports:\n    - port: 80\n";
+    for (repo, web) in [("a", "shop"), ("b", "admin")] {
+        let api = deployment("api", None, &format!("acme/{repo}-api:1"), &[]).replace(
+            "  template:\n",
+            "  template:\n    metadata:\n      labels:\n        app: api\n",
+        );
+        write(
+            root,
+            &format!("{repo}/k8s/api.yaml"),
+            &format!("{api}---\n{service}"),
+        );
+        write(
+            root,
+            &format!("{repo}/k8s/{web}.yaml"),
+            &deployment(
+                web,
+                None,
+                &format!("acme/{web}:1"),
+                &[("API", "http://api-svc:80")],
+            ),
+        );
+    }
+    let json = scan(root, &["a", "b"], &[]);
+    let e = edges(&json);
+    assert!(e.contains(&("shop".into(), "a/api".into())), "{e:?}");
+    assert!(e.contains(&("admin".into(), "b/api".into())), "{e:?}");
+    assert!(!e.contains(&("shop".into(), "b/api".into())), "{e:?}");
+    assert!(!e.contains(&("admin".into(), "a/api".into())), "{e:?}");
 }

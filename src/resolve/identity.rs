@@ -122,6 +122,14 @@ fn selected<'a>(
                 && s.selector.iter().all(|sel| w.labels.contains(sel))
         })
         .collect();
+    // Its own repository's workloads first (several repositories), then its own variant's.
+    let repo = b.repository_of(&s.declared.file);
+    let home: Vec<&Workload> = all
+        .iter()
+        .copied()
+        .filter(|w| repo.is_some() && b.repository_of(&w.declared.file) == repo)
+        .collect();
+    let all = if home.is_empty() { all } else { home };
     let own = b.variant(&s.declared.file);
     let mine: Vec<&Workload> = all
         .iter()
@@ -216,10 +224,51 @@ fn same_image_across_variants(b: &mut Builder, inputs: &Inputs) {
     }
 }
 
+/// A Service name that several repositories declare for different workloads (`api-svc` in
+/// two) names, like a workload name they share, its own repository's: it resolves only there.
+fn scope_service_names(
+    b: &mut Builder,
+    inputs: &Inputs,
+    by_label: &HashMap<&(String, String), Vec<&Workload>>,
+) {
+    if b.opts.repositories.len() < 2 {
+        return;
+    }
+    // lowercase Service name → (repository, the component it selects there)
+    let mut homes: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for s in inputs
+        .k8s_services
+        .iter()
+        .filter(|s| !s.selector.is_empty())
+    {
+        let (Some(repo), Some(w)) = (
+            b.repository_of(&s.declared.file),
+            selected(b, s, by_label).first().copied(),
+        ) else {
+            continue;
+        };
+        let target = b.id_of_workload(w);
+        let at = homes.entry(s.name.to_ascii_lowercase()).or_default();
+        at.insert(repo.to_string(), target);
+    }
+    for (name, at) in homes {
+        let targets: HashSet<&String> = at.values().collect();
+        if at.len() < 2 || targets.len() < 2 {
+            continue;
+        }
+        for (repo, target) in &at {
+            b.qualified
+                .insert((repo.clone(), normalise(&name)), target.clone());
+        }
+        b.ambiguous.insert(name);
+    }
+}
+
 /// k8s Services: names for the workloads they select, ExternalName redirects, and
 /// selectorless Services (external servers declared in-cluster).
 fn k8s_services(b: &mut Builder, inputs: &Inputs) {
     let by_label = label_index(inputs);
+    scope_service_names(b, inputs, &by_label);
     for s in &inputs.k8s_services {
         if let Some(target) = &s.external_name {
             b.external_names
