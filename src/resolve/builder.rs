@@ -136,6 +136,27 @@ impl Builder {
             .then_some(first)
     }
 
+    /// The root of the repository, or of one of the repositories resolved as one system.
+    pub fn is_root(&self, dir: &str) -> bool {
+        dir.is_empty() || (self.opts.repositories.len() > 1 && self.repository_of(dir) == Some(dir))
+    }
+
+    /// Whether two components are declared in one repository (always, for one repository).
+    pub fn same_repository(&self, a: &str, b: &str) -> bool {
+        if self.opts.repositories.len() < 2 {
+            return true;
+        }
+        let repos = |id: &str| -> BTreeSet<&str> {
+            self.components.get(id).map_or_else(BTreeSet::new, |c| {
+                c.declarations
+                    .iter()
+                    .filter_map(|d| self.repository_of(&d.file))
+                    .collect()
+            })
+        };
+        !repos(a).is_disjoint(&repos(b))
+    }
+
     /// The component a name declared (or referred to) in `file` is: its repository's own
     /// when other repositories declare the name too.
     pub fn id_in(&self, name: &str, file: &str) -> String {
@@ -171,7 +192,7 @@ impl Builder {
     /// The component id a workload name maps to.
     pub fn id_of(&self, name: &str) -> String {
         self.canonical
-            .get(&normalise(name))
+            .get(&canonical_key(name))
             .cloned()
             .unwrap_or_else(|| name.to_string())
     }
@@ -194,7 +215,7 @@ impl Builder {
     ) -> String {
         let id = self
             .canonical
-            .entry(normalise(name))
+            .entry(canonical_key(name))
             // A name is shown in every report: it carries no control characters.
             .or_insert_with(|| crate::visible::one_line(name).into_owned())
             .clone();
@@ -361,6 +382,17 @@ pub fn join(dir: &str, rel: &str) -> String {
         }
     }
     parts.join("/")
+}
+
+/// The `canonical` key of a name: `normalise`d, except a repository-qualified id
+/// (`ftgo/kafka`, kept apart from another repository's `kafka`), which must never meet a
+/// real name (`ftgo-kafka`) and keeps its `/`.
+fn canonical_key(name: &str) -> String {
+    if name.contains('/') {
+        format!("/{}", name.to_ascii_lowercase())
+    } else {
+        normalise(name)
+    }
 }
 
 /// Letters and digits only, lowercase: `Ordering.API` and `ordering-api` meet as `orderingapi`.

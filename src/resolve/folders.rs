@@ -31,10 +31,37 @@ enum Tier {
 
 /// Claims on folders, each with the tier that made it; ties within a tier are kept.
 #[derive(Default)]
-struct Claims(BTreeMap<String, (Tier, BTreeSet<String>)>);
+struct Claims(
+    BTreeMap<String, (Tier, BTreeSet<String>)>,
+    /// Several repositories: each component's repositories (where it is declared). It claims
+    /// folders only there, and the root of a repository named like it (a service's own code
+    /// repository, deployed from another).
+    HashMap<String, BTreeSet<String>>,
+);
 
 impl Claims {
+    fn new(b: &Builder) -> Self {
+        let mut homes: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for c in b.components.values() {
+            let repos = c
+                .declarations
+                .iter()
+                .filter_map(|d| b.repository_of(&d.file));
+            let repos: BTreeSet<String> = repos.map(str::to_string).collect();
+            if !repos.is_empty() {
+                homes.insert(c.id.clone(), repos);
+            }
+        }
+        Claims(BTreeMap::new(), homes)
+    }
+
     fn claim(&mut self, dir: &str, svc: &str, tier: Tier) {
+        if let Some(repos) = self.1.get(svc) {
+            let repo = dir.split('/').next().unwrap_or_default();
+            if !repos.contains(repo) && dir != repo {
+                return;
+            }
+        }
         let entry = self
             .0
             .entry(dir.to_string())
@@ -124,7 +151,7 @@ pub(super) fn ownership(b: &Builder, inputs: &Inputs) -> Vec<(String, String)> {
             d = dir_of(d);
         }
     }
-    let mut claims = Claims::default();
+    let mut claims = Claims::new(b);
     let explicit = explicit(&mut claims, &all_dirs, opts);
     let names = Names::new(b);
     let files: BTreeSet<&str> = inputs.all_paths.iter().map(String::as_str).collect();
@@ -232,7 +259,7 @@ fn build_contexts(claims: &mut Claims, b: &Builder, files: &BTreeSet<&str>) {
 /// this way (an aggregator's name is the system's, not a service's).
 fn projects(claims: &mut Claims, b: &Builder, names: &Names, projects: &[Project]) {
     let by_image = app_images(b);
-    for p in projects.iter().filter(|p| !p.dir.is_empty()) {
+    for p in projects.iter().filter(|p| !b.is_root(&p.dir)) {
         let (tier, found) = match p.what {
             ProjectName::Build => (Tier::BuildFile, names.find(&p.name)),
             ProjectName::Image | ProjectName::Artifact => {

@@ -20,7 +20,8 @@ fn ingress(b: &mut Builder, ing: &Ingress) {
     if targets.is_empty() {
         return;
     }
-    let id = if b.components.contains_key(&ing.name) {
+    let taken = b.ambiguous.contains(&ing.name.to_ascii_lowercase());
+    let id = if taken || b.components.contains_key(&ing.name) {
         format!("{}-ingress", ing.name)
     } else {
         ing.name.clone()

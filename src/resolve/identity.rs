@@ -44,7 +44,12 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
     k8s_services(b, inputs);
     examples_only(b);
     for (id, why) in std::mem::take(&mut b.identities) {
-        if let Some(c) = b.components.get_mut(&b.id_of(&id)) {
+        let id = if b.components.contains_key(&id) {
+            id
+        } else {
+            b.id_of(&id)
+        };
+        if let Some(c) = b.components.get_mut(&id) {
             c.identity = Some(why);
         }
     }
@@ -198,19 +203,25 @@ fn same_image_across_variants(b: &mut Builder, inputs: &Inputs) {
         return;
     }
     // (variant, image repository) → workloads
-    let mut by_repo: BTreeMap<(String, String), Vec<&Workload>> = BTreeMap::new();
+    // Keyed by repository too (several repositories): two repositories' workloads are one
+    // only as `repositories` decides, never for running one image; and within a repository
+    // this finds what it finds when the repository is scanned alone.
+    // (repository, image repository, variant) → workloads
+    type Key<'a> = (Option<&'a str>, String, String);
+    let mut by_repo: BTreeMap<Key, Vec<&Workload>> = BTreeMap::new();
     for w in inputs.workloads() {
-        if let (Some(v), Some(repo)) = (variants::of_workload(b, w), image_repo(w, b)) {
-            by_repo.entry((repo, v)).or_default().push(w);
+        if let (Some(v), Some(image)) = (variants::of_workload(b, w), image_repo(w, b)) {
+            let home = b.repository_of(&w.declared.file);
+            by_repo.entry((home, image, v)).or_default().push(w);
         }
     }
-    let mut first: HashMap<(String, Vec<u16>), &Workload> = HashMap::new();
-    for ((repo, _), ws) in &by_repo {
+    let mut first: HashMap<(Option<&str>, String, Vec<u16>), &Workload> = HashMap::new();
+    for ((home, image, _), ws) in &by_repo {
         let [w] = ws.as_slice() else { continue };
         if w.ports.is_empty() {
             continue;
         }
-        let key = (repo.clone(), w.ports.clone());
+        let key = (*home, image.clone(), w.ports.clone());
         match first.get(&key) {
             Some(f) if normalise(&f.name) != normalise(&w.name) => {
                 let target = b.id_of_workload(f);

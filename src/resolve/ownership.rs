@@ -10,19 +10,19 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// service's build depends on.
 pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
     b.service_dirs = super::folders::ownership(b, inputs);
-    b.library_dirs = libraries(&b.service_dirs, inputs);
+    b.library_dirs = libraries(b, inputs);
 }
 
 /// (library folder, service) for every module a service's build file depends on by name
 /// whose folder no service owns: a shared module such as `common-library`. Direct
 /// dependencies only.
-fn libraries(service_dirs: &[(String, String)], inputs: &Inputs) -> Vec<(String, String)> {
-    let index = OwnerIndex::new(service_dirs);
+fn libraries(b: &Builder, inputs: &Inputs) -> Vec<(String, String)> {
+    let index = OwnerIndex::new(&b.service_dirs);
     let mut folders: HashMap<&str, Vec<&str>> = HashMap::new();
     for p in inputs
         .projects
         .iter()
-        .filter(|p| p.what == ProjectName::Build)
+        .filter(|p| p.what == ProjectName::Build && !b.is_root(&p.dir))
     {
         if index.owners_of(&p.dir).is_empty() {
             folders

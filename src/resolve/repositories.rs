@@ -9,7 +9,7 @@ use super::inputs::Inputs;
 use super::kinds;
 use crate::classify;
 use crate::model::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// What links two repositories' declarations of one name, strongest first.
 const LINKS: &[(&str, Link)] = &[
@@ -27,7 +27,10 @@ type Link = fn(&Builder, &Side, &Side) -> Option<(String, Location)>;
 struct Side<'a> {
     repository: String,
     workloads: Vec<&'a Workload>,
-    /// The only repository that builds the name from source (and names no image for it).
+    /// It builds the name from source: a compose `build`, a build file's project of that
+    /// name, or a Dockerfile in a folder of that name.
+    builds: bool,
+    /// The only repository that builds the name.
     sole_builder: bool,
 }
 
@@ -44,22 +47,25 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
         }
     }
     let mut used = vec![false; b.opts.one_component.len()];
+    let sources = sources(b, inputs);
     for (name, repos) in by_name {
         if repos.len() < 2 {
             continue;
         }
-        let builders = repos
-            .values()
-            .filter(|ws| ws.iter().any(|w| builds(b, w)))
-            .count();
-        let sides: Vec<Side> = repos
+        let mut sides: Vec<Side> = repos
             .into_iter()
             .map(|(repository, workloads)| Side {
-                sole_builder: builders == 1 && workloads.iter().any(|w| builds(b, w)),
+                builds: workloads.iter().any(|w| w.build_context.is_some())
+                    || sources.contains(&(repository.clone(), name.clone())),
+                sole_builder: false,
                 repository,
                 workloads,
             })
             .collect();
+        let builders = sides.iter().filter(|s| s.builds).count();
+        for s in &mut sides {
+            s.sole_builder = builders == 1 && s.builds;
+        }
         mark_config(b, &name, &sides, &mut used);
         decide(b, &sides);
     }
@@ -189,7 +195,8 @@ fn by_config(b: &Builder, x: &Side, y: &Side) -> Option<(String, Location)> {
 }
 
 /// Both run one application image (a public image such as `postgres` says nothing: each
-/// repository runs its own server).
+/// repository runs its own server; nor does a bare local name such as `frontend`, which a
+/// build tool substitutes).
 fn by_image(b: &Builder, x: &Side, y: &Side) -> Option<(String, Location)> {
     for wx in &x.workloads {
         let Some(ix) = app_image(b, wx) else { continue };
@@ -217,7 +224,7 @@ fn app_image(b: &Builder, w: &Workload) -> Option<String> {
         .split('/')
         .filter(|p| !p.contains('$') && !p.contains('{'))
         .collect();
-    (!kept.is_empty()).then(|| kept.join("/"))
+    (kept.len() > 1).then(|| kept.join("/"))
 }
 
 /// Built from source here with no image named: what it deploys elsewhere is unknown by name.
@@ -225,15 +232,52 @@ fn builds(b: &Builder, w: &Workload) -> bool {
     w.build_context.is_some() && app_image(b, w).is_none()
 }
 
-/// One repository builds the name from source, the other runs an application image named
-/// after it (`registry/shop/orders:${TAG}` for `orders`): the image that build makes.
+/// (repository, normalised name) for every name a repository holds the source of: a build
+/// file's project of that name, or a Dockerfile in a folder of that name.
+fn sources(b: &Builder, inputs: &Inputs) -> HashSet<(String, String)> {
+    let mut out = HashSet::new();
+    for p in &inputs.projects {
+        if let Some(repo) = b.repository_of(&p.dir) {
+            out.insert((repo.to_string(), normalise(&p.name)));
+        }
+    }
+    for path in &inputs.all_paths {
+        let mut parts = path.rsplit('/');
+        if !parts.next().is_some_and(|f| f.starts_with("Dockerfile")) {
+            continue;
+        }
+        if let Some(repo) = b.repository_of(path) {
+            let folders: Vec<&str> = parts.collect();
+            // Every folder between the repository and the Dockerfile.
+            for d in &folders[..folders.len().saturating_sub(1)] {
+                out.insert((repo.to_string(), normalise(d)));
+            }
+        }
+    }
+    out
+}
+
+/// The service's own repository (its name holds the service's: `orders-service`) is the only
+/// one that builds it from source, and another runs an application image named after it
+/// (`registry/shop/orders:${TAG}`): the image that build makes.
 fn by_build(b: &Builder, x: &Side, y: &Side) -> Option<(String, Location)> {
     let (built, deployed) = match (x.sole_builder, y.sole_builder) {
         (true, false) => (x, y),
         (false, true) => (y, x),
         _ => return None,
     };
-    let from = built.workloads.iter().find(|w| builds(b, w))?;
+    // A build that names its own image is linked by that image or not at all; and only the
+    // service's own repository (`orders-service` builds `orders`) says which image it makes.
+    let own_repository =
+        normalise(&built.repository).contains(&normalise(&built.workloads[0].name));
+    if !own_repository || built.workloads.iter().any(|w| app_image(b, w).is_some()) {
+        return None;
+    }
+    let from = built
+        .workloads
+        .iter()
+        .find(|w| builds(b, w))
+        .unwrap_or(&built.workloads[0]);
     for w in &deployed.workloads {
         let Some(image) = app_image(b, w) else {
             continue;
@@ -241,7 +285,7 @@ fn by_build(b: &Builder, x: &Side, y: &Side) -> Option<(String, Location)> {
         let last = image.rsplit('/').next().unwrap_or(&image);
         if normalise(last) == normalise(&from.name) {
             let detail = format!(
-                "{} runs image `{image}`, named after the `{}` that `{}` builds from source ({})",
+                "{} runs image `{image}`, named after the `{}` that its own repository `{}` builds from source ({})",
                 w.declared, from.name, built.repository, from.declared
             );
             return Some((detail, w.declared.clone()));

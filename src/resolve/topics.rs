@@ -230,6 +230,13 @@ fn join(
                 .values()
                 .filter(|c| c.kind == ComponentKind::Broker && matches_tech(b, &c.id))
                 .collect();
+            // Several repositories: the service's own repository's broker first.
+            let mine: Vec<&Component> = all
+                .iter()
+                .copied()
+                .filter(|c| b.same_repository(svc, &c.id))
+                .collect();
+            let all = if mine.is_empty() { all } else { mine };
             match all.as_slice() {
                 [only] => only.id.clone(),
                 _ => return,
