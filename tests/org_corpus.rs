@@ -76,4 +76,19 @@ fn unrelated_systems_together_find_what_each_finds_alone() {
         .filter(|c| c["identity"]["rule"] == "apart")
         .count();
     assert!(apart >= 10, "only {apart} components kept apart");
+    // The report with identity decisions still matches its schema.
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas/report.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&together)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .take(5)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
 }
