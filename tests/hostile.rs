@@ -1,6 +1,8 @@
 //! Hostile inputs (../shared/robustness): each one finishes, prints no secret it should not
 //! reach, and reports what it skipped as a diagnostic.
 
+mod common;
+
 use assert_cmd::Command;
 use std::path::Path;
 
@@ -8,11 +10,7 @@ fn monolens() -> Command {
     Command::cargo_bin("monolens").expect("binary built")
 }
 
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
+use common::write;
 
 /// Make `dir` a git work tree with every file tracked (git mode of discovery).
 fn track(dir: &Path) {

@@ -11,11 +11,7 @@ use assert_cmd::Command;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use common::write;
 
 fn deployment(name: &str, image: &str, env: &str) -> String {
     format!(

@@ -3,15 +3,13 @@
 //! deployment of its image in the other says they are one; each decision is on the component
 //! (JSON `identity`, `inspect`). Also: folders and CODEOWNERS stay in their repository.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::Path;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use common::write;
 
 fn deployment(name: &str, namespace: Option<&str>, image: &str, env: &[(&str, &str)]) -> String {
     let ns = namespace.map_or(String::new(), |n| format!("  namespace: {n}\n"));

@@ -5,6 +5,13 @@ use monolens::config::Config;
 use monolens::{Input, Scan};
 use std::path::{Path, PathBuf};
 
+/// Write `text` at `root/rel`, making the folders.
+pub fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
