@@ -1,8 +1,9 @@
 //! Names across repositories (merge, several roots): a name that workloads of several
-//! repositories declare (`api` in two) is one component only where their image, their k8s
-//! namespace or the config's `one-component` says so. Otherwise each repository's is its own
-//! component, `repository/name`, and the name resolves only inside the repository that
-//! declares it. Every decision is kept on the component (`inspect` shows it).
+//! repositories declare (`api` in two) is one component only where the config's
+//! `one-component`, one application image, one k8s namespace, or a build in the service's own
+//! repository and a deployment of its image elsewhere says so (`LINKS`). Otherwise each
+//! repository's is its own component, `repository/name`, and the name resolves only inside
+//! the repository that declares it. Every decision is kept on the component (`inspect`).
 
 use super::builder::{Builder, normalise, reason};
 use super::inputs::Inputs;
@@ -107,11 +108,13 @@ fn decide(b: &mut Builder, sides: &[Side]) {
     }
     let mut ids = Vec::new();
     for g in &groups {
-        let members: Vec<&Side> = (0..sides.len())
-            .filter(|i| roots[*i] == *g)
-            .map(|i| &sides[i])
+        let in_group: Vec<usize> = (0..sides.len()).filter(|i| roots[*i] == *g).collect();
+        let members: Vec<&Side> = in_group.iter().map(|i| &sides[*i]).collect();
+        let links: Vec<&str> = in_group
+            .iter()
+            .filter_map(|i| why[*i].as_ref().map(|(_, d, _)| d.as_str()))
             .collect();
-        ids.push(format!("`{}`", keep_apart(b, &members, sides)));
+        ids.push(format!("`{}`", keep_apart(b, &members, sides, &links)));
     }
     let at = &sides[0].workloads[0].declared;
     b.diagnostics.push(Diagnostic::note(
@@ -148,7 +151,7 @@ fn and_list(items: &[String]) -> String {
 
 /// One group of repositories whose declarations of a name are their own component: it is
 /// `first-repository/name`, and the name means it only inside those repositories.
-fn keep_apart(b: &mut Builder, members: &[&Side], all: &[Side]) -> String {
+fn keep_apart(b: &mut Builder, members: &[&Side], all: &[Side], links: &[&str]) -> String {
     let first = members[0];
     let bare = first.workloads[0].name.clone();
     let id = format!("{}/{}", first.repository, bare);
@@ -163,12 +166,18 @@ fn keep_apart(b: &mut Builder, members: &[&Side], all: &[Side]) -> String {
         all.iter()
             .filter(|s| !members.iter().any(|m| m.repository == s.repository)),
     );
-    let detail = format!(
-        "`{bare}` is also declared in {others}, and no image, k8s namespace or `one-component` \
-         entry says they are one: this is the `{bare}` of {}; `{bare}` means it only there, and \
-         from other repositories names none of them",
+    let mut detail = format!(
+        "`{bare}` is also declared in {others}, and nothing (config, image, k8s namespace, a \
+         build and its deployment) says they are one: this is the `{bare}` of {}; `{bare}` \
+         means it only there, and from other repositories names none of them",
         repositories(members.iter().copied())
     );
+    if !links.is_empty() {
+        detail.push_str(&format!(
+            " (one across its repositories: {})",
+            links.join("; ")
+        ));
+    }
     let at = first.workloads[0].declared.clone();
     b.identities
         .push((id.clone(), reason("apart", detail, &at)));
