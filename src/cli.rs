@@ -571,6 +571,7 @@ fn merge(files: &[PathBuf], config_path: Option<&std::path::Path>) -> Result<cra
     let (mut all, mut co_changes) = (Vec::new(), Vec::new());
     for path in files {
         let facts = crate::facts::read(path)?;
+        check_repository_name(&facts.repository).map_err(|e| format!("{}: {e}", path.display()))?;
         if !seen.insert(facts.repository.clone()) {
             return Err(format!(
                 "two facts files name the repository `{}`; emit one again with --name",
@@ -606,7 +607,32 @@ fn one_directory(args: &ScanArgs, command: &str) -> Result<(), String> {
 }
 
 /// The name a scanned directory goes by: `--name DIR=NAME`, else its folder's name.
-fn root_name(dir: &str, names: &[String]) -> String {
+/// A repository's name, checked: it is the first segment of every merged path.
+fn root_name(dir: &str, names: &[String]) -> Result<String, String> {
+    let name = given_or_folder_name(dir, names);
+    check_repository_name(&name)?;
+    Ok(name)
+}
+
+/// A repository name is one path segment a reader can type: no `/`, `\`, spaces or control
+/// characters, and not `.` or `..`.
+fn check_repository_name(name: &str) -> Result<(), String> {
+    let bad = name.is_empty()
+        || name == "."
+        || name == ".."
+        || name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_whitespace() || c.is_control());
+    if bad {
+        return Err(format!(
+            "repository name `{}` must be one path segment (no `/`, `\\`, spaces; not `.` or `..`): give one with --name",
+            name.escape_debug()
+        ));
+    }
+    Ok(())
+}
+
+fn given_or_folder_name(dir: &str, names: &[String]) -> String {
     for n in names {
         match n.split_once('=') {
             Some((d, name))
@@ -644,7 +670,7 @@ fn scan_roots(args: &ScanArgs) -> Result<crate::Scan, String> {
         if root == "-" || !std::path::Path::new(root).is_dir() {
             return Err(format!("{root} is not a directory"));
         }
-        let name = root_name(root, &args.names);
+        let name = root_name(root, &args.names)?;
         if !seen.insert(name.clone()) {
             return Err(format!(
                 "two scanned directories are named `{name}`; name one with --name DIR=NAME"
@@ -687,7 +713,7 @@ fn facts(args: &ScanArgs, output: Option<&std::path::Path>) -> Result<i32, Strin
         return Err(format!("{} is not a directory", root.display()));
     }
     let (config, _) = load_config(args, &args.path)?;
-    let name = root_name(&args.path, &args.names);
+    let name = root_name(&args.path, &args.names)?;
     let options = crate::ScanOptions {
         exclude: args.exclude.clone(),
         progress: crate::progress::allowed(args.quiet),

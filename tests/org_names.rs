@@ -389,3 +389,21 @@ fn service_names_resolve_inside_their_repository() {
     assert!(!e.contains(&("shop".into(), "b/api".into())), "{e:?}");
     assert!(!e.contains(&("admin".into(), "a/api".into())), "{e:?}");
 }
+
+#[test]
+fn a_repository_name_is_one_path_segment() {
+    let tmp = tempfile::tempdir().unwrap();
+    two_apis(tmp.path());
+    for name in ["a/b", "..", "my repo"] {
+        let out = Command::cargo_bin("monolens")
+            .unwrap()
+            .args(["facts", "--quiet", "--name", name])
+            .arg(tmp.path().join("orders"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("one path segment"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+}
