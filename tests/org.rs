@@ -139,6 +139,30 @@ fn merged_facts_find_what_no_repository_shows_alone() {
         file.starts_with("billing/") || file.starts_with("orders/"),
         "{file}"
     );
+    // The deploy repository's `orders` and `billing` are the service repositories' (one
+    // image each), so the release train names the services whose code and calls are there.
+    let train = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "lockstep-deploy")
+        .unwrap();
+    let members: BTreeSet<&str> = train["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert_eq!(members, BTreeSet::from(["billing", "orders", "shipping"]));
+    for id in ["orders", "billing"] {
+        let c = json["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap();
+        assert_eq!(c["identity"]["rule"], "image", "{id}: {c}");
+    }
     // Facts are deterministic and hold no password.
     let again = std::fs::read_to_string(facts(root, "billing")).unwrap();
     assert_eq!(again, std::fs::read_to_string(&files[1]).unwrap());
