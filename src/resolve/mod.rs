@@ -7,7 +7,9 @@
 //!    a compose service as `docker compose` runs it.
 //! 2. `variants`: which declaration files deploy together, before any name is resolved.
 //! 3. `identity`: components and their names (canaries, aliases, k8s Services) and each
-//!    workload's kind from its own declaration, before anything looks a host up.
+//!    workload's kind from its own declaration, before anything looks a host up. With
+//!    several repositories it starts with `repositories`: which same-named workloads of
+//!    different repositories are one component, and which stay `repository/name`.
 //! 4. `ownership`: which service owns each folder, from the identities just built, strongest
 //!    evidence first (`folders`: build contexts, build files, images, Spring names, folders).
 //! 5. `settings`: what each service is given, which needs ownership (config files) and
