@@ -94,12 +94,8 @@ fn decide(b: &mut Builder, sides: &[Side]) {
     let bare = &sides[0].workloads[0].name;
     if groups.len() == 1 {
         let repos = repositories(sides.iter());
-        let detail = why
-            .iter()
-            .flatten()
-            .map(|(_, d, _)| d.as_str())
-            .collect::<Vec<_>>()
-            .join("; ");
+        let reasons: Vec<&str> = why.iter().flatten().map(|(_, d, _)| d.as_str()).collect();
+        let detail = first_and_more(&reasons);
         let (rule, _, at) = why.iter().flatten().next().cloned().unwrap_or_default();
         let sentence = format!("`{bare}` of {repos} is one component: {detail}");
         b.identities
@@ -140,12 +136,28 @@ fn repositories<'a>(sides: impl Iterator<Item = &'a Side<'a>>) -> String {
     and_list(&names)
 }
 
-/// `a`, `a and b`, `a, b and c`.
+/// `a`, `a and b`, `a, b and c`; past eight, the first eight and how many more.
 fn and_list(items: &[String]) -> String {
+    const SHOWN: usize = 8;
     match items {
         [] => String::new(),
         [one] => one.clone(),
+        long if long.len() > SHOWN + 1 => format!(
+            "{} and {} more",
+            long[..SHOWN].join(", "),
+            long.len() - SHOWN
+        ),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The first reason, and how many more there are (a group of many repositories has one per
+/// link).
+fn first_and_more(reasons: &[&str]) -> String {
+    match reasons {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first}; and {} more", rest.len()),
     }
 }
 
@@ -173,10 +185,8 @@ fn keep_apart(b: &mut Builder, members: &[&Side], all: &[Side], links: &[&str]) 
         repositories(members.iter().copied())
     );
     if !links.is_empty() {
-        detail.push_str(&format!(
-            " (one across its repositories: {})",
-            links.join("; ")
-        ));
+        let links = first_and_more(links);
+        detail.push_str(&format!(" (one across its repositories: {links})"));
     }
     let at = first.workloads[0].declared.clone();
     b.identities
