@@ -376,30 +376,7 @@ fn no_colour_when_piped() {
 }
 
 fn scan_json(extra: &[&str]) -> serde_json::Value {
-    scan_json_at(std::path::Path::new(&fixture("fixtures/demo")), extra)
-}
-
-fn scan_json_at(dir: &std::path::Path, extra: &[&str]) -> serde_json::Value {
-    let out = monolens()
-        .args([
-            "scan",
-            "--no-history",
-            "--quiet",
-            "--fail-on",
-            "never",
-            "-f",
-            "json",
-        ])
-        .args(extra)
-        .arg(dir)
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+    common::scan_json([fixture("fixtures/demo")], extra)
 }
 
 fn rules_of(json: &serde_json::Value) -> std::collections::BTreeSet<String> {
@@ -552,7 +529,7 @@ fn a_config_in_a_parent_folder_is_found_up_to_the_repository_root() {
         "rules:\n  shared-database: {severity: off}\n",
     )
     .expect("write");
-    let json = scan_json_at(&repo.join("shop"), &[]);
+    let json = common::scan_json([repo.join("shop")], &[]);
     let rules: Vec<&str> = json["findings"]
         .as_array()
         .expect("findings")

@@ -11,13 +11,7 @@ use assert_cmd::Command;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::write;
-
-fn deployment(name: &str, image: &str, env: &str) -> String {
-    format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      containers:\n        - name: {name}\n          image: {image}\n{env}"
-    )
-}
+use common::{facts_file, k8s_deployment, write};
 
 fn repositories(root: &Path) {
     write(
@@ -30,11 +24,14 @@ fn repositories(root: &Path) {
         "orders/db/V1__orders.sql",
         "CREATE TABLE orders (id BIGINT PRIMARY KEY);\n",
     );
-    let env = "          env:\n            - name: DATABASE_URL\n              value: postgres://billing:s3cretpw@shop-db:5432/shop\n";
+    let env = [(
+        "DATABASE_URL",
+        "postgres://billing:s3cretpw@shop-db:5432/shop",
+    )];
     write(
         root,
         "billing/k8s/billing.yaml",
-        &deployment("billing", "shop/billing:1.0", env),
+        &k8s_deployment("billing", None, "shop/billing:1.0", &env),
     );
     write(
         root,
@@ -43,24 +40,20 @@ fn repositories(root: &Path) {
     );
     let deploy: Vec<String> = ["orders", "billing", "shipping"]
         .iter()
-        .map(|n| deployment(n, &format!("registry.example.com/shop/{n}:${{TAG}}"), ""))
+        .map(|n| {
+            k8s_deployment(
+                n,
+                None,
+                &format!("registry.example.com/shop/{n}:${{TAG}}"),
+                &[],
+            )
+        })
         .collect();
     write(root, "deploy/k8s/all.yaml", &deploy.join("---\n"));
 }
 
 fn monolens() -> Command {
     Command::cargo_bin("monolens").unwrap()
-}
-
-fn facts(root: &Path, repo: &str) -> std::path::PathBuf {
-    let out = root.join(format!("{repo}.facts.json"));
-    monolens()
-        .args(["facts", "--quiet", "-o"])
-        .arg(&out)
-        .arg(root.join(repo))
-        .assert()
-        .success();
-    out
 }
 
 fn rules(json: &serde_json::Value) -> BTreeSet<String> {
@@ -77,14 +70,9 @@ fn rules(json: &serde_json::Value) -> BTreeSet<String> {
 fn merge_all(root: &Path, format: &str) -> (std::process::Output, Vec<std::path::PathBuf>) {
     let files: Vec<_> = ["orders", "billing", "deploy"]
         .iter()
-        .map(|r| facts(root, r))
+        .map(|r| facts_file(root, r))
         .collect();
-    let out = monolens()
-        .args(["merge", "--fail-on", "never", "-f", format])
-        .args(&files)
-        .output()
-        .unwrap();
-    (out, files)
+    (common::merge_output(&files, format), files)
 }
 
 const CROSS: [&str; 2] = ["shared-database", "cyclic-sync-calls"];
@@ -95,20 +83,7 @@ fn merged_facts_find_what_no_repository_shows_alone() {
     let root = tmp.path();
     repositories(root);
     for repo in ["orders", "billing", "deploy"] {
-        let out = monolens()
-            .args([
-                "scan",
-                "--no-history",
-                "--quiet",
-                "--fail-on",
-                "never",
-                "-f",
-                "json",
-            ])
-            .arg(root.join(repo))
-            .output()
-            .unwrap();
-        let alone = rules(&serde_json::from_slice(&out.stdout).unwrap());
+        let alone = rules(&common::scan_json([root.join(repo)], &[]));
         for rule in CROSS {
             assert!(!alone.contains(rule), "{repo} alone already finds {rule}");
         }
@@ -164,7 +139,7 @@ fn merged_facts_find_what_no_repository_shows_alone() {
         assert_eq!(c["identity"]["rule"], "image", "{id}: {c}");
     }
     // Facts are deterministic and hold no password.
-    let again = std::fs::read_to_string(facts(root, "billing")).unwrap();
+    let again = std::fs::read_to_string(facts_file(root, "billing")).unwrap();
     assert_eq!(again, std::fs::read_to_string(&files[1]).unwrap());
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
@@ -179,7 +154,7 @@ fn merge_refuses_other_versions_and_repeated_names() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     repositories(root);
-    let orders = facts(root, "orders");
+    let orders = facts_file(root, "orders");
     let text = std::fs::read_to_string(&orders).unwrap();
     let newer = root.join("newer.json");
     std::fs::write(
@@ -390,7 +365,7 @@ fn history_pairs_travel_with_the_facts() {
         git(&["add", "-A"]);
         git(&["commit", "-q", "-m", &format!("change {i}")]);
     }
-    let facts = facts(root, "shop");
+    let facts = facts_file(root, "shop");
     let text: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&facts).unwrap()).unwrap();
     assert_eq!(
@@ -399,12 +374,7 @@ fn history_pairs_travel_with_the_facts() {
         "{}",
         text["co_changes"]
     );
-    let out = monolens()
-        .args(["merge", "--fail-on", "never", "-f", "json"])
-        .arg(&facts)
-        .output()
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = common::merge_json(std::slice::from_ref(&facts));
     assert!(
         rules(&json).contains("co-change-coupling"),
         "{:?}",

@@ -5,32 +5,14 @@
 //! are looked for in a service's own repository, and that repositories are parts of one
 //! system rather than variants of each other.
 
-use assert_cmd::Command;
+mod common;
+
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 fn scan(dirs: &[PathBuf]) -> Value {
-    let out = Command::cargo_bin("monolens")
-        .unwrap()
-        .args([
-            "scan",
-            "--no-history",
-            "--quiet",
-            "--fail-on",
-            "never",
-            "-f",
-            "json",
-        ])
-        .args(dirs)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::scan_json(dirs, &[])
 }
 
 /// (rule, repository) → findings, the repository being `alone` or the first path segment.

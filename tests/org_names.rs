@@ -9,39 +9,11 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::path::Path;
 
-use common::write;
-
-fn deployment(name: &str, namespace: Option<&str>, image: &str, env: &[(&str, &str)]) -> String {
-    let ns = namespace.map_or(String::new(), |n| format!("  namespace: {n}\n"));
-    let env: String = env
-        .iter()
-        .map(|(k, v)| format!("            - name: {k}\n              value: {v}\n"))
-        .collect();
-    let env = if env.is_empty() {
-        String::new()
-    } else {
-        format!("          env:\n{env}")
-    };
-    format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n{ns}spec:\n  template:\n    spec:\n      containers:\n        - name: {name}\n          image: {image}\n{env}"
-    )
-}
+use common::{k8s_deployment, write};
 
 /// `monolens scan` of the named repositories under `root` as one system, as JSON.
 fn scan(root: &Path, repos: &[&str], extra: &[&str]) -> Value {
-    let out = Command::cargo_bin("monolens")
-        .unwrap()
-        .args(["scan", "--quiet", "--fail-on", "never", "-f", "json"])
-        .args(extra)
-        .args(repos.iter().map(|r| root.join(r)))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::scan_json(repos.iter().map(|r| root.join(r)), extra)
 }
 
 fn component<'a>(json: &'a Value, id: &str) -> Option<&'a Value> {
@@ -95,7 +67,7 @@ fn two_apis(root: &Path) {
     write(
         root,
         "edge/k8s/gateway.yaml",
-        &deployment(
+        &k8s_deployment(
             "gateway",
             None,
             "acme/gateway:1",
@@ -181,7 +153,7 @@ fn one_image_makes_one_component() {
     write(
         root,
         "b/k8s/api.yaml",
-        &deployment("api", None, "registry.example.com/acme/api:${TAG}", &[]),
+        &k8s_deployment("api", None, "registry.example.com/acme/api:${TAG}", &[]),
     );
     let json = scan(root, &["a", "b"], &[]);
     assert_eq!(identity_rule(&json, "api"), "image");
@@ -205,7 +177,7 @@ fn one_image_makes_one_component() {
 fn one_namespace_makes_one_component() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    let api = |ns: Option<&str>, image: &str| deployment("api", ns, image, &[]);
+    let api = |ns: Option<&str>, image: &str| k8s_deployment("api", ns, image, &[]);
     write(root, "a/k8s/api.yaml", &api(Some("shop"), "acme/api:1"));
     write(
         root,
@@ -267,7 +239,7 @@ fn a_build_and_a_deployment_of_its_image_are_one() {
     write(
         root,
         "deploy/k8s/api.yaml",
-        &deployment("api", None, "registry.example.com/acme/api:${TAG}", &[]),
+        &k8s_deployment("api", None, "registry.example.com/acme/api:${TAG}", &[]),
     );
     let json = scan(root, &["api", "deploy"], &[]);
     assert_eq!(identity_rule(&json, "api"), "build");
@@ -291,25 +263,9 @@ fn merged_facts_decide_as_the_scan_does() {
     let repos = ["orders", "billing", "edge"];
     let files: Vec<_> = repos
         .iter()
-        .map(|r| {
-            let out = tmp.path().join(format!("{r}.facts.json"));
-            Command::cargo_bin("monolens")
-                .unwrap()
-                .args(["facts", "--quiet", "-o"])
-                .arg(&out)
-                .arg(tmp.path().join(r))
-                .assert()
-                .success();
-            out
-        })
+        .map(|r| common::facts_file(tmp.path(), r))
         .collect();
-    let out = Command::cargo_bin("monolens")
-        .unwrap()
-        .args(["merge", "--fail-on", "never", "-f", "json"])
-        .args(&files)
-        .output()
-        .unwrap();
-    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let merged = common::merge_json(&files);
     let scanned = scan(tmp.path(), &repos, &[]);
     assert_eq!(ids(&merged), ids(&scanned));
     assert_eq!(edges(&merged), edges(&scanned));
@@ -362,7 +318,7 @@ fn service_names_resolve_inside_their_repository() {
     let root = tmp.path();
     let service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: api-svc\nspec:\n  selector:\n    app: api\n  ports:\n    - port: 80\n";
     for (repo, web) in [("a", "shop"), ("b", "admin")] {
-        let api = deployment("api", None, &format!("acme/{repo}-api:1"), &[]).replace(
+        let api = k8s_deployment("api", None, &format!("acme/{repo}-api:1"), &[]).replace(
             "  template:\n",
             "  template:\n    metadata:\n      labels:\n        app: api\n",
         );
@@ -374,7 +330,7 @@ fn service_names_resolve_inside_their_repository() {
         write(
             root,
             &format!("{repo}/k8s/{web}.yaml"),
-            &deployment(
+            &k8s_deployment(
                 web,
                 None,
                 &format!("acme/{web}:1"),

@@ -8,7 +8,6 @@
 
 mod common;
 
-use assert_cmd::Command;
 use common::write;
 use serde_json::Value;
 use std::path::Path;
@@ -54,32 +53,8 @@ fn edges_of(json: &Value, from: &str) -> Vec<(String, String, String)> {
 }
 
 fn facts_merge(root: &Path, repos: &[&str]) -> Value {
-    let files: Vec<_> = repos
-        .iter()
-        .map(|r| {
-            let out = root.join(format!("{r}.facts.json"));
-            Command::cargo_bin("monolens")
-                .unwrap()
-                .args(["facts", "--quiet", "-o"])
-                .arg(&out)
-                .arg(root.join(r))
-                .assert()
-                .success();
-            out
-        })
-        .collect();
-    let out = Command::cargo_bin("monolens")
-        .unwrap()
-        .args(["merge", "--fail-on", "never", "-f", "json"])
-        .args(&files)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let files: Vec<_> = repos.iter().map(|r| common::facts_file(root, r)).collect();
+    common::merge_json(&files)
 }
 
 #[test]

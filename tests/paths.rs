@@ -4,25 +4,11 @@
 
 mod common;
 
-use assert_cmd::Command;
 use std::collections::BTreeSet;
 use std::path::Path;
 
 fn scan(dir: &Path, format: &str) -> String {
-    let out = Command::cargo_bin("monolens")
-        .unwrap()
-        .args([
-            "scan",
-            "--no-history",
-            "--quiet",
-            "--fail-on",
-            "never",
-            "-f",
-            format,
-        ])
-        .arg(dir)
-        .output()
-        .unwrap();
+    let out = common::quiet_scan(format).arg(dir).output().unwrap();
     assert!(
         out.status.success(),
         "{format}: {}",

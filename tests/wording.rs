@@ -2,7 +2,7 @@
 //! broker, one edge, one diagnostic, one finding) is scanned in every format and the text is
 //! searched for a count of one before a plural.
 
-use assert_cmd::Command;
+mod common;
 use clap::ValueEnum;
 
 const COMPOSE: &str = "services:
@@ -31,16 +31,7 @@ fn one_is_never_followed_by_a_plural() {
     .unwrap();
     for format in monolens::report::Format::value_variants() {
         let name = format.to_possible_value().unwrap().get_name().to_string();
-        let mut cmd = Command::cargo_bin("monolens").unwrap();
-        cmd.args([
-            "scan",
-            "--no-history",
-            "--quiet",
-            "--fail-on",
-            "never",
-            "-f",
-            &name,
-        ]);
+        let mut cmd = common::quiet_scan(&name);
         if format.shows_services() {
             cmd.arg("--by-service");
         }

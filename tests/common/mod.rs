@@ -1,9 +1,99 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use assert_cmd::Command;
 use monolens::config::Config;
 use monolens::{Input, Scan};
+use serde_json::Value;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+
+/// `monolens scan --no-history --quiet --fail-on never -f FORMAT`: add options and folders.
+pub fn quiet_scan(format: &str) -> Command {
+    let mut cmd = Command::cargo_bin("monolens").expect("binary");
+    cmd.args([
+        "scan",
+        "--no-history",
+        "--quiet",
+        "--fail-on",
+        "never",
+        "-f",
+        format,
+    ]);
+    cmd
+}
+
+/// The JSON report of `quiet_scan` with `extra` options over `dirs` (one system); it must
+/// succeed.
+pub fn scan_json<D: AsRef<OsStr>>(dirs: impl IntoIterator<Item = D>, extra: &[&str]) -> Value {
+    let out = quiet_scan("json")
+        .args(extra)
+        .args(dirs)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// `monolens facts root/repo` written to `root/repo.facts.json`; its path.
+pub fn facts_file(root: &Path, repo: &str) -> PathBuf {
+    let out = root.join(format!("{repo}.facts.json"));
+    Command::cargo_bin("monolens")
+        .expect("binary")
+        .args(["facts", "--quiet", "-o"])
+        .arg(&out)
+        .arg(root.join(repo))
+        .assert()
+        .success();
+    out
+}
+
+/// `monolens merge FILES -f FORMAT --fail-on never`, as run.
+pub fn merge_output(files: &[PathBuf], format: &str) -> std::process::Output {
+    Command::cargo_bin("monolens")
+        .expect("binary")
+        .args(["merge", "--fail-on", "never", "-f", format])
+        .args(files)
+        .output()
+        .expect("runs")
+}
+
+/// The JSON report of merging `files`; it must succeed.
+pub fn merge_json(files: &[PathBuf]) -> Value {
+    let out = merge_output(files, "json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// A k8s Deployment of one container, with an optional namespace and env entries.
+pub fn k8s_deployment(
+    name: &str,
+    namespace: Option<&str>,
+    image: &str,
+    env: &[(&str, &str)],
+) -> String {
+    let ns = namespace.map_or(String::new(), |n| format!("  namespace: {n}\n"));
+    let env: String = env
+        .iter()
+        .map(|(k, v)| format!("            - name: {k}\n              value: {v}\n"))
+        .collect();
+    let env = if env.is_empty() {
+        String::new()
+    } else {
+        format!("          env:\n{env}")
+    };
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n{ns}spec:\n  template:\n    spec:\n      containers:\n        - name: {name}\n          image: {image}\n{env}"
+    )
+}
 
 /// Write `text` at `root/rel`, making the folders.
 pub fn write(root: &Path, rel: &str, text: &str) {
