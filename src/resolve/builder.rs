@@ -88,8 +88,11 @@ pub(super) struct Builder {
     pub ambiguous: HashSet<String>,
     /// (repository, normalised name) → the component that name is in that repository.
     pub qualified: HashMap<(String, String), String>,
-    /// Components whose name other repositories declare too, with why they are one or apart.
+    /// Names other repositories declare too (a kept-apart component's id, or the name merged
+    /// components share), with why they are one or apart; put on the components once made.
     pub identities: Vec<(String, KindReason)>,
+    /// `opts.repositories` as a set, when there are several (each file lookup asks it).
+    repositories: HashSet<String>,
 }
 
 impl Builder {
@@ -118,6 +121,10 @@ impl Builder {
             ambiguous: HashSet::new(),
             qualified: HashMap::new(),
             identities: Vec::new(),
+            repositories: match opts.repositories.as_slice() {
+                [] | [_] => HashSet::new(),
+                many => many.iter().cloned().collect(),
+            },
         }
     }
 
@@ -129,11 +136,7 @@ impl Builder {
     /// The repository a file belongs to when several are resolved as one system.
     pub fn repository_of<'f>(&self, file: &'f str) -> Option<&'f str> {
         let first = file.split('/').next()?;
-        self.opts
-            .repositories
-            .iter()
-            .any(|r| r == first)
-            .then_some(first)
+        self.repositories.contains(first).then_some(first)
     }
 
     /// The root of the repository, or of one of the repositories resolved as one system.
@@ -141,20 +144,25 @@ impl Builder {
         dir.is_empty() || (self.opts.repositories.len() > 1 && self.repository_of(dir) == Some(dir))
     }
 
+    /// The repositories that declare a component (none for one repository).
+    pub fn repositories_of(&self, id: &str) -> BTreeSet<&str> {
+        if self.repositories.is_empty() {
+            return BTreeSet::new();
+        }
+        self.components.get(id).map_or_else(BTreeSet::new, |c| {
+            c.declarations
+                .iter()
+                .filter_map(|d| self.repository_of(&d.file))
+                .collect()
+        })
+    }
+
     /// Whether two components are declared in one repository (always, for one repository).
     pub fn same_repository(&self, a: &str, b: &str) -> bool {
-        if self.opts.repositories.len() < 2 {
-            return true;
-        }
-        let repos = |id: &str| -> BTreeSet<&str> {
-            self.components.get(id).map_or_else(BTreeSet::new, |c| {
-                c.declarations
-                    .iter()
-                    .filter_map(|d| self.repository_of(&d.file))
-                    .collect()
-            })
-        };
-        !repos(a).is_disjoint(&repos(b))
+        self.opts.repositories.len() < 2
+            || !self
+                .repositories_of(a)
+                .is_disjoint(&self.repositories_of(b))
     }
 
     /// The component a name declared (or referred to) in `file` is: its repository's own

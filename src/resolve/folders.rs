@@ -30,40 +30,31 @@ enum Tier {
 }
 
 /// Claims on folders, each with the tier that made it; ties within a tier are kept.
-#[derive(Default)]
-struct Claims(
-    BTreeMap<String, (Tier, BTreeSet<String>)>,
-    /// Several repositories: each component's repositories (where it is declared). It claims
-    /// folders only there, and the root of a repository named like it (a service's own code
-    /// repository, deployed from another).
-    HashMap<String, BTreeSet<String>>,
-);
+struct Claims<'b> {
+    /// Folder → the tier of its claims and the services claiming it at that tier.
+    by_dir: BTreeMap<String, (Tier, BTreeSet<String>)>,
+    /// Several repositories: a service claims folders only in the repositories that declare
+    /// it, and the root of a repository named like it (its own code repository, deployed
+    /// from another).
+    builder: &'b Builder,
+}
 
-impl Claims {
-    fn new(b: &Builder) -> Self {
-        let mut homes: HashMap<String, BTreeSet<String>> = HashMap::new();
-        for c in b.components.values() {
-            let repos = c
-                .declarations
-                .iter()
-                .filter_map(|d| b.repository_of(&d.file));
-            let repos: BTreeSet<String> = repos.map(str::to_string).collect();
-            if !repos.is_empty() {
-                homes.insert(c.id.clone(), repos);
-            }
+impl<'b> Claims<'b> {
+    fn new(builder: &'b Builder) -> Self {
+        Claims {
+            by_dir: BTreeMap::new(),
+            builder,
         }
-        Claims(BTreeMap::new(), homes)
     }
 
     fn claim(&mut self, dir: &str, svc: &str, tier: Tier) {
-        if let Some(repos) = self.1.get(svc) {
-            let repo = dir.split('/').next().unwrap_or_default();
-            if !repos.contains(repo) && dir != repo {
-                return;
-            }
+        let homes = self.builder.repositories_of(svc);
+        let repo = dir.split('/').next().unwrap_or_default();
+        if !homes.is_empty() && !homes.contains(repo) && dir != repo {
+            return;
         }
         let entry = self
-            .0
+            .by_dir
             .entry(dir.to_string())
             .or_insert_with(|| (tier, BTreeSet::new()));
         if tier < entry.0 {
@@ -75,7 +66,7 @@ impl Claims {
     }
 
     fn is_claimed(&self, dir: &str) -> bool {
-        self.0.contains_key(dir)
+        self.by_dir.contains_key(dir)
     }
 
     /// Whether a folder lies inside one another service already holds: a `cart` package
@@ -84,7 +75,7 @@ impl Claims {
     fn inside_other(&self, dir: &str, svc: &str) -> bool {
         let mut d = dir_of(dir);
         while !d.is_empty() {
-            if self.0.get(d).is_some_and(|(_, s)| !s.contains(svc)) {
+            if self.by_dir.get(d).is_some_and(|(_, s)| !s.contains(svc)) {
                 return true;
             }
             d = dir_of(d);
@@ -177,7 +168,7 @@ pub(super) fn ownership(b: &Builder, inputs: &Inputs) -> Vec<(String, String)> {
             .any(|e| d != e && (e.is_empty() || d.starts_with(&format!("{e}/"))))
     };
     let mut out = Vec::new();
-    for (dir, (_, svcs)) in claims.0 {
+    for (dir, (_, svcs)) in claims.by_dir {
         if !inside_explicit(&dir) {
             out.extend(svcs.into_iter().map(|s| (dir.clone(), s)));
         }
@@ -428,7 +419,11 @@ fn folder_names(claims: &mut Claims, b: &Builder, by_name: &HashMap<String, Vec<
 /// suffix that at least two sibling folders share (`shop-` of `shop-orders`, `shop-vets`;
 /// `tools.acme.` of `tools.acme.auth`, `tools.acme.orders`).
 fn sibling_names(claims: &mut Claims, names: &Names, all_dirs: &BTreeSet<&str>) {
-    let owning: BTreeSet<String> = claims.0.values().flat_map(|(_, s)| s.clone()).collect();
+    let owning: BTreeSet<String> = claims
+        .by_dir
+        .values()
+        .flat_map(|(_, s)| s.clone())
+        .collect();
     let mut children: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for d in all_dirs {
         children.entry(dir_of(d)).or_default().push(d);

@@ -43,11 +43,12 @@ pub(super) fn run(b: &mut Builder, inputs: &Inputs) {
     }
     k8s_services(b, inputs);
     examples_only(b);
-    for (id, why) in std::mem::take(&mut b.identities) {
-        let id = if b.components.contains_key(&id) {
-            id
+    // A kept-apart decision names its qualified id, a merged one the shared name.
+    for (name, why) in std::mem::take(&mut b.identities) {
+        let id = if b.components.contains_key(&name) {
+            name
         } else {
-            b.id_of(&id)
+            b.id_of(&name)
         };
         if let Some(c) = b.components.get_mut(&id) {
             c.identity = Some(why);

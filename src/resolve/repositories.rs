@@ -98,8 +98,9 @@ fn decide(b: &mut Builder, sides: &[Side]) {
         let detail = first_and_more(&reasons);
         let (rule, _, at) = why.iter().flatten().next().cloned().unwrap_or_default();
         let sentence = format!("`{bare}` of {repos} is one component: {detail}");
+        // Its id is decided when its workloads are added; `identity::run` finds it by name.
         b.identities
-            .push((b.id_of(bare), reason(rule, sentence, &at)));
+            .push((bare.clone(), reason(rule, sentence, &at)));
         return;
     }
     let mut ids = Vec::new();
